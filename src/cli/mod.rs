@@ -1,0 +1,116 @@
+//! The command line: one file per subcommand, each only translating arguments
+//! into library calls and printing what they return. No business rules here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod apply;
+mod init;
+mod plan;
+mod sandbox;
+mod schema;
+mod state;
+mod validate;
+
+/// What a command returns: an exit code, or an error that exits 1.
+pub type CommandResult = Result<ExitCode, Box<dyn std::error::Error + Send + Sync>>;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "resold",
+    version,
+    about = "Keep a Google Workspace reseller's customers as code"
+)]
+pub struct Cli {
+    /// The config file (default: resold.yaml in this directory or above).
+    #[arg(long, global = true, env = "RESOLD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Colour only on a terminal, and never with `NO_COLOR` set (no-color.org).
+    pub fn enabled_for_stdout(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check manifests against the schema and the console's rules.
+    Validate(validate::Args),
+    /// Print a JSON Schema (manifest, config or plan).
+    Schema(schema::Args),
+    /// Scaffold a config and a customers/ directory.
+    Init(init::Args),
+    /// Show what apply would change, and drift made outside resold.
+    Plan(plan::Args),
+    /// Carry out a plan.
+    Apply(apply::Args),
+    /// Inspect and repair the recorded state.
+    State(state::Args),
+    /// Run or drive the local emulator of Google's APIs.
+    Sandbox(sandbox::Args),
+}
+
+pub fn run(cli: Cli) -> CommandResult {
+    let global = Global {
+        config: cli.config,
+        color: cli.color,
+    };
+    match cli.command {
+        Command::Validate(args) => validate::run(&global, args),
+        Command::Schema(args) => schema::run(&global, args),
+        Command::Init(args) => init::run(&global, args),
+        Command::Plan(args) => plan::run(&global, args),
+        Command::Apply(args) => apply::run(&global, args),
+        Command::State(args) => state::run(&global, args),
+        Command::Sandbox(args) => sandbox::run(&global, args),
+    }
+}
+
+/// Options every subcommand may use.
+#[derive(Debug, Clone)]
+pub struct Global {
+    pub config: Option<PathBuf>,
+    pub color: ColorChoice,
+}
+
+/// A multi-threaded runtime for the commands that talk HTTP.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// "error: outer: cause: root cause", one line per cause.
+pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = format!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,10 @@
+//! `resold schema`.
+
+use super::{CommandResult, Global};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_global: &Global, _args: Args) -> CommandResult {
+    Err("`resold schema` is not built yet".into())
+}

@@ -1,0 +1,21 @@
+//! `resold` keeps a Google Workspace reseller's customers as code.
+//!
+//! The pipeline (see DESIGN.md): manifests are loaded into a validated
+//! portfolio (`manifest`), the recorded state is read (`state`), Google's live
+//! view is observed (`provider`), the three are diffed into a `plan`, which is
+//! rendered (`render`) and carried out (`apply`). `sandbox` is a local emulator
+//! of Google's APIs that the real client talks to over loopback.
+
+pub mod api;
+pub mod apply;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod manifest;
+pub mod model;
+pub mod observed;
+pub mod plan;
+pub mod provider;
+pub mod render;
+pub mod sandbox;
+pub mod state;

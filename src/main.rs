@@ -1,0 +1,16 @@
+//! Parses arguments, runs the command, maps failures to exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = resold::cli::Cli::parse();
+    match resold::cli::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("{}", resold::cli::describe_error(&*error));
+            ExitCode::from(1)
+        }
+    }
+}

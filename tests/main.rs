@@ -1,0 +1,9 @@
+//! Integration tests: one binary, one module per area.
+
+mod apply;
+mod client;
+mod plan;
+mod sandbox;
+mod state;
+mod support;
+mod validate;
