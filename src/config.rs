@@ -7,6 +7,9 @@
 
 use std::path::PathBuf;
 
+mod load;
+pub use load::*;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

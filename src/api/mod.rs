@@ -1,7 +1,7 @@
 //! Google's wire types: the JSON shapes of the Cloud Channel API v1, the Admin
 //! SDK Directory `customers` resource, long-running operations and
 //! `google.rpc.Status`, as in the discovery documents under
-//! `shared/reference/discovery/`. Shared by `provider` (the client) and
+//! `discovery/` (copies of `shared/reference/discovery/`). Shared by `provider` (the client) and
 //! `sandbox` (the emulator) and nothing else: the model never sees these.
 //!
 //! Enumerations are kept as strings with constants beside them, because Google

@@ -1,1 +1,50 @@
-//! See DESIGN.md.
+//! `apply`: carries out a plan exactly, journaling every step in the state so
+//! that nothing is lost or done twice when the network fails or the process
+//! is killed (plan-anchors.md §10, google-apis.md §1.5).
+//!
+//! - `journal`: the state in memory, each change durable before the caller
+//!   goes on (group-committed);
+//! - `reconcile`: resolves what an interrupted run left pending;
+//! - `executor`: runs the actions, customers concurrently;
+//! - `step` / `calls`: one action's inputs, its provider call and what its
+//!   answer changes in the state;
+//! - `outcome` / `progress`: what happened, and events while it happens.
+
+mod before;
+mod calls;
+mod error;
+mod executor;
+mod journal;
+mod observe;
+mod outcome;
+mod progress;
+mod reconcile;
+mod step;
+
+pub use error::ApplyError;
+pub use executor::{ApplyOptions, execute};
+pub use journal::{Journal, JournalError};
+pub use observe::observe_request;
+pub use outcome::{ActionOutcome, Counts, Outcome, Status};
+pub use progress::{Event, Progress, Silent};
+pub use reconcile::{Reconciled, Resolution, reconcile};
+
+/// Resolves pending steps and insists that none is left in flight: planning
+/// on top of a step whose outcome is unknown could order twice.
+pub async fn reconcile_before_planning(
+    journal: &Journal,
+    provider: &dyn crate::provider::Provider,
+    parallelism: usize,
+) -> Result<Vec<Reconciled>, ApplyError> {
+    let resolved = reconcile(journal, provider, parallelism).await?;
+    let in_flight: Vec<Reconciled> = resolved
+        .iter()
+        .filter(|r| r.still_in_flight())
+        .cloned()
+        .collect();
+    if in_flight.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(ApplyError::StillInFlight(in_flight))
+    }
+}

@@ -1,10 +1,38 @@
-//! `resold schema`.
+//! `resold schema [manifest|config|plan]`: print a JSON Schema (draft-07).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
 
 use super::{CommandResult, Global};
+use crate::manifest::schema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Which {
+    /// Customer and Defaults manifests (`schemas/manifest.schema.json`).
+    Manifest,
+    /// `resold.yaml` (`schemas/config.schema.json`).
+    Config,
+    /// The JSON plan format (`schemas/plan.schema.json`).
+    Plan,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Which schema to print.
+    #[arg(value_enum, default_value_t = Which::Manifest)]
+    pub which: Which,
+}
 
-pub fn run(_global: &Global, _args: Args) -> CommandResult {
-    Err("`resold schema` is not built yet".into())
+pub fn run(_global: &Global, args: Args) -> CommandResult {
+    let value = match args.which {
+        Which::Manifest => schema::manifest(),
+        Which::Config => schema::config(),
+        Which::Plan => crate::render::json::schema(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(schema::to_pretty_json(&value).as_bytes())?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,150 @@
-//! `resold state`.
+//! `resold state`: look at and repair the recorded state.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::state::{self, Backend, State};
 
 use super::{CommandResult, Global};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: StateCommand,
+}
 
-pub fn run(_global: &Global, _args: Args) -> CommandResult {
-    Err("`resold state` is not built yet".into())
+#[derive(Debug, Subcommand)]
+enum StateCommand {
+    /// The customers the state records, with their Google ids.
+    List,
+    /// Everything recorded about one customer, as JSON.
+    Show { name: String },
+    /// Forget a customer (Google is not touched); it then shows up as unmanaged.
+    Rm { name: String },
+    /// Who holds the state lock, for what, since when.
+    LockInfo,
+    /// Break a lock left by a run that can no longer release it.
+    ForceUnlock {
+        /// The lock id `lock-info` (or the "state is locked" error) shows.
+        id: String,
+    },
+}
+
+pub fn run(global: &Global, args: Args) -> CommandResult {
+    let loaded = crate::config::load(global.config.as_deref())?;
+    let backend = state::open(&loaded.config.state, &loaded.base_dir);
+    match args.command {
+        StateCommand::List => list(backend.as_ref()),
+        StateCommand::Show { name } => show(backend.as_ref(), &name),
+        StateCommand::Rm { name } => remove(backend.as_ref(), &name),
+        StateCommand::LockInfo => lock_info(backend.as_ref()),
+        StateCommand::ForceUnlock { id } => force_unlock(backend.as_ref(), &id),
+    }
+}
+
+fn list(backend: &dyn Backend) -> CommandResult {
+    let Some(state) = backend.read()? else {
+        println!("No state yet at {}.", backend.describe());
+        return Ok(ExitCode::SUCCESS);
+    };
+    println!(
+        "{} (serial {}, lineage {})",
+        backend.describe(),
+        state.serial,
+        state.lineage
+    );
+    for (name, record) in &state.customers {
+        let mut line = format!(
+            "{name}  {}  cloud identity {}  {} subscription(s)",
+            record.channel_name.as_deref().unwrap_or("(not created)"),
+            record.cloud_identity_id.as_deref().unwrap_or("-"),
+            record.subscriptions.len()
+        );
+        if !record.pending.is_empty() {
+            line.push_str(&format!(
+                "  {} step(s) pending from an interrupted apply",
+                record.pending.len()
+            ));
+        }
+        println!("{}", crate::render::escape::terminal(&line));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(backend: &dyn Backend, name: &str) -> CommandResult {
+    let state = read_existing(backend)?;
+    let record = state
+        .customers
+        .get(name)
+        .ok_or_else(|| unknown_customer(&state, name))?;
+    println!("{}", serde_json::to_string_pretty(record)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remove(backend: &dyn Backend, name: &str) -> CommandResult {
+    let _lock = backend.lock("state rm")?;
+    let mut state = read_existing(backend)?;
+    if state.customers.remove(name).is_none() {
+        return Err(unknown_customer(&state, name).into());
+    }
+    let expected = state.serial;
+    state.serial += 1;
+    backend.write(&state, Some(expected))?;
+    println!(
+        "Removed {name} from the state (serial {}). Nothing was changed at Google; \
+         the customer now shows up in plans as unmanaged.",
+        state.serial
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lock_info(backend: &dyn Backend) -> CommandResult {
+    match backend.lock_info()? {
+        None => println!("The state ({}) is not locked.", backend.describe()),
+        Some(info) => println!(
+            "The state is locked.\n  ID:        {}\n  Who:       {}\n  PID:       {}\n  Operation: {}\n  Since:     {}",
+            info.id, info.who, info.pid, info.operation, info.since
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn force_unlock(backend: &dyn Backend, id: &str) -> CommandResult {
+    let broken = backend.force_unlock(id)?;
+    println!(
+        "Broke lock {} held by {} (pid {}) for {} since {}.\n\
+         If that process is still running, its next state write will be refused.",
+        broken.id, broken.who, broken.pid, broken.operation, broken.since
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_existing(backend: &dyn Backend) -> Result<State, Box<dyn std::error::Error + Send + Sync>> {
+    backend
+        .read()?
+        .ok_or_else(|| format!("no state yet at {}", backend.describe()).into())
+}
+
+fn unknown_customer(state: &State, name: &str) -> StateCliError {
+    let nearest = state
+        .customers
+        .keys()
+        .map(|known| (strsim::jaro_winkler(known, name), known))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, known)| known.clone());
+    StateCliError::UnknownCustomer {
+        name: name.to_string(),
+        nearest,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum StateCliError {
+    #[error("the state records no customer `{name}`{}", nearest.as_ref().map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default())]
+    UnknownCustomer {
+        name: String,
+        nearest: Option<String>,
+    },
 }

@@ -1,10 +1,82 @@
-//! `resold validate`.
+//! `resold validate [PATH...]`: check manifests without touching Google.
+//! Works without a config file; with one and no PATH, checks its manifest
+//! directory.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use super::{CommandResult, Global};
+use crate::config::{self, ConfigError};
+use crate::manifest::report::{self, ReportFormat};
+use crate::manifest::{LoadOptions, load_portfolio};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Manifest files or directories (default: the config's manifest directory).
+    pub paths: Vec<PathBuf>,
+    /// How to print the findings.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
 
-pub fn run(_global: &Global, _args: Args) -> CommandResult {
-    Err("`resold validate` is not built yet".into())
+pub fn run(global: &Global, args: Args) -> CommandResult {
+    let paths = if args.paths.is_empty() {
+        match config::load(global.config.as_deref()) {
+            Ok(loaded) => vec![relative_to_cwd(loaded.config.manifests)],
+            Err(ConfigError::NotFound { start }) => {
+                return Err(format!(
+                    "no manifests given and no resold.yaml in `{}` or above: pass files or directories, e.g. `resold validate customers/`",
+                    start.display()
+                )
+                .into());
+            }
+            Err(other) => return Err(other.into()),
+        }
+    } else {
+        args.paths
+    };
+
+    let loaded = load_portfolio(&paths, &LoadOptions::default());
+    let color = global.color.enabled_for_stdout();
+    let mut text = report::render(&loaded.diagnostics, args.format, color);
+    if args.format != ReportFormat::Json {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        let files = loaded.files.len();
+        let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
+        let tally = report::tally(&loaded.diagnostics);
+        match &loaded.portfolio {
+            Some(portfolio) => {
+                let n = portfolio.customers.len();
+                text.push_str(&format!(
+                    "valid: {n} customer{} in {files} ({tally})\n",
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+            None => text.push_str(&format!("invalid: {tally} in {files}\n")),
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(if loaded.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Paths under the current directory are shown relative to it, as the user
+/// would type them.
+fn relative_to_cwd(path: PathBuf) -> PathBuf {
+    let Ok(cwd) = std::env::current_dir() else {
+        return path;
+    };
+    match path.strip_prefix(&cwd) {
+        Ok(rest) if rest.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(rest) => rest.to_path_buf(),
+        Err(_) => path,
+    }
 }

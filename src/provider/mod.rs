@@ -1,1 +1,291 @@
-//! See DESIGN.md.
+//! The only door from `resold` to Google: the [`Provider`] trait and its Cloud
+//! Channel API v1 + Admin SDK Directory implementation over reqwest. The same
+//! code talks to Google in production and to the sandbox in tests, over real
+//! HTTP; nothing here knows which one answers.
+//!
+//! Everything in the trait is model-typed: wire types stay inside this module
+//! (`convert.rs` is the one place they meet the model).
+//!
+//! Layers, bottom up: `auth` (token sources) → `http` (one call: auth,
+//! `limits`, retries, error mapping) → `channel` / `directory` (typed calls,
+//! paging) → `lro` (waiting for operations), `offers` (the account's offers)
+//! → policies: `customers` (look before re-sending), `orders` (request ids),
+//! `observe` (parallel reads) → `client` (the trait implementation).
+
+mod auth;
+mod channel;
+mod client;
+mod convert;
+mod customers;
+mod directory;
+mod error;
+mod http;
+mod limits;
+mod lro;
+mod observe;
+mod offers;
+mod orders;
+mod settings;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::model::{Customer, Subscription};
+use crate::observed::{ExistingAccount, Observed, ObservedSubscription};
+
+pub use auth::{
+    AccessToken, ApplicationDefault, AuthError, ServiceAccount, StaticToken, TokenSource,
+};
+pub use error::{ApiError, ErrorKind, ProviderError};
+pub use http::{RecordedRequest, RequestRecorder};
+pub use settings::{LroSettings, ProviderSettings};
+
+/// What to observe in one refresh.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObserveRequest {
+    /// Customers the manifests or the state name.
+    pub customers: Vec<CustomerQuery>,
+    /// Domains about to be created: `checkCloudIdentityAccountsExist` (seed §3).
+    pub check_domains: Vec<DomainCheck>,
+    /// List the whole account and report customers no query names as unmanaged.
+    pub include_unmanaged: bool,
+    /// Bound on customers observed at once; `None`: the provider's default.
+    pub concurrency: Option<usize>,
+}
+
+/// One customer to observe, with whatever the state recorded about it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerQuery {
+    /// `metadata.name`; also the `correlationId` resold stores in Channel.
+    pub name: String,
+    pub domain: String,
+    /// Recorded `accounts/{a}/customers/{c}`, if any.
+    pub channel_name: Option<String>,
+    pub cloud_identity_id: Option<String>,
+    /// Recorded entitlement names by catalogue key.
+    pub entitlements: BTreeMap<String, String>,
+    /// RFC 3339: report entitlement changes from this time on (e.g. the last
+    /// apply); `None`: every change.
+    pub changes_since: Option<String>,
+}
+
+impl CustomerQuery {
+    pub fn new(name: impl Into<String>, domain: impl Into<String>) -> CustomerQuery {
+        CustomerQuery {
+            name: name.into(),
+            domain: domain.into(),
+            ..CustomerQuery::default()
+        }
+    }
+}
+
+/// A domain to look up before creating a customer for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainCheck {
+    pub domain: String,
+    /// Team customers: the admin's email (Google needs it to find team accounts).
+    pub primary_admin_email: Option<String>,
+}
+
+/// A Channel customer found by domain or correlation id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundCustomer {
+    pub channel_name: String,
+    pub cloud_identity_id: Option<String>,
+    pub correlation_id: Option<String>,
+}
+
+/// What `customers.import` needs. `Debug` leaves the token out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ImportCustomer {
+    pub domain: String,
+    pub cloud_identity_id: Option<String>,
+    pub primary_admin_email: Option<String>,
+    pub auth_token: Option<String>,
+    pub overwrite_if_exists: bool,
+}
+
+impl std::fmt::Debug for ImportCustomer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportCustomer")
+            .field("domain", &self.domain)
+            .field("cloud_identity_id", &self.cloud_identity_id)
+            .field("primary_admin_email", &self.primary_admin_email)
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("overwrite_if_exists", &self.overwrite_if_exists)
+            .finish()
+    }
+}
+
+/// Catalogue keys matched to the account's Channel SKUs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogResolution {
+    /// Catalogue key → `products/P/skus/S`.
+    pub channel_skus: BTreeMap<String, String>,
+    /// Display names of Channel SKUs no catalogue entry matches.
+    pub unmatched: Vec<String>,
+}
+
+/// The result of `create_customer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedCustomer {
+    pub channel_name: String,
+    /// True when a customer created by an earlier, interrupted attempt was
+    /// found and adopted instead of creating a second one.
+    pub adopted: bool,
+}
+
+/// Cloud Channel + Directory operations `resold` needs. Every mutation is
+/// safe to call again after a crash or a failed attempt: calls without a
+/// Google request id look before they send, entitlement mutations carry the
+/// caller's `request_id` (reused on every retry, so a commit-then-fail never
+/// orders twice).
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// The reseller account, `accounts/{id}`.
+    fn account(&self) -> &str;
+
+    /// Everything the planner needs, read in parallel within the rate limits.
+    async fn observe(&self, request: &ObserveRequest) -> Result<Observed, ProviderError>;
+
+    /// `checkCloudIdentityAccountsExist` for one domain (seed §3).
+    async fn check_account(
+        &self,
+        domain: &str,
+        primary_admin_email: Option<&str>,
+    ) -> Result<Vec<ExistingAccount>, ProviderError>;
+
+    /// Looks a customer up by exact domain and, if several share it (team
+    /// customers, seed §9), by `correlation_id`. Allows for the lag of the
+    /// filtered list by falling back to an unfiltered one.
+    async fn find_customer(
+        &self,
+        domain: &str,
+        correlation_id: &str,
+    ) -> Result<Option<FoundCustomer>, ProviderError>;
+
+    /// `customers.create` with `correlationId = customer.name`. Never re-sent
+    /// blindly: after an unknown outcome it searches first and adopts what an
+    /// earlier attempt created.
+    async fn create_customer(&self, customer: &Customer) -> Result<CreatedCustomer, ProviderError>;
+
+    /// `provisionCloudIdentity` and wait; returns the Cloud Identity id. On a
+    /// retry it reads the customer first; ALREADY_EXISTS after our own
+    /// interrupted attempt is resolved by reading it again.
+    async fn provision_cloud_identity(
+        &self,
+        channel_name: &str,
+        customer: &Customer,
+    ) -> Result<String, ProviderError>;
+
+    /// Adopts an existing Google account into the reseller account
+    /// (`customers.import`), e.g. after a transfer (seed §3). `auth_token`
+    /// is the customer's transfer token: a secret, never logged.
+    async fn import_customer(
+        &self,
+        import: &ImportCustomer,
+    ) -> Result<FoundCustomer, ProviderError>;
+
+    /// `customers.delete` (fails while entitlements exist).
+    async fn delete_customer(&self, channel_name: &str) -> Result<(), ProviderError>;
+
+    /// Catalogue keys this customer may buy now (`listPurchasableSkus`);
+    /// SKUs the catalogue does not know are left out.
+    async fn purchasable_skus(
+        &self,
+        customer_channel_name: &str,
+    ) -> Result<Vec<String>, ProviderError>;
+
+    /// Matches the account's Channel SKUs (`products.list`,
+    /// `products.skus.list`) to catalogue keys by display name (catalog.md §2).
+    async fn resolve_catalog(&self) -> Result<CatalogResolution, ProviderError>;
+
+    /// `customers.patch` with an `updateMask` of the fields that differ
+    /// between `before` and `after` (nothing sent when none do).
+    async fn update_customer(
+        &self,
+        channel_name: &str,
+        before: &Customer,
+        after: &Customer,
+    ) -> Result<(), ProviderError>;
+
+    /// Directory `customers.patch` of the Admin console view, only the fields
+    /// that differ. Fails with PermissionDenied while reseller access is off.
+    async fn update_admin_console(
+        &self,
+        cloud_identity_id: &str,
+        before: &Customer,
+        after: &Customer,
+    ) -> Result<(), ProviderError>;
+
+    /// Resolves the offer for `subscription.sku` + `plan` for this customer,
+    /// `entitlements.create` with `request_id`, waits for the operation.
+    /// `purchase_order_id`: the subscription's own, else the customer's default.
+    async fn order(
+        &self,
+        customer_channel_name: &str,
+        subscription: &Subscription,
+        purchase_order_id: Option<&str>,
+        request_id: &str,
+    ) -> Result<ObservedSubscription, ProviderError>;
+
+    /// `changeParameters`: `num_units` (commitment) or `max_units` to
+    /// `subscription.seats`.
+    async fn change_seats(
+        &self,
+        entitlement_name: &str,
+        subscription: &Subscription,
+        purchase_order_id: Option<&str>,
+        request_id: &str,
+    ) -> Result<ObservedSubscription, ProviderError>;
+
+    /// `changeOffer` to the offer of `subscription.sku` + `plan` (plan switch,
+    /// upgrade, downgrade), with its seats and renewal.
+    async fn change_plan(
+        &self,
+        entitlement_name: &str,
+        subscription: &Subscription,
+        purchase_order_id: Option<&str>,
+        request_id: &str,
+    ) -> Result<ObservedSubscription, ProviderError>;
+
+    /// `changeRenewalSettings` to `subscription.renewal` (commitment plans only).
+    async fn change_renewal(
+        &self,
+        entitlement_name: &str,
+        subscription: &Subscription,
+        request_id: &str,
+    ) -> Result<ObservedSubscription, ProviderError>;
+
+    async fn suspend(
+        &self,
+        entitlement_name: &str,
+        request_id: &str,
+    ) -> Result<ObservedSubscription, ProviderError>;
+
+    async fn activate(
+        &self,
+        entitlement_name: &str,
+        request_id: &str,
+    ) -> Result<ObservedSubscription, ProviderError>;
+
+    /// Trial → paid.
+    async fn start_paid_service(
+        &self,
+        entitlement_name: &str,
+        request_id: &str,
+    ) -> Result<ObservedSubscription, ProviderError>;
+
+    /// `entitlements.cancel` (Workspace add-ons only, google-apis.md §1.6).
+    async fn cancel(&self, entitlement_name: &str, request_id: &str) -> Result<(), ProviderError>;
+}
+
+/// Builds the Channel provider from its settings.
+pub async fn connect(settings: ProviderSettings) -> Result<Arc<dyn Provider>, ProviderError> {
+    Ok(Arc::new(client::ChannelProvider::new(settings)?))
+}

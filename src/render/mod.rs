@@ -1,1 +1,36 @@
-//! See DESIGN.md.
+//! Renderers: the same `Plan` as Terraform-like text, as versioned JSON, and
+//! as Markdown for pull-request comments. They read a `Plan` and nothing else.
+
+pub mod escape;
+pub mod json;
+pub mod markdown;
+mod summary;
+pub mod text;
+mod values;
+
+pub use summary::Summary;
+
+/// How a plan is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// ANSI colour (text only); the CLI decides from `--color`, `NO_COLOR` and the TTY.
+    pub color: bool,
+    /// Replace personal data (admin names, emails, phone numbers) with a mark
+    /// and list where (plan-anchors.md §12). Default for JSON and Markdown.
+    pub mask_personal: bool,
+    /// Markdown size limit in bytes (GitHub rejects comments over 65,535 characters).
+    pub markdown_budget: usize,
+}
+
+/// Under GitHub's limit, with margin for a wrapping comment header.
+pub const DEFAULT_MARKDOWN_BUDGET: usize = 65_000;
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            mask_personal: true,
+            markdown_budget: DEFAULT_MARKDOWN_BUDGET,
+        }
+    }
+}

@@ -1,5 +1,32 @@
 //! The recorded state and the backends that keep it.
 
+mod backend;
+pub mod backups;
+mod error;
+mod local;
+mod lock;
 mod types;
 
+use std::path::Path;
+
+pub use backend::{Backend, HeldLock, LockGuard, LockInfo};
+pub use error::StateError;
+pub use local::LocalBackend;
 pub use types::*;
+
+use crate::config::{StateConfig, StateKind};
+
+/// The backend `config` names; a relative path is taken from `base_dir`
+/// (the directory of `resold.yaml`).
+pub fn open(config: &StateConfig, base_dir: &Path) -> Box<dyn Backend> {
+    match config.kind {
+        StateKind::Local => Box::new(LocalBackend::new(base_dir.join(&config.path))),
+    }
+}
+
+/// Now, as RFC 3339 UTC: the one time format in state and lock records.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "unknown".to_string())
+}

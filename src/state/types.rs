@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Customer, PlanKind, Renewal, SubscriptionState};
+use crate::model::{Customer, PlanKind, Renewal, Subscription, SubscriptionState};
 
 pub const STATE_FORMAT_VERSION: u32 = 1;
 
@@ -92,4 +92,16 @@ pub struct PendingStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     pub started_at: String,
+    /// What the step sends, kept so that a run after a crash can look it up
+    /// or re-send exactly the same request (with the same `request_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<Subscription>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entitlement_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_order_id: Option<String>,
 }

@@ -1,0 +1,209 @@
+//! Planning at scale: 10,000 customers with `--refresh=none` (target: under
+//! 1 s and 300 MB), and `--refresh=changed` after one manifest changed
+//! (target: exactly one customer to observe).
+//!
+//! Runs the same library calls as `resold plan --refresh=none`: load the
+//! manifests, read the state, select customers to refresh, diff, render.
+//! `cargo bench --bench plan` (release build); prints timings and peak RSS.
+//! The peak includes generating the fixture and a second portfolio load.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use resold::config::{PolicyConfig, StateConfig};
+use resold::manifest::{LoadOptions, Portfolio, load_portfolio};
+use resold::model::Customer;
+use resold::plan::{self, PlanOptions, RefreshMode};
+use resold::render::{self, RenderOptions};
+use resold::state::{self, CustomerRecord, State, SubscriptionRecord};
+
+const CUSTOMERS: usize = 10_000;
+const PER_FILE: usize = 100;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let manifests = dir.path().join("customers");
+    std::fs::create_dir_all(&manifests)?;
+    for file in 0..CUSTOMERS / PER_FILE {
+        std::fs::write(
+            manifests.join(format!("batch-{file:03}.yaml")),
+            batch(file, None),
+        )?;
+    }
+    let portfolio = load(&manifests)?;
+    assert_eq!(portfolio.customers.len(), CUSTOMERS);
+    let state_config = StateConfig::default();
+    write_state(dir.path(), &state_config, &portfolio)?;
+
+    // The measured run: what `resold plan --refresh=none` does.
+    let started = Instant::now();
+    let (portfolio, t_load) = timed(|| load(&manifests));
+    let portfolio = portfolio?;
+    let (state, t_state) = timed(|| state::open(&state_config, dir.path()).read());
+    let state = state?.ok_or("no state written")?;
+    let options = PlanOptions {
+        revert_drift: false,
+        targets: vec![],
+        refresh: RefreshMode::None,
+        policy: PolicyConfig::default(),
+        manifest_digest: portfolio.digest.clone(),
+    };
+    let (plan, t_diff) = timed(|| plan::diff(&portfolio.customers, &state, None, &options));
+    let (text, t_render) = timed(|| render::text::render(&plan, &RenderOptions::default()));
+    let total = started.elapsed();
+    assert!(
+        plan.actions.is_empty(),
+        "desired == recorded must plan nothing"
+    );
+
+    // One manifest changes: `--refresh=changed` must select exactly that customer.
+    std::fs::write(manifests.join("batch-042.yaml"), batch(42, Some(4_217)))?;
+    let changed = load(&manifests)?;
+    let (selected, t_select) =
+        timed(|| plan::customers_to_refresh(&changed.customers, &state, RefreshMode::Changed));
+    let selected = selected.unwrap_or_default();
+    let changed_plan = plan::diff(
+        &changed.customers,
+        &state,
+        None,
+        &PlanOptions {
+            manifest_digest: changed.digest.clone(),
+            ..options
+        },
+    );
+
+    let mut report = String::new();
+    writeln!(
+        report,
+        "plan bench: {CUSTOMERS} customers, {} manifest files",
+        CUSTOMERS / PER_FILE
+    )?;
+    writeln!(report, "  --refresh=none total   {:>8.1} ms", ms(total))?;
+    writeln!(report, "    load manifests       {:>8.1} ms", ms(t_load))?;
+    writeln!(report, "    read state           {:>8.1} ms", ms(t_state))?;
+    writeln!(report, "    plan::diff           {:>8.1} ms", ms(t_diff))?;
+    writeln!(
+        report,
+        "    render text          {:>8.1} ms ({} bytes)",
+        ms(t_render),
+        text.len()
+    )?;
+    writeln!(
+        report,
+        "  --refresh=changed: {} customer(s) to observe {:?} (selected in {:.1} ms); plan: {} action(s)",
+        selected.len(),
+        selected,
+        ms(t_select),
+        changed_plan.actions.len()
+    )?;
+    writeln!(report, "  peak RSS               {:>8.1} MB", peak_rss_mb())?;
+    print!("{report}");
+    assert_eq!(selected, vec!["customer-04217".to_string()]);
+    // Keep the generated portfolio for timing the real CLI on it:
+    // `RESOLD_BENCH_KEEP=1 cargo bench --bench plan`, then
+    // `resold --config <dir>/resold.yaml plan --refresh=none`.
+    if std::env::var_os("RESOLD_BENCH_KEEP").is_some() {
+        std::fs::write(
+            dir.path().join("resold.yaml"),
+            "provider:\n  kind: sandbox\nmanifests: customers\n",
+        )?;
+        println!("  kept {}", dir.keep().display());
+    }
+    Ok(())
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let value = f();
+    (value, started.elapsed())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn load(dir: &Path) -> Result<Portfolio, Box<dyn std::error::Error>> {
+    let (portfolio, _) =
+        load_portfolio(&[dir.to_path_buf()], &LoadOptions::default()).into_result()?;
+    Ok(portfolio)
+}
+
+/// `PER_FILE` customer documents; `bump` gives one customer more seats.
+fn batch(file: usize, bump: Option<usize>) -> String {
+    let mut text = String::new();
+    for i in file * PER_FILE..(file + 1) * PER_FILE {
+        let seats = if bump == Some(i) { 26 } else { 25 };
+        let _ = write!(
+            text,
+            "---\napiVersion: resold/v1\nkind: Customer\nmetadata:\n  name: customer-{i:05}\nspec:\n  type: domain\n  organization: Customer {i} AB\n  domain: customer{i}.se\n  address:\n    lines: [\"Storgatan {n}\"]\n    locality: Stockholm\n    postalCode: \"111 22\"\n    regionCode: SE\n  phone: \"+46 8 123 45 67\"\n  language: sv\n  admin:\n    email: anna@customer{i}.se\n    givenName: Anna\n    familyName: Svensson\n  alternateEmail: it@reseller.example\n  subscriptions:\n    - sku: business-standard\n      plan: annual-monthly\n      seats: {seats}\n      renewal: auto-renew\n    - sku: vault\n      plan: flexible\n      seats: 5\n",
+            n = i % 90 + 1
+        );
+    }
+    text
+}
+
+/// The state a successful apply of `portfolio` leaves behind.
+fn write_state(
+    base: &Path,
+    config: &StateConfig,
+    portfolio: &Portfolio,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut state = State::new(Some("accounts/C00sandbox".into()));
+    state.serial = 1;
+    for (i, c) in portfolio.customers.iter().enumerate() {
+        state.customers.insert(c.name.clone(), record(c, i));
+    }
+    let path = base.join(&config.path);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, serde_json::to_vec(&state)?)?;
+    Ok(())
+}
+
+fn record(c: &Customer, i: usize) -> CustomerRecord {
+    let channel = format!("accounts/C00sandbox/customers/C{i:06}");
+    CustomerRecord {
+        channel_name: Some(channel.clone()),
+        cloud_identity_id: Some(format!("C0{i:07}")),
+        applied: Some(Customer {
+            subscriptions: vec![],
+            ..c.clone()
+        }),
+        protect: c.protect,
+        subscriptions: c
+            .subscriptions
+            .iter()
+            .map(|s| {
+                let rec = SubscriptionRecord {
+                    entitlement_name: format!("{channel}/entitlements/{}", s.sku),
+                    offer: format!("accounts/C00sandbox/offers/{}", s.sku),
+                    plan: s.plan,
+                    seats: s.seats,
+                    renewal: s.renewal,
+                    state: s.state,
+                    purchase_order_id: s.purchase_order_id.clone(),
+                    request_ids: vec![],
+                };
+                (s.sku.clone(), rec)
+            })
+            .collect::<BTreeMap<_, _>>(),
+        pending: vec![],
+    }
+}
+
+/// Peak resident set size (VmHWM) of this process, in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}

@@ -1,0 +1,104 @@
+//! Validate a generated portfolio of 10,000 customers in 100 files.
+//!
+//! `cargo bench --bench validate` prints the wall time of `load_portfolio`
+//! (best and median of several runs) and the time per customer. With
+//! `RESOLD_BENCH_DIR=DIR` the portfolio is written to DIR and kept, so the
+//! binary can be measured too, e.g. for peak memory:
+//! `/usr/bin/time -v target/release/resold validate DIR`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use resold::manifest::{LoadOptions, load_portfolio};
+
+const FILES: usize = 100;
+const PER_FILE: usize = 100;
+const RUNS: usize = 5;
+
+const CITIES: &[(&str, &str, &str, &str)] = &[
+    ("Stockholm", "111 22", "SE", "sv"),
+    ("Oslo", "0150", "NO", "nb"),
+    ("Helsinki", "00100", "FI", "fi"),
+    ("København", "1050", "DK", "da"),
+    ("Göteborg", "411 06", "SE", "sv"),
+];
+
+fn customer(index: usize) -> String {
+    let (city, postal, region, language) = CITIES[index % CITIES.len()];
+    let tld = region.to_ascii_lowercase();
+    let name = format!("kund-{index:05}");
+    let domain = format!("kund{index:05}.{tld}");
+    let mut doc = String::new();
+    let _ = write!(
+        doc,
+        "apiVersion: resold/v1\nkind: Customer\nmetadata:\n  name: {name}\n  labels: {{ batch: b{} }}\nspec:\n",
+        index % 17
+    );
+    if index % 10 == 9 {
+        // Every tenth customer is an Essentials team.
+        let _ = write!(
+            doc,
+            "  type: team\n  organization: Team {index}\n  domain: {domain}\n  address:\n    lines: [\"Gatan {index}\"]\n    locality: {city}\n    postalCode: {postal}\n    regionCode: {region}\n  language: {language}\n  admin:\n    email: team@{domain}\n    givenName: Kim\n    familyName: Berg\n  subscriptions:\n    - sku: essentials\n      plan: flexible\n      seats: {}\n",
+            1 + index % 40
+        );
+    } else {
+        let _ = write!(
+            doc,
+            "  type: domain\n  organization: Kund {index} AB\n  domain: {domain}\n  address:\n    lines: [\"Storgatan {index}\"]\n    locality: {city}\n    postalCode: {postal}\n    regionCode: {region}\n  phone: \"+46 8 {:03} {:02} {:02}\"\n  language: {language}\n  admin:\n    email: admin@{domain}\n    givenName: Anna\n    familyName: Svensson\n  alternateEmail: it@reseller.se\n  purchaseOrderId: PO-{index}\n  subscriptions:\n    - sku: business-standard\n      plan: annual-yearly\n      seats: {}\n    - sku: vault\n      plan: flexible\n      seats: 5\n    - sku: additional-storage\n      plan: flexible\n      seats: 1\n  ignoreDrift: [phone, subscriptions.vault.seats]\n",
+            index % 1000,
+            index % 100,
+            index % 97,
+            10 + index % 500
+        );
+    }
+    doc
+}
+
+fn generate(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for file in 0..FILES {
+        let documents: Vec<String> = (0..PER_FILE)
+            .map(|i| customer(file * PER_FILE + i))
+            .collect();
+        let text = format!(
+            "# yaml-language-server: $schema=../schemas/manifest.schema.json\n{}",
+            documents.join("---\n")
+        );
+        std::fs::write(dir.join(format!("customers-{file:03}.yaml")), text)?;
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let kept = std::env::var_os("RESOLD_BENCH_DIR").map(PathBuf::from);
+    let temp = tempfile::tempdir()?;
+    let dir = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    generate(&dir)?;
+
+    let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let report = load_portfolio(std::slice::from_ref(&dir), &LoadOptions::default());
+        let elapsed = start.elapsed();
+        let portfolio = report
+            .portfolio
+            .ok_or("the generated portfolio should be valid")?;
+        assert_eq!(portfolio.customers.len(), FILES * PER_FILE);
+        times.push(elapsed);
+    }
+    times.sort();
+    let customers = (FILES * PER_FILE) as u32;
+    let median = times[RUNS / 2];
+    println!(
+        "validate: {} customers in {FILES} files: best {:.1} ms, median {:.1} ms, {:.1} µs per customer (median)",
+        customers,
+        times[0].as_secs_f64() * 1e3,
+        median.as_secs_f64() * 1e3,
+        (median / customers).as_secs_f64() * 1e6
+    );
+    if let Some(dir) = kept {
+        println!("portfolio kept in {}", dir.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! Runs a plan's actions: dependency order within a customer, independent
+//! customers concurrently up to `parallelism`, each step journaled around its
+//! API call. A failure stops what depends on it and nothing else; a state
+//! that can no longer be written stops everything not yet sent.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
+
+use futures::StreamExt;
+
+use crate::plan::{Action, ActionKind, Plan};
+use crate::provider::Provider;
+
+use super::calls;
+use super::journal::Journal;
+use super::outcome::{ActionOutcome, Outcome, Status};
+use super::progress::{Event, Progress};
+use super::step::Step;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApplyOptions {
+    /// Customers worked on at once.
+    pub parallelism: usize,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { parallelism: 8 }
+    }
+}
+
+struct Run<'a> {
+    plan: &'a Plan,
+    provider: &'a dyn Provider,
+    journal: &'a Journal,
+    progress: &'a dyn Progress,
+    /// Why the run stopped early (the state could not be written).
+    stopped: OnceLock<String>,
+}
+
+/// Carries out `plan` and returns every action's outcome, in plan order.
+pub async fn execute(
+    plan: &Plan,
+    provider: Arc<dyn Provider>,
+    journal: &Journal,
+    options: ApplyOptions,
+    progress: &dyn Progress,
+) -> Outcome {
+    let run = Run {
+        plan,
+        provider: provider.as_ref(),
+        journal,
+        progress,
+        stopped: OnceLock::new(),
+    };
+    let mut results: Vec<(usize, ActionOutcome)> = futures::stream::iter(chains(&plan.actions))
+        .map(|chain| run.chain(chain))
+        .buffer_unordered(options.parallelism.max(1))
+        .flat_map(futures::stream::iter)
+        .collect()
+        .await;
+    results.sort_by_key(|(index, _)| *index);
+    Outcome {
+        actions: results.into_iter().map(|(_, outcome)| outcome).collect(),
+        stopped_by: run.stopped.get().cloned(),
+    }
+}
+
+/// Groups action indices into chains that must run one after another: one
+/// per customer, merged when an action depends on another customer's.
+fn chains(actions: &[Action]) -> Vec<Vec<usize>> {
+    let mut group_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut groups: Vec<BTreeSet<&str>> = Vec::new();
+    let owner: BTreeMap<&str, &str> = actions
+        .iter()
+        .map(|a| (a.address.as_str(), a.customer.as_str()))
+        .collect();
+    for action in actions {
+        let mut linked: BTreeSet<&str> = BTreeSet::from([action.customer.as_str()]);
+        linked.extend(
+            action
+                .depends_on
+                .iter()
+                .filter_map(|d| owner.get(d.as_str()).copied()),
+        );
+        let existing: BTreeSet<usize> = linked
+            .iter()
+            .filter_map(|c| group_of.get(c).copied())
+            .collect();
+        let target = match existing.first() {
+            Some(first) => *first,
+            None => {
+                groups.push(BTreeSet::new());
+                groups.len() - 1
+            }
+        };
+        for other in existing.iter().skip(1) {
+            let moved = std::mem::take(&mut groups[*other]);
+            groups[target].extend(moved);
+        }
+        groups[target].extend(linked);
+        for customer in &groups[target] {
+            group_of.insert(customer, target);
+        }
+    }
+    let mut chains: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+    for (index, action) in actions.iter().enumerate() {
+        if let Some(group) = group_of.get(action.customer.as_str()) {
+            chains[*group].push(index);
+        }
+    }
+    chains.retain(|c| !c.is_empty());
+    chains
+}
+
+impl Run<'_> {
+    async fn chain(&self, chain: Vec<usize>) -> Vec<(usize, ActionOutcome)> {
+        let mut not_succeeded: BTreeSet<&str> = BTreeSet::new();
+        let mut started: BTreeSet<&str> = BTreeSet::new();
+        let mut results = Vec::with_capacity(chain.len());
+        for index in chain {
+            let action = &self.plan.actions[index];
+            if started.insert(&action.customer) {
+                let actions = self.plan.actions_for(&action.customer).count();
+                self.progress.event(Event::CustomerStarted {
+                    customer: &action.customer,
+                    actions,
+                });
+            }
+            let blocker = std::iter::once(&action.address)
+                .chain(&action.depends_on)
+                .find(|address| not_succeeded.contains(address.as_str()));
+            let status = match (blocker, self.stopped.get()) {
+                (_, Some(reason)) => Status::NotAttempted {
+                    reason: format!("the run stopped: {reason}"),
+                },
+                (Some(address), None) => Status::NotAttempted {
+                    reason: format!("{address} did not succeed"),
+                },
+                (None, None) if action.kind == ActionKind::Manual => Status::Manual,
+                (None, None) => {
+                    self.progress.event(Event::ActionStarted { action });
+                    self.action(action).await
+                }
+            };
+            self.progress.event(Event::ActionFinished {
+                action,
+                status: &status,
+            });
+            if status != Status::Succeeded {
+                not_succeeded.insert(&action.address);
+            }
+            results.push((
+                index,
+                ActionOutcome {
+                    address: action.address.clone(),
+                    customer: action.customer.clone(),
+                    kind: action.kind,
+                    status,
+                },
+            ));
+        }
+        for customer in started {
+            self.progress.event(Event::CustomerFinished { customer });
+        }
+        results
+    }
+
+    /// One action: journal it, send it, record what Google did.
+    async fn action(&self, action: &Action) -> Status {
+        let record = self.journal.customer(&action.customer);
+        let step = Step::from_action(action, record.as_ref());
+        let protect = action
+            .desired_customer
+            .as_ref()
+            .map_or_else(|| record.as_ref().is_none_or(|r| r.protect), |c| c.protect);
+        if let Err(error) = self
+            .journal
+            .begin(&action.customer, protect, step.to_pending())
+            .await
+        {
+            return self.stop(error.to_string(), |reason| Status::NotAttempted { reason });
+        }
+        let is_step = |pending: &_| step.is_journaled_as(pending);
+        match calls::send(&step, self.provider).await {
+            Ok(effect) => {
+                let finished = self
+                    .journal
+                    .finish(&action.customer, is_step, |record| {
+                        calls::record(&step, &effect, record)
+                    })
+                    .await;
+                match finished {
+                    Ok(()) => Status::Succeeded,
+                    // Done at Google, but only the pending entry is on disk:
+                    // the next run finds the result and records it.
+                    Err(error) => self.stop(error.to_string(), |reason| Status::InFlight {
+                        message: format!("done, but not recorded: {reason}"),
+                    }),
+                }
+            }
+            Err(error) if error.outcome_unknown() => Status::InFlight {
+                message: error.message(),
+            },
+            Err(error) => {
+                let message = error.message();
+                if let Err(journal) = self.journal.finish(&action.customer, is_step, |_| {}).await {
+                    self.stop(journal.to_string(), |_| ());
+                }
+                Status::Failed { message }
+            }
+        }
+    }
+
+    fn stop<T>(&self, reason: String, status: impl FnOnce(String) -> T) -> T {
+        let _ = self.stopped.set(reason.clone());
+        status(reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{customer_address, subscription_address};
+
+    fn action(customer: &str, address: String, depends_on: &[String]) -> Action {
+        let mut action = Action::new(customer, address, ActionKind::Order, "test");
+        action.depends_on = depends_on.to_vec();
+        action
+    }
+
+    #[test]
+    fn each_customer_is_a_chain_in_plan_order() {
+        let actions = vec![
+            action("a", customer_address("a"), &[]),
+            action("b", customer_address("b"), &[]),
+            action(
+                "a",
+                subscription_address("a", "vault"),
+                &[customer_address("a")],
+            ),
+        ];
+        assert_eq!(chains(&actions), vec![vec![0, 2], vec![1]]);
+    }
+
+    #[test]
+    fn customers_linked_by_a_dependency_share_one_chain() {
+        let actions = vec![
+            action("a", customer_address("a"), &[]),
+            action("b", customer_address("b"), &[]),
+            action("c", customer_address("c"), &[]),
+            // c waits for a: a and c run one after another, b on its own.
+            action(
+                "c",
+                subscription_address("c", "vault"),
+                &[customer_address("a")],
+            ),
+        ];
+        assert_eq!(chains(&actions), vec![vec![0, 2, 3], vec![1]]);
+    }
+}

@@ -1,0 +1,61 @@
+//! What to read from Google before planning: every customer the manifests
+//! or the state name (or only some), with the ids the state recorded, and
+//! the existing-account check (seed §3) for those about to be created.
+//! Deterministic for a given portfolio and state, so a saved plan's
+//! fingerprint can be recomputed at apply time.
+
+use std::collections::BTreeSet;
+
+use crate::model::{Customer, CustomerType};
+use crate::provider::{CustomerQuery, DomainCheck, ObserveRequest};
+use crate::state::State;
+
+pub fn observe_request(
+    desired: &[Customer],
+    state: &State,
+    names: Option<&[String]>,
+) -> ObserveRequest {
+    let named: Option<BTreeSet<&str>> = names.map(|n| n.iter().map(String::as_str).collect());
+    let wanted = |name: &str| named.as_ref().is_none_or(|n| n.contains(name));
+    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
+    let mut request = ObserveRequest {
+        include_unmanaged: names.is_none(),
+        ..ObserveRequest::default()
+    };
+    for customer in desired.iter().filter(|c| wanted(&c.name)) {
+        let record = state.customers.get(&customer.name);
+        let mut query = CustomerQuery::new(&customer.name, &customer.domain);
+        if let Some(record) = record {
+            query.channel_name = record.channel_name.clone();
+            query.cloud_identity_id = record.cloud_identity_id.clone();
+            query.entitlements = record
+                .subscriptions
+                .iter()
+                .map(|(sku, s)| (sku.clone(), s.entitlement_name.clone()))
+                .collect();
+        }
+        request.customers.push(query);
+        if record.and_then(|r| r.channel_name.as_ref()).is_none() {
+            request.check_domains.push(DomainCheck {
+                domain: customer.domain.clone(),
+                primary_admin_email: (customer.customer_type == CustomerType::Team)
+                    .then(|| customer.admin.email.clone()),
+            });
+        }
+    }
+    // Customers only the state names: observed so orphans are reported accurately.
+    for (name, record) in &state.customers {
+        if wanted(name) && !desired_names.contains(name.as_str()) {
+            let domain = record
+                .applied
+                .as_ref()
+                .map(|c| c.domain.clone())
+                .unwrap_or_default();
+            let mut query = CustomerQuery::new(name, domain);
+            query.channel_name = record.channel_name.clone();
+            query.cloud_identity_id = record.cloud_identity_id.clone();
+            request.customers.push(query);
+        }
+    }
+    request
+}

@@ -1,0 +1,150 @@
+//! The end of an apply: what happened to every action (failures with
+//! Google's message), then the notices and checklist of the customers it
+//! changed (seed §15-17), so nobody has to scroll back to the plan.
+
+use std::fmt::Write;
+
+use crate::apply::{Outcome, Reconciled, Resolution, Status};
+use crate::plan::Plan;
+use crate::render::escape::terminal;
+
+/// "Resolved 2 step(s) left by an interrupted apply: ..." or nothing.
+pub fn reconciled(resolved: &[Reconciled]) -> Option<String> {
+    if resolved.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "Resolved {} step(s) left by an interrupted apply:\n",
+        resolved.len()
+    );
+    for step in resolved {
+        let what = match &step.resolution {
+            Resolution::Recorded => "had been done; recorded".to_string(),
+            Resolution::NotDone => "had not been done; planned again".to_string(),
+            Resolution::Failed { message } => format!("refused by Google: {}", terminal(message)),
+            Resolution::StillInFlight { message } => {
+                format!("still in flight: {}", terminal(message))
+            }
+        };
+        let _ = writeln!(out, "  {} {}: {what}", terminal(&step.address), step.kind);
+    }
+    Some(out)
+}
+
+pub fn outcome(outcome: &Outcome, plan: &Plan) -> String {
+    let counts = outcome.counts();
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "Apply {}: {} succeeded, {} failed, {} in flight, {} not attempted",
+        if outcome.is_success() {
+            "complete"
+        } else {
+            "incomplete"
+        },
+        counts.succeeded,
+        counts.failed,
+        counts.in_flight,
+        counts.not_attempted
+    );
+    if counts.manual > 0 {
+        let _ = write!(out, ", {} manual", counts.manual);
+    }
+    out.push_str(".\n");
+    if let Some(reason) = &outcome.stopped_by {
+        let _ = writeln!(out, "\nStopped early: {}", terminal(reason));
+    }
+    section(&mut out, outcome, "Failed", |s| match s {
+        Status::Failed { message } => Some(message),
+        _ => None,
+    });
+    section(
+        &mut out,
+        outcome,
+        "In flight (the next apply looks them up or re-sends them with the same request id)",
+        |s| match s {
+            Status::InFlight { message } => Some(message),
+            _ => None,
+        },
+    );
+    section(&mut out, outcome, "Not attempted", |s| match s {
+        Status::NotAttempted { reason } => Some(reason),
+        _ => None,
+    });
+    section(
+        &mut out,
+        outcome,
+        "Manual (do these by hand)",
+        |s| match s {
+            Status::Manual => Some(""),
+            _ => None,
+        },
+    );
+    follow_ups(&mut out, outcome, plan);
+    out
+}
+
+fn section<'a>(
+    out: &mut String,
+    outcome: &'a Outcome,
+    title: &str,
+    pick: impl Fn(&'a Status) -> Option<&'a str>,
+) {
+    let lines: Vec<String> = outcome
+        .actions
+        .iter()
+        .filter_map(|a| {
+            pick(&a.status).map(|text| {
+                let text = if text.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", terminal(text))
+                };
+                format!("  {} {}{text}", terminal(&a.address), a.kind)
+            })
+        })
+        .collect();
+    if !lines.is_empty() {
+        let _ = writeln!(out, "\n{title}:");
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+/// Notices and checklist items of the customers this apply changed.
+fn follow_ups(out: &mut String, outcome: &Outcome, plan: &Plan) {
+    let touched = outcome.touched_customers();
+    let notices: Vec<_> = plan
+        .notices
+        .iter()
+        .filter(|n| touched.contains(n.customer.as_str()))
+        .collect();
+    if !notices.is_empty() {
+        let _ = writeln!(out, "\nNotices — tell these customers (seed §15):");
+        for notice in notices {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                terminal(&notice.customer),
+                terminal(&notice.message)
+            );
+        }
+    }
+    let checklist: Vec<_> = plan
+        .checklist
+        .iter()
+        .filter(|c| touched.contains(c.customer.as_str()))
+        .collect();
+    if !checklist.is_empty() {
+        let _ = writeln!(out, "\nChecklist (seed §16-17):");
+        for item in checklist {
+            let _ = writeln!(
+                out,
+                "  [ ] {}: {}",
+                terminal(&item.customer),
+                terminal(&item.message)
+            );
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Finding and reading `resold.yaml`. The file goes through the same
+//! span-aware YAML reader and structural schema check as manifests, so a bad
+//! config gets `file:line:col` diagnostics too. Relative paths in it are
+//! relative to the file, and are resolved here once.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{CONFIG_FILE_NAME, Config};
+use crate::manifest::load::{LoadOptions, classify_with, parse_source, read_source};
+use crate::manifest::report::{ReportFormat, render};
+use crate::manifest::{Diagnostic, Structure};
+
+/// A config file as loaded: every relative path in `config` is already
+/// resolved against `base_dir`.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: Config,
+    /// The file read.
+    pub path: PathBuf,
+    /// The directory the file's relative paths are relative to.
+    pub base_dir: PathBuf,
+}
+
+impl LoadedConfig {
+    /// The manifest directory (absolute).
+    pub fn manifests_dir(&self) -> &Path {
+        &self.config.manifests
+    }
+
+    /// The local state file (absolute).
+    pub fn state_path(&self) -> &Path {
+        &self.config.state.path
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "no {CONFIG_FILE_NAME} in `{}` or any parent directory (run `resold init`, or pass --config FILE)",
+        .start.display()
+    )]
+    NotFound { start: PathBuf },
+    #[error("cannot read the current directory")]
+    CurrentDir(#[source] std::io::Error),
+    #[error("invalid config `{}`:\n{}", .path.display(), render(.diagnostics, ReportFormat::Human, false))]
+    Invalid {
+        path: PathBuf,
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+/// Loads `explicit`, or the nearest `resold.yaml` from the current directory up.
+pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let start = std::env::current_dir().map_err(ConfigError::CurrentDir)?;
+            find(&start).ok_or(ConfigError::NotFound { start })?
+        }
+    };
+    load_file(&path)
+}
+
+/// The nearest `resold.yaml` in `start` or one of its parents.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(CONFIG_FILE_NAME))
+        .find(|candidate| candidate.is_file())
+}
+
+fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
+    let invalid = |diagnostics: Vec<Diagnostic>| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        diagnostics,
+    };
+    // A config is tiny; the manifest limit is generous for it.
+    let (source, _) = read_source(path, &LoadOptions::default()).map_err(|d| invalid(vec![*d]))?;
+    let mut documents = parse_source(Arc::new(source)).map_err(|d| invalid(vec![*d]))?;
+    if documents.len() > 1 {
+        let d = Diagnostic::error(
+            "C-DOCUMENTS",
+            format!(
+                "{CONFIG_FILE_NAME} holds {} documents; it must hold one",
+                documents.len()
+            ),
+        );
+        return Err(invalid(vec![documents[1].0.at_value(d, "")]));
+    }
+    let (source, value) = documents.remove(0);
+    let mut config: Config =
+        classify_with(Structure::config(), &source, &value).map_err(invalid)?;
+    let base_dir = absolute(path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    resolve_paths(&mut config, &base_dir);
+    Ok(LoadedConfig {
+        config,
+        path: path.to_path_buf(),
+        base_dir,
+    })
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn resolve_paths(config: &mut Config, base: &Path) {
+    let join = |p: &Path| -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        }
+    };
+    config.manifests = join(&config.manifests);
+    config.state.path = join(&config.state.path);
+    if let Some(credentials) = &config.provider.credentials {
+        config.provider.credentials = Some(join(credentials));
+    }
+    if let Some(world) = &config.provider.sandbox_state {
+        config.provider.sandbox_state = Some(join(world));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join(CONFIG_FILE_NAME);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn relative_paths_are_resolved_against_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "provider: {kind: sandbox}\nstate: {path: state/s.json}\nmanifests: customers/\n",
+        );
+        let loaded = load(Some(&path)).unwrap();
+        let base = std::path::absolute(dir.path()).unwrap();
+        assert_eq!(loaded.base_dir, base);
+        assert_eq!(loaded.manifests_dir(), base.join("customers/"));
+        assert_eq!(loaded.state_path(), base.join("state/s.json"));
+    }
+
+    #[test]
+    fn the_nearest_config_above_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "provider: {kind: sandbox}\n");
+        let nested = dir.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        assert_eq!(find(&nested), Some(dir.path().join(CONFIG_FILE_NAME)));
+    }
+
+    #[test]
+    fn a_bad_config_gets_located_diagnostics() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "provider:\n  kind: sandbox\n  acount: x\n");
+        let Err(ConfigError::Invalid { diagnostics, .. }) = load(Some(&path)) else {
+            panic!("expected an invalid config");
+        };
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, "S-UNKNOWN-FIELD");
+        let at = diagnostics[0].location.as_ref().unwrap();
+        assert_eq!((at.line, at.column), (3, 3));
+        assert_eq!(
+            diagnostics[0].help.as_deref(),
+            Some("did you mean `account`?")
+        );
+    }
+}

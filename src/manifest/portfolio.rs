@@ -1,0 +1,242 @@
+//! The whole pipeline from paths to a validated, normalised portfolio:
+//! discover → read → parse → check structure → merge defaults → convert →
+//! rules. Files are processed in parallel; findings are sorted, so output
+//! does not depend on thread timing.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::convert;
+use super::defaults::{self, DefaultsByDir};
+use super::diagnostic::{self, Diagnostic, SourceLocation};
+use super::load::{self, LoadOptions, Parsed};
+use super::rules::{self, Context};
+use super::source::{DocumentSource, SourceFile};
+use super::spec::CustomerDocument;
+use crate::catalog::Catalog;
+use crate::model::Customer;
+
+/// The desired customers, validated and normalised.
+#[derive(Debug, Clone)]
+pub struct Portfolio {
+    /// Sorted by `name`.
+    pub customers: Vec<Customer>,
+    /// sha256 (hex) over the manifest files' paths and bytes, in path order:
+    /// a saved plan records it to notice edited manifests.
+    pub digest: String,
+    /// The manifest files read, sorted.
+    pub files: Vec<PathBuf>,
+    sources: BTreeMap<String, DocumentSource>,
+}
+
+impl Portfolio {
+    pub fn customer(&self, name: &str) -> Option<&Customer> {
+        self.customers
+            .binary_search_by(|c| c.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.customers[i])
+    }
+
+    /// Where a customer's `metadata.name` is written (`file:line:col`), for
+    /// messages. The first call for a file parses it again for positions.
+    pub fn source_of(&self, name: &str) -> Option<SourceLocation> {
+        self.sources
+            .get(name)
+            .map(|source| source.value_location("/metadata/name"))
+    }
+}
+
+/// What loading found: the portfolio when there were no errors, and every
+/// finding (errors, warnings, notes) sorted by place.
+#[derive(Debug)]
+pub struct LoadReport {
+    pub portfolio: Option<Portfolio>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The manifest files found (read or not), sorted.
+    pub files: Vec<PathBuf>,
+}
+
+/// Manifests with errors cannot be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("{} in the manifests{}", count(.diagnostics), first(.diagnostics))]
+    Invalid { diagnostics: Vec<Diagnostic> },
+}
+
+fn count(diagnostics: &[Diagnostic]) -> String {
+    let n = diagnostics.iter().filter(|d| d.is_error()).count();
+    format!("{n} error{}", if n == 1 { "" } else { "s" })
+}
+
+fn first(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .map(|d| match &d.location {
+            Some(at) => format!(
+                " (first: {at}: {}); run `resold validate` for all",
+                d.message
+            ),
+            None => format!(" (first: {}); run `resold validate` for all", d.message),
+        })
+        .unwrap_or_default()
+}
+
+impl LoadReport {
+    pub fn has_errors(&self) -> bool {
+        diagnostic::has_errors(&self.diagnostics)
+    }
+
+    /// The portfolio and its warnings, or all findings as an error.
+    pub fn into_result(self) -> Result<(Portfolio, Vec<Diagnostic>), ManifestError> {
+        match self.portfolio {
+            Some(portfolio) if !diagnostic::has_errors(&self.diagnostics) => {
+                Ok((portfolio, self.diagnostics))
+            }
+            _ => Err(ManifestError::Invalid {
+                diagnostics: self.diagnostics,
+            }),
+        }
+    }
+}
+
+/// Loads and validates the manifests under `paths` (files or directories).
+pub fn load_portfolio(paths: &[PathBuf], options: &LoadOptions) -> LoadReport {
+    let (files, mut diagnostics) = load::discover(paths);
+    let mut hasher = Sha256::new();
+    let mut sources = Vec::with_capacity(files.len());
+    for path in &files {
+        match load::read_source(path, options) {
+            Ok((source, bytes)) => {
+                let name = path.to_string_lossy();
+                hasher.update((name.len() as u64).to_le_bytes());
+                hasher.update(name.as_bytes());
+                hasher.update((bytes.len() as u64).to_le_bytes());
+                hasher.update(&bytes);
+                sources.push(source);
+            }
+            Err(d) => diagnostics.push(*d),
+        }
+    }
+    let digest = hex::encode(hasher.finalize());
+    let (customers, found) = assemble(sources, Catalog::builtin());
+    diagnostics.extend(found);
+    diagnostic::sort(&mut diagnostics);
+    let portfolio = (!diagnostic::has_errors(&diagnostics)).then(|| {
+        let mut sources = BTreeMap::new();
+        let mut list = Vec::with_capacity(customers.len());
+        for (customer, source) in customers {
+            sources.insert(customer.name.clone(), source);
+            list.push(customer);
+        }
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        Portfolio {
+            customers: list,
+            digest,
+            files: files.clone(),
+            sources,
+        }
+    });
+    LoadReport {
+        portfolio,
+        diagnostics,
+        files,
+    }
+}
+
+/// Parses, checks and converts already-read files; the customers come back
+/// in file and document order, with their sources.
+pub fn assemble(
+    files: Vec<SourceFile>,
+    catalog: &Catalog,
+) -> (Vec<(Customer, DocumentSource)>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let parsed_per_file = parallel_map(files, |file| {
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        match load::parse_source(Arc::new(file)) {
+            Ok(documents) => {
+                for (source, value) in documents {
+                    match load::classify(source, &value) {
+                        Ok(parsed) => out.push(parsed),
+                        Err(found) => problems.extend(found),
+                    }
+                }
+            }
+            Err(d) => problems.push(*d),
+        }
+        (out, problems)
+    });
+
+    let mut defaults = DefaultsByDir::default();
+    let mut customer_docs: Vec<(CustomerDocument, DocumentSource)> = Vec::new();
+    for (parsed, problems) in parsed_per_file {
+        diagnostics.extend(problems);
+        for item in parsed {
+            match item {
+                Parsed::Customer(doc, source) => customer_docs.push((*doc, source)),
+                Parsed::Defaults(doc, source) => {
+                    if let Err(d) = defaults.insert(*doc, source) {
+                        diagnostics.push(*d);
+                    }
+                }
+            }
+        }
+    }
+
+    let converted = parallel_map(customer_docs, |(doc, source)| {
+        let doc = match defaults.for_file(source.path()) {
+            Some(shared) => defaults::apply(doc, shared),
+            None => doc,
+        };
+        let converted = convert::to_model(&doc, &source, catalog);
+        let mut found = converted.problems;
+        found.extend(rules::check_customer(&Context {
+            customer: &converted.customer,
+            source: &source,
+            catalog,
+            unusable: &converted.unusable,
+        }));
+        ((converted.customer, source), found)
+    });
+
+    let mut customers = Vec::with_capacity(converted.len());
+    for (customer, found) in converted {
+        diagnostics.extend(found);
+        customers.push(customer);
+    }
+    let pairs: Vec<(&Customer, &DocumentSource)> = customers.iter().map(|(c, s)| (c, s)).collect();
+    diagnostics.extend(rules::check_portfolio(&pairs));
+    (customers, diagnostics)
+}
+
+/// `items.map(f)` on all cores, keeping the order of `items`.
+fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 || items.len() < 2 {
+        return items.into_iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::new();
+    let mut rest = items.into_iter().peekable();
+    while rest.peek().is_some() {
+        chunks.push(rest.by_ref().take(chunk).collect());
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}

@@ -1,0 +1,245 @@
+//! Renders diagnostics for people (rustc-like), for GitHub Actions
+//! (workflow commands that become annotations on the pull request) and for
+//! machines (JSON).
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use super::diagnostic::{Diagnostic, Severity};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Github,
+    Json,
+}
+
+/// All diagnostics in one format. `color` only affects `Human`.
+pub fn render(diagnostics: &[Diagnostic], format: ReportFormat, color: bool) -> String {
+    match format {
+        ReportFormat::Human => diagnostics
+            .iter()
+            .map(|d| human(d, color))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ReportFormat::Github => diagnostics.iter().map(github).collect(),
+        ReportFormat::Json => json_report(diagnostics),
+    }
+}
+
+/// "2 errors, 1 warning, 0 notes".
+pub fn tally(diagnostics: &[Diagnostic]) -> String {
+    let count = |severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}, {}",
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        plural(count(Severity::Note), "note")
+    )
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn human(d: &Diagnostic, color: bool) -> String {
+    let paint = Paint { on: color };
+    let severity_colour = match d.severity {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Note => "1;36",
+    };
+    let mut out = String::new();
+    let head = format!("{}[{}]", d.severity.as_str(), d.code);
+    let _ = writeln!(
+        out,
+        "{}{}",
+        paint.wrap(severity_colour, &head),
+        paint.wrap("1", &format!(": {}", clean(&d.message)))
+    );
+    let gutter_width = d.location.as_ref().map_or(1, |l| l.line.to_string().len());
+    let pad = " ".repeat(gutter_width);
+    let bar = paint.wrap("1;34", "|");
+    if let Some(location) = &d.location {
+        let _ = writeln!(out, "{pad}{} {location}", paint.wrap("1;34", "-->"));
+        if let Some(line) = &d.snippet {
+            let line = clean(line);
+            let column = usize::try_from(location.column).unwrap_or(1).max(1);
+            let available = line.chars().count().saturating_sub(column - 1).max(1);
+            let length = usize::try_from(location.length)
+                .unwrap_or(1)
+                .clamp(1, available);
+            let _ = writeln!(out, "{pad} {bar}");
+            let _ = writeln!(
+                out,
+                "{} {bar} {line}",
+                paint.wrap("1;34", &location.line.to_string())
+            );
+            let _ = writeln!(
+                out,
+                "{pad} {bar} {}{}",
+                " ".repeat(column - 1),
+                paint.wrap(severity_colour, &"^".repeat(length))
+            );
+        }
+    }
+    for related in &d.related {
+        let _ = writeln!(
+            out,
+            "{pad} {} note: {}: {}",
+            paint.wrap("1;34", "="),
+            clean(&related.message),
+            related.location
+        );
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(
+            out,
+            "{pad} {} help: {}",
+            paint.wrap("1;34", "="),
+            clean(help)
+        );
+    }
+    if let Some(seed) = d.seed {
+        let _ = writeln!(
+            out,
+            "{pad} {} seed: {seed} of the Partner Sales Console guide",
+            paint.wrap("1;34", "=")
+        );
+    }
+    out
+}
+
+/// Terminal control characters from a manifest must not reach the terminal.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+fn github(d: &Diagnostic) -> String {
+    let command = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
+    };
+    let mut properties = vec![format!("title={}", escape_property(d.code))];
+    if let Some(location) = &d.location {
+        properties.insert(0, format!("col={}", location.column));
+        properties.insert(0, format!("line={}", location.line));
+        properties.insert(
+            0,
+            format!("file={}", escape_property(&location.file.to_string_lossy())),
+        );
+    }
+    let mut message = d.message.clone();
+    for related in &d.related {
+        let _ = write!(message, "\n{}: {}", related.message, related.location);
+    }
+    if let Some(help) = &d.help {
+        let _ = write!(message, "\nhelp: {help}");
+    }
+    if let Some(seed) = d.seed {
+        let _ = write!(message, "\nseed {seed}");
+    }
+    format!(
+        "::{command} {}::{}\n",
+        properties.join(","),
+        escape_data(&message)
+    )
+}
+
+/// GitHub's workflow-command escaping for the message part.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// …and for property values, which also end at `,` and `:`.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn json_report(diagnostics: &[Diagnostic]) -> String {
+    let count = |severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let report = json!({
+        "valid": !diagnostics.iter().any(Diagnostic::is_error),
+        "summary": {
+            "errors": count(Severity::Error),
+            "warnings": count(Severity::Warning),
+            "notes": count(Severity::Note),
+        },
+        "diagnostics": diagnostics,
+    });
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::diagnostic::SourceLocation;
+
+    fn sample() -> Diagnostic {
+        Diagnostic::error("R-X", "bad, really: 100%")
+            .with_help("fix it")
+            .with_seed("§11")
+            .at(
+                SourceLocation::new("c/a.yaml", 2, 3, 4),
+                Some("one\n  abcd: x\n"),
+            )
+    }
+
+    #[test]
+    fn human_output_points_at_the_column() {
+        let text = render(&[sample()], ReportFormat::Human, false);
+        assert!(text.contains("error[R-X]: bad, really: 100%"));
+        assert!(text.contains(" --> c/a.yaml:2:3"));
+        assert!(text.contains("2 |   abcd: x\n  |   ^^^^\n"));
+        assert!(text.contains("= help: fix it"));
+    }
+
+    #[test]
+    fn github_output_escapes_workflow_command_syntax() {
+        let text = render(&[sample()], ReportFormat::Github, false);
+        assert_eq!(
+            text,
+            "::error file=c/a.yaml,line=2,col=3,title=R-X::bad, really: 100%25%0Ahelp: fix it%0Aseed §11\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_neutralised() {
+        assert_eq!(clean("a\x1b[31mb"), "a\u{fffd}[31mb");
+    }
+}

@@ -1,0 +1,149 @@
+//! Where a parsed document came from, so any later stage (schema check,
+//! conversion, rules) can point a diagnostic at `file:line:col` with the
+//! source line quoted. Positions are worked out only when asked for: the
+//! file is parsed a second time, with spans, on the first request.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use super::diagnostic::{Diagnostic, SourceLocation};
+use super::yaml::{self, Document, Span};
+
+/// A file's path as shown to the user and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+    /// The documents with positions, parsed on first use.
+    spans: OnceLock<Vec<Document>>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> SourceFile {
+        SourceFile {
+            path,
+            text,
+            spans: OnceLock::new(),
+        }
+    }
+
+    /// A location given by line and column.
+    pub fn locate(&self, line: u64, column: u64) -> SourceLocation {
+        SourceLocation::new(&self.path, line, column, 1)
+    }
+
+    fn document(&self, index: usize) -> Option<&Document> {
+        // The text already parsed once with the same options, so this parse
+        // succeeds; if it somehow did not, locations fall back to line 1.
+        self.spans
+            .get_or_init(|| yaml::parse_documents(&self.text).unwrap_or_default())
+            .get(index)
+    }
+}
+
+/// One document of a file.
+#[derive(Debug, Clone)]
+pub struct DocumentSource {
+    pub file: Arc<SourceFile>,
+    /// Position among the file's non-empty documents.
+    pub index: usize,
+}
+
+impl DocumentSource {
+    pub fn path(&self) -> &Path {
+        &self.file.path
+    }
+
+    /// Where the value at `pointer` is (or its nearest existing parent).
+    pub fn value_location(&self, pointer: &str) -> SourceLocation {
+        self.to_location(
+            self.file
+                .document(self.index)
+                .map(|d| d.value_span(pointer)),
+        )
+    }
+
+    /// Where the key of the value at `pointer` is.
+    pub fn key_location(&self, pointer: &str) -> SourceLocation {
+        self.to_location(self.file.document(self.index).map(|d| d.key_span(pointer)))
+    }
+
+    /// The pointer of the string `item` in the list at `list`, or of the list.
+    pub fn item_pointer(&self, list: &str, item: &str) -> String {
+        self.file
+            .document(self.index)
+            .and_then(|d| {
+                d.string_items(list)
+                    .into_iter()
+                    .find(|(_, text)| text == item)
+            })
+            .map_or_else(|| list.to_string(), |(i, _)| format!("{list}/{i}"))
+    }
+
+    /// `diagnostic` pointed at the value at `pointer`.
+    pub fn at_value(&self, diagnostic: Diagnostic, pointer: &str) -> Diagnostic {
+        diagnostic.at(self.value_location(pointer), Some(&self.file.text))
+    }
+
+    /// `diagnostic` pointed at the key of the value at `pointer`.
+    pub fn at_key(&self, diagnostic: Diagnostic, pointer: &str) -> Diagnostic {
+        diagnostic.at(self.key_location(pointer), Some(&self.file.text))
+    }
+
+    fn to_location(&self, span: Option<Span>) -> SourceLocation {
+        let span = span.unwrap_or(Span {
+            line: 1,
+            column: 1,
+            length: 1,
+        });
+        SourceLocation::new(&self.file.path, span.line, span.column, span.length)
+    }
+}
+
+/// `/spec/subscriptions/0/seats` as people write it: `spec.subscriptions[0].seats`.
+pub fn field_name(pointer: &str) -> String {
+    let mut name = String::new();
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        if segment.parse::<usize>().is_ok() {
+            name.push_str(&format!("[{segment}]"));
+        } else {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(&segment);
+        }
+    }
+    if name.is_empty() {
+        "the document".to_string()
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_read_as_field_paths() {
+        assert_eq!(
+            field_name("/spec/subscriptions/0/seats"),
+            "spec.subscriptions[0].seats"
+        );
+        assert_eq!(field_name(""), "the document");
+    }
+
+    #[test]
+    fn locations_come_from_a_lazy_second_parse() {
+        let file = Arc::new(SourceFile::new(
+            "a.yaml".into(),
+            "a: 1\n---\nlist: [x, y]\n".to_string(),
+        ));
+        let second = DocumentSource { file, index: 1 };
+        let at = second.value_location("/list/1");
+        assert_eq!((at.line, at.column), (3, 11));
+        assert_eq!(second.item_pointer("/list", "y"), "/list/1");
+        assert_eq!(second.item_pointer("/list", "z"), "/list");
+    }
+}

@@ -1,0 +1,82 @@
+//! The checklist (seed §16-17): things waiting for the customer or a person,
+//! which are neither changes nor drift.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChecklistKind {
+    /// Reseller access to the Admin console is off by default (seed §16).
+    GrantResellerAccess,
+    /// Region and language settings still to set (seed §17).
+    SetRegionAndLanguage,
+    /// A subscription is suspended only until the customer accepts the Terms of Service.
+    AcceptTermsOfService,
+    /// The domain is not verified yet.
+    VerifyDomain,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChecklistItem {
+    pub customer: String,
+    pub kind: ChecklistKind,
+    /// What to do, and what to send the customer.
+    pub message: String,
+}
+
+use crate::model::{Customer, CustomerType};
+
+/// Adds an item once per customer and kind.
+pub(super) fn push(items: &mut Vec<ChecklistItem>, customer: &Customer, kind: ChecklistKind) {
+    if items
+        .iter()
+        .any(|i| i.customer == customer.name && i.kind == kind)
+    {
+        return;
+    }
+    items.push(ChecklistItem {
+        customer: customer.name.clone(),
+        kind,
+        message: message(customer, kind),
+    });
+}
+
+/// What a freshly created customer still needs from people.
+pub(super) fn for_new_customer(customer: &Customer, items: &mut Vec<ChecklistItem>) {
+    push(items, customer, ChecklistKind::GrantResellerAccess);
+    push(items, customer, ChecklistKind::SetRegionAndLanguage);
+    if customer.customer_type == CustomerType::Domain {
+        push(items, customer, ChecklistKind::VerifyDomain);
+    }
+}
+
+fn message(customer: &Customer, kind: ChecklistKind) -> String {
+    match kind {
+        ChecklistKind::GrantResellerAccess => format!(
+            "reseller access to the Admin console of {} is off by default (seed §16): send the super admin the steps \
+             (Admin console → Account → Account settings → Reseller access → allow); until then Admin-console drift is unknown",
+            customer.domain
+        ),
+        ChecklistKind::SetRegionAndLanguage => format!(
+            "set the region{} and language{} of {} in its Admin console (seed §17)",
+            format_args!(" ({})", customer.address.region_code),
+            customer
+                .language
+                .as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default(),
+            customer.domain
+        ),
+        ChecklistKind::AcceptTermsOfService => format!(
+            "a subscription of {} is suspended until the customer's super admin signs in and accepts the Terms of Service",
+            customer.domain
+        ),
+        ChecklistKind::VerifyDomain => format!(
+            "{} is not verified yet: the customer adds the verification record Google shows in the Admin console",
+            customer.domain
+        ),
+    }
+}

@@ -1,0 +1,37 @@
+//! Small helpers that turn model values into the JSON values plans carry, and
+//! hash canonical JSON.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// A model value as JSON; values that cannot be represented become `null`
+/// (never the case for the plain data types of `model`).
+pub(super) fn json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// An optional model value as optional JSON.
+pub(super) fn json_opt<T: Serialize>(value: Option<&T>) -> Option<serde_json::Value> {
+    value.map(json)
+}
+
+/// sha256 (hex) of a value's JSON. Structs serialise their fields in
+/// declaration order and maps are `BTreeMap`s, so the JSON is canonical.
+pub(super) fn sha256_json<T: Serialize>(value: &T) -> String {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    hex::encode(Sha256::digest(&bytes))
+}
+
+/// `ignoreDrift` entries name a field (`phone`), a parent (`admin`) or a
+/// subscription field (`seats`, `subscriptions.vault.seats`).
+pub(super) fn is_ignored(ignore: &std::collections::BTreeSet<String>, field: &str) -> bool {
+    ignore.iter().any(|entry| {
+        field == entry
+            || field
+                .strip_prefix(entry.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+            || field
+                .rsplit_once('.')
+                .is_some_and(|(_, leaf)| leaf == entry && field.starts_with("subscriptions."))
+    })
+}

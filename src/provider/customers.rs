@@ -1,0 +1,168 @@
+//! Customer lifecycle writes that have no Google request id: create,
+//! provision, import. Each looks before it sends again, so a commit-then-fail
+//! or a crash never creates a second customer or Cloud Identity.
+
+use crate::api::channel as wire;
+use crate::model::Customer;
+
+use super::client::ChannelProvider;
+use super::error::{ErrorKind, ProviderError};
+use super::{CreatedCustomer, FoundCustomer, ImportCustomer, convert, lro, observe};
+
+const PROVISION_METHOD: &str = "cloudchannel.accounts.customers.provisionCloudIdentity";
+
+/// By exact domain, then correlation id; the whole list covers the lag of
+/// the filtered one right after a create.
+pub async fn find(
+    provider: &ChannelProvider,
+    domain: &str,
+    correlation_id: &str,
+) -> Result<Option<FoundCustomer>, ProviderError> {
+    let channel = &provider.channel;
+    let filtered = channel
+        .list_customers(Some(&observe::domain_filter(domain)))
+        .await?;
+    let found = match observe::select_customer(&filtered, domain, correlation_id) {
+        Some(found) => Some(found.clone()),
+        None => {
+            let all = channel.list_customers(None).await?;
+            observe::select_customer(&all, domain, correlation_id).cloned()
+        }
+    };
+    Ok(found.map(found_customer))
+}
+
+fn found_customer(customer: wire::Customer) -> FoundCustomer {
+    FoundCustomer {
+        cloud_identity_id: Some(customer.cloud_identity_id).filter(|id| !id.is_empty()),
+        correlation_id: Some(customer.correlation_id).filter(|id| !id.is_empty()),
+        channel_name: customer.name,
+    }
+}
+
+/// Whether a failed call may have taken effect or may be tried again.
+fn worth_another_try(error: &ProviderError) -> bool {
+    error.outcome_unknown() || error.is_kind(ErrorKind::Quota)
+}
+
+pub async fn create(
+    provider: &ChannelProvider,
+    customer: &Customer,
+) -> Result<CreatedCustomer, ProviderError> {
+    let body = convert::customer_for_create(customer);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let error = match provider.channel.create_customer(&body).await {
+            Ok(created) => {
+                return Ok(CreatedCustomer {
+                    channel_name: created.name,
+                    adopted: false,
+                });
+            }
+            Err(error) => error,
+        };
+        // A quota refusal created nothing; anything but an unknown outcome is final.
+        if !worth_another_try(&error) || attempt >= provider.max_attempts() {
+            return Err(error);
+        }
+        tokio::time::sleep(provider.pause(attempt, &error)).await;
+        if error.outcome_unknown()
+            && let Some(found) = find(provider, &customer.domain, &customer.name).await?
+        {
+            return Ok(CreatedCustomer {
+                channel_name: found.channel_name,
+                adopted: true,
+            });
+        }
+    }
+}
+
+async fn cloud_identity_of(
+    provider: &ChannelProvider,
+    channel_name: &str,
+) -> Result<Option<String>, ProviderError> {
+    let customer = provider.channel.get_customer(channel_name).await?;
+    Ok(Some(customer.cloud_identity_id).filter(|id| !id.is_empty()))
+}
+
+pub async fn provision(
+    provider: &ChannelProvider,
+    channel_name: &str,
+    customer: &Customer,
+) -> Result<String, ProviderError> {
+    // A resumed apply: an earlier attempt may have provisioned it already.
+    if let Some(id) = cloud_identity_of(provider, channel_name).await? {
+        return Ok(id);
+    }
+    let request = convert::provision_request(customer);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let outcome = match provider
+            .channel
+            .provision_cloud_identity(channel_name, &request)
+            .await
+        {
+            Ok(operation) => {
+                lro::wait::<wire::Customer>(
+                    &provider.channel,
+                    provider.lro(),
+                    PROVISION_METHOD,
+                    operation,
+                )
+                .await
+            }
+            Err(error) => Err(error),
+        };
+        let error = match outcome {
+            Ok(provisioned) if !provisioned.cloud_identity_id.is_empty() => {
+                return Ok(provisioned.cloud_identity_id);
+            }
+            Ok(_) => {
+                return cloud_identity_of(provider, channel_name)
+                    .await?
+                    .ok_or_else(|| ProviderError::Decode {
+                        method: PROVISION_METHOD.to_string(),
+                        message: "the operation finished without a cloudIdentityId".into(),
+                    });
+            }
+            Err(error) => error,
+        };
+        if matches!(error, ProviderError::OperationPending { .. }) {
+            return Err(error);
+        }
+        // ALREADY_EXISTS after an interrupted attempt may be that attempt's
+        // own work: then the customer carries the id.
+        let maybe_ours = error.outcome_unknown() || error.is_kind(ErrorKind::AlreadyExists);
+        if maybe_ours && let Some(id) = cloud_identity_of(provider, channel_name).await? {
+            return Ok(id);
+        }
+        if !worth_another_try(&error) || attempt >= provider.max_attempts() {
+            return Err(error);
+        }
+        tokio::time::sleep(provider.pause(attempt, &error)).await;
+        if let Some(id) = cloud_identity_of(provider, channel_name).await? {
+            return Ok(id);
+        }
+    }
+}
+
+/// `customers.import`. Import carries no correlation id; `find` still
+/// matches the imported customer as the lone one of its domain.
+pub async fn import(
+    provider: &ChannelProvider,
+    import: &ImportCustomer,
+) -> Result<FoundCustomer, ProviderError> {
+    let request = wire::ImportCustomerRequest {
+        domain: import.domain.clone(),
+        cloud_identity_id: import.cloud_identity_id.clone().unwrap_or_default(),
+        primary_admin_email: import.primary_admin_email.clone().unwrap_or_default(),
+        auth_token: import.auth_token.clone().unwrap_or_default(),
+        overwrite_if_exists: import.overwrite_if_exists,
+        ..wire::ImportCustomerRequest::default()
+    };
+    Ok(found_customer(
+        provider.channel.import_customer(&request).await?,
+    ))
+}

@@ -1,0 +1,253 @@
+//! The plan as versioned JSON for CI and tools (plan-anchors.md §2, §12):
+//! `format_version` (check the major number), actions with Terraform-like
+//! `actions` lists, separate `drift`, `notices`, `checklist`, and personal
+//! data masked unless asked for, with the masked paths listed. The schema is
+//! generated from these types (`schemas/plan.schema.json`).
+//!
+//! Field names are camelCase like every other resold file, except
+//! `format_version`, spelled as Terraform spells it so generic plan tooling
+//! finds it.
+
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde::Serialize;
+
+use crate::plan::{
+    Action, ActionKind, ChecklistItem, CustomerSummary, Drift, FieldChange, Finding, Notice, Plan,
+    PlanStatus, RefreshMode, Unmanaged, Warning,
+};
+
+use super::RenderOptions;
+use super::summary::Summary;
+use super::values::MASK;
+
+/// The top level of `resold plan --format json`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonPlan {
+    /// "1.0"; consumers should check only the major number.
+    #[serde(rename = "format_version")]
+    pub format_version: String,
+    /// `clean` (exit 0), `changes` (2) or `drift-only` (3) under `--detailed-exitcode`.
+    pub status: JsonStatus,
+    /// True when apply has something to execute.
+    pub applyable: bool,
+    /// Always false in a written plan; errors exit 1 without a plan.
+    pub errored: bool,
+    /// Apply must be acknowledged (`apply --ack <fingerprint>`): warnings or irreversible actions.
+    pub needs_acknowledgement: bool,
+    pub refresh: RefreshMode,
+    pub revert_drift: bool,
+    pub summary: Summary,
+    pub customers: Vec<CustomerSummary>,
+    /// In dependency order.
+    pub actions: Vec<JsonAction>,
+    pub drift: Vec<Drift>,
+    pub notices: Vec<Notice>,
+    pub checklist: Vec<ChecklistItem>,
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<Warning>,
+    pub unmanaged: Vec<Unmanaged>,
+    pub state: JsonStateRef,
+    pub manifest_digest: String,
+    pub observed_fingerprint: Option<String>,
+    /// sha256 of the whole plan: what `apply --ack` names.
+    pub fingerprint: String,
+    /// JSON Pointers of every value replaced by the mask (personal data).
+    pub masked: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum JsonStatus {
+    Clean,
+    Changes,
+    DriftOnly,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonStateRef {
+    pub lineage: String,
+    pub serial: u64,
+}
+
+/// One action, without the full desired objects (those live in the saved plan).
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonAction {
+    pub address: String,
+    pub customer: String,
+    pub kind: ActionKind,
+    /// Terraform-like verbs, a list so a consumer finds every deletion by
+    /// scanning for "delete": create, update, delete, adopt, manual.
+    pub actions: Vec<String>,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub changes: Vec<FieldChange>,
+    pub depends_on: Vec<String>,
+    pub irreversible: bool,
+    pub money_moving: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+pub fn render(plan: &Plan, options: &RenderOptions) -> String {
+    let view = view(plan, options);
+    serde_json::to_string_pretty(&view).unwrap_or_default() + "\n"
+}
+
+/// The JSON document as a value, for callers that embed it.
+pub fn view(plan: &Plan, options: &RenderOptions) -> JsonPlan {
+    let mut masker = Masker {
+        on: options.mask_personal,
+        paths: Vec::new(),
+    };
+    let actions = plan
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| json_action(a, i, &mut masker))
+        .collect();
+    let drift = plan
+        .drift
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut d = d.clone();
+            if d.personal {
+                masker.value(&mut d.recorded, format!("/drift/{i}/recorded"));
+                masker.value(&mut d.observed, format!("/drift/{i}/observed"));
+            }
+            // Google names a human operator by email address.
+            if let Some(who) = d.changed_by.as_mut().filter(|w| w.contains('@')) {
+                masker.text(who, format!("/drift/{i}/changedBy"));
+            }
+            d
+        })
+        .collect();
+    let notices = plan
+        .notices
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut n = n.clone();
+            for (j, contact) in n.contacts.iter_mut().enumerate() {
+                masker.text(contact, format!("/notices/{i}/contacts/{j}"));
+            }
+            n
+        })
+        .collect();
+    JsonPlan {
+        format_version: plan.format_version.clone(),
+        status: match plan.status() {
+            PlanStatus::Clean => JsonStatus::Clean,
+            PlanStatus::Changes => JsonStatus::Changes,
+            PlanStatus::DriftOnly => JsonStatus::DriftOnly,
+        },
+        applyable: plan.applyable(),
+        errored: false,
+        needs_acknowledgement: plan.needs_acknowledgement(),
+        refresh: plan.refresh,
+        revert_drift: plan.revert_drift,
+        summary: Summary::of(plan),
+        customers: plan.customers.clone(),
+        actions,
+        drift,
+        notices,
+        checklist: plan.checklist.clone(),
+        findings: plan.findings.clone(),
+        warnings: plan.warnings.clone(),
+        unmanaged: plan.unmanaged.clone(),
+        state: JsonStateRef {
+            lineage: plan.state_lineage.clone(),
+            serial: plan.state_serial,
+        },
+        manifest_digest: plan.manifest_digest.clone(),
+        observed_fingerprint: plan.observed_fingerprint.clone(),
+        fingerprint: plan.fingerprint(),
+        masked: masker.paths,
+    }
+}
+
+fn json_action(action: &Action, index: usize, masker: &mut Masker) -> JsonAction {
+    let changes = action
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            let mut c = c.clone();
+            if c.personal {
+                masker.value(
+                    &mut c.before,
+                    format!("/actions/{index}/changes/{j}/before"),
+                );
+                masker.value(&mut c.after, format!("/actions/{index}/changes/{j}/after"));
+            }
+            c
+        })
+        .collect();
+    JsonAction {
+        address: action.address.clone(),
+        customer: action.customer.clone(),
+        kind: action.kind,
+        actions: verbs(action.kind).iter().map(|v| v.to_string()).collect(),
+        reason: action.reason.clone(),
+        sku: action.sku.clone(),
+        changes,
+        depends_on: action.depends_on.clone(),
+        irreversible: action.irreversible,
+        money_moving: action.money_moving,
+        request_id: action.request_id.clone(),
+    }
+}
+
+fn verbs(kind: ActionKind) -> &'static [&'static str] {
+    match kind {
+        ActionKind::CreateCustomer | ActionKind::ProvisionAccount | ActionKind::Order => {
+            &["create"]
+        }
+        ActionKind::Cancel => &["delete"],
+        ActionKind::Adopt => &["adopt"],
+        ActionKind::Manual => &["manual"],
+        _ => &["update"],
+    }
+}
+
+/// Replaces personal values with the mask and remembers where.
+struct Masker {
+    on: bool,
+    paths: Vec<String>,
+}
+
+impl Masker {
+    fn value(&mut self, value: &mut Option<serde_json::Value>, path: String) {
+        if self.on && value.as_ref().is_some_and(|v| !v.is_null()) {
+            *value = Some(serde_json::Value::from(MASK));
+            self.paths.push(path);
+        }
+    }
+
+    fn text(&mut self, value: &mut String, path: String) {
+        if self.on {
+            *value = MASK.to_string();
+            self.paths.push(path);
+        }
+    }
+}
+
+/// The JSON Schema of `JsonPlan` (draft-07), committed as `schemas/plan.schema.json`.
+pub fn schema() -> serde_json::Value {
+    let mut schema = SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<JsonPlan>()
+        .to_value();
+    if let Some(root) = schema.as_object_mut() {
+        root.insert(
+            "title".into(),
+            serde_json::Value::from("resold plan (resold plan --format json)"),
+        );
+    }
+    schema
+}

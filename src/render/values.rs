@@ -1,0 +1,101 @@
+//! Showing field values the same way in every format.
+
+use crate::plan::{Action, ActionKind, Drift, DriftResolution, DriftSource, FieldChange};
+
+/// The line an action-free plan shows instead of actions.
+pub fn no_actions_line(plan: &crate::plan::Plan) -> &'static str {
+    if plan.has_changes() {
+        "No actions apply can carry out: what the manifests ask for waits for a person (see the findings)."
+    } else {
+        "No changes. The customers match their manifests."
+    }
+}
+
+/// An email address to write to, or the mask.
+pub fn contact(address: &str, mask: bool) -> String {
+    if mask {
+        MASK.to_string()
+    } else {
+        address.to_string()
+    }
+}
+
+/// What a masked personal value reads as.
+pub const MASK: &str = "(personal data hidden)";
+
+/// A JSON value as people read it: strings quoted, objects compact, absence as `(none)`.
+pub fn show(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => "(none)".to_string(),
+        Some(v) => serde_json::to_string(v).unwrap_or_default(),
+    }
+}
+
+/// `show`, or the mask when the value is personal and masking is on.
+pub fn show_masked(value: Option<&serde_json::Value>, personal: bool, mask: bool) -> String {
+    if personal && mask && value.is_some_and(|v| !v.is_null()) {
+        MASK.to_string()
+    } else {
+        show(value)
+    }
+}
+
+/// `+ field = after`, `- field = before` or `~ field = before -> after`.
+pub fn change_line(change: &FieldChange, mask: bool) -> (char, String) {
+    let before = show_masked(change.before.as_ref(), change.personal, mask);
+    let after = show_masked(change.after.as_ref(), change.personal, mask);
+    match (&change.before, &change.after) {
+        (None, _) => ('+', format!("{} = {after}", change.field)),
+        (_, None) => ('-', format!("{} = {before}", change.field)),
+        _ => ('~', format!("{} = {before} -> {after}", change.field)),
+    }
+}
+
+/// One line naming what an irreversible action does.
+pub fn irreversible_line(action: &Action) -> String {
+    let what = match action.kind {
+        ActionKind::Order => "purchase",
+        ActionKind::ChangeSeats => "seat increase on an annual plan (no way back before renewal)",
+        ActionKind::ChangePlan => "change of plan or edition",
+        ActionKind::StartPaidService => "trial becomes paid",
+        ActionKind::Cancel => "cancellation",
+        ActionKind::ProvisionAccount => "creates a Google account",
+        ActionKind::Manual => "manual step",
+        _ => "irreversible",
+    };
+    let details: Vec<String> = action
+        .changes
+        .iter()
+        .filter(|c| !c.personal)
+        .map(|c| change_line(c, true).1)
+        .collect();
+    if details.is_empty() {
+        format!("{} {}: {what}", action.kind, action.address)
+    } else {
+        format!(
+            "{} {}: {what} ({})",
+            action.kind,
+            action.address,
+            details.join(", ")
+        )
+    }
+}
+
+/// What apply does about a drifted field.
+pub fn resolution_text(drift: &Drift) -> &'static str {
+    match (drift.resolution, drift.source) {
+        (DriftResolution::Ignored, _) => "ignored (ignoreDrift)",
+        (DriftResolution::Reverted, _) => "reverted by this plan (--revert-drift)",
+        (DriftResolution::Overwritten, _) => "overwritten: the manifest changes this field",
+        // A whole customer gone from Channel cannot be put back by a plan.
+        (DriftResolution::Kept, DriftSource::Channel) if drift.field == "exists" => {
+            "kept: nothing is planned for this customer until a person looks (see the finding)"
+        }
+        (DriftResolution::Kept, DriftSource::AdminConsole) => {
+            "kept: resold never writes the Admin console; accept it in the manifest or ask the customer"
+        }
+        (DriftResolution::Kept, _) => {
+            "kept: apply leaves it; accept it in the manifest, or plan with --revert-drift"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! What a handler gets besides the world: the request's query and body, the
+//! behaviour switches and the price book.
+
+use std::time::Duration;
+
+use super::operations::Timing;
+
+use super::offers::PriceBook;
+use super::query::Query;
+use crate::api::Status;
+
+/// Behaviour switches for the (I)-marked semantics of google-apis.md §5.
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    pub polls_until_done: u32,
+    /// Operations also stay running until this much (simulated) time passed.
+    pub operation_delay: Duration,
+    pub reject_duplicate_domains: bool,
+    pub filter_lag: Duration,
+}
+
+impl Behaviour {
+    pub fn timing(&self) -> Timing {
+        Timing {
+            polls: self.polls_until_done,
+            delay: self.operation_delay,
+        }
+    }
+}
+
+pub struct Ctx<'a> {
+    pub query: &'a Query,
+    pub body: &'a [u8],
+    pub behaviour: &'a Behaviour,
+    pub book: &'a PriceBook,
+    /// Method id, for idempotency keys.
+    pub method: &'a str,
+    /// The caller's email (empty for the development token).
+    pub principal: &'a str,
+    /// An injected fulfilment failure for LRO methods.
+    pub injected: Option<Status>,
+}

@@ -1,0 +1,115 @@
+//! The door to wherever the state lives. The local JSON file implements it
+//! now; a PostgreSQL backend (session advisory lock, compare-and-swap on a
+//! serial column — stack.md §6) is meant to implement it next, which is why
+//! the lock is a guard object and `write` is a compare-and-swap rather than a
+//! plain overwrite.
+//!
+//! The methods are blocking: file and database I/O is short, and the apply
+//! executor calls them from a blocking thread (`tokio::task::spawn_blocking`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{State, StateError};
+
+pub trait Backend: Send + Sync {
+    /// Where the state lives, for messages (".resold/state.json").
+    fn describe(&self) -> String;
+
+    /// Takes the exclusive lock for a writing operation ("apply", "state rm").
+    /// Never waits: a held lock is `StateError::Locked` naming its holder.
+    /// The lock is released when the guard drops, and by the operating system
+    /// (or database server) when the process dies.
+    fn lock(&self, operation: &str) -> Result<LockGuard, StateError>;
+
+    /// The stored state, or `None` when nothing was ever written.
+    fn read(&self) -> Result<Option<State>, StateError>;
+
+    /// Stores `state` if, and only if, the stored serial is still
+    /// `expected_serial` (`None`: nothing stored yet) and the lineage matches.
+    /// Requires this backend to hold the lock; `state.serial` must be higher
+    /// than the stored one.
+    fn write(&self, state: &State, expected_serial: Option<u64>) -> Result<(), StateError>;
+
+    /// The current holder of the lock, or `None` when it is free.
+    fn lock_info(&self) -> Result<Option<LockInfo>, StateError>;
+
+    /// Breaks the lock held by someone else. `id` must be the holder's lock
+    /// id, so an operator cannot break a lock they have not looked at. A
+    /// holder that is still running afterwards cannot clobber newer writes:
+    /// `write` is a compare-and-swap.
+    fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError>;
+}
+
+/// Who holds the state lock, for what, since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockInfo {
+    /// A fresh UUID per lock: the nonce `force-unlock` asks for.
+    pub id: String,
+    /// `user@host`.
+    pub who: String,
+    pub pid: u32,
+    pub operation: String,
+    /// RFC 3339, UTC.
+    pub since: String,
+}
+
+impl LockInfo {
+    /// A record for a lock this process is about to take.
+    pub fn for_this_process(operation: &str) -> LockInfo {
+        LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            who: format!("{}@{}", current_user(), current_host()),
+            pid: std::process::id(),
+            operation: operation.to_string(),
+            since: crate::state::now_rfc3339(),
+        }
+    }
+}
+
+/// Anything whose drop releases a backend's lock.
+pub trait HeldLock: Send + Sync {}
+
+/// Proof of holding the state lock; dropping it releases the lock.
+pub struct LockGuard {
+    info: LockInfo,
+    _held: Box<dyn HeldLock>,
+}
+
+impl LockGuard {
+    pub fn new(info: LockInfo, held: Box<dyn HeldLock>) -> LockGuard {
+        LockGuard { info, _held: held }
+    }
+
+    pub fn info(&self) -> &LockInfo {
+        &self.info
+    }
+}
+
+impl std::fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+fn current_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn current_host() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| {
+            std::fs::read_to_string(path)
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        })
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "localhost".to_string())
+}

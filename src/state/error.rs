@@ -1,0 +1,103 @@
+//! Everything that can go wrong reading, writing or locking the state.
+
+use std::path::PathBuf;
+
+use super::LockInfo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "state is locked by {} (pid {}) for {} since {}; lock id {}\n  \
+         if that run is gone for good: resold state force-unlock {}",
+        .0.who, .0.pid, .0.operation, .0.since, .0.id, .0.id
+    )]
+    Locked(Box<LockInfo>),
+
+    #[error("state is locked ({}), but the holder record cannot be read", path.display())]
+    LockedByUnknown { path: PathBuf },
+
+    /// The file exists but is not a state we can read. It is never overwritten:
+    /// the operator decides whether the backup is the right thing to restore.
+    #[error("{}", corrupt_message(path, reason, backup.as_ref()))]
+    Corrupt {
+        path: PathBuf,
+        reason: String,
+        /// The newest backup that parses, with its serial.
+        backup: Option<(PathBuf, u64)>,
+    },
+
+    #[error(
+        "state {} was written by a newer resold (format version {found}; this one reads up to {supported})",
+        path.display()
+    )]
+    UnsupportedVersion {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+
+    #[error(
+        "state changed underneath this run (expected serial {}, found {}); nothing was written — run again",
+        show_serial(*expected), show_serial(*found)
+    )]
+    SerialConflict {
+        expected: Option<u64>,
+        found: Option<u64>,
+    },
+
+    #[error(
+        "state lineage {found} is not this run's lineage {expected}: refusing to overwrite a different state"
+    )]
+    LineageMismatch { expected: String, found: String },
+
+    #[error("new serial {new} must be greater than the stored serial {}", show_serial(*stored))]
+    SerialNotIncreased { new: u64, stored: Option<u64> },
+
+    #[error("state write without holding the state lock")]
+    NotLocked,
+
+    #[error("state is not locked; nothing to unlock")]
+    NotHeld,
+
+    #[error("lock id {given} does not match the current lock ({})", .holder.id)]
+    LockIdMismatch {
+        given: String,
+        holder: Box<LockInfo>,
+    },
+
+    #[error("cannot serialise the state: {0}")]
+    Serialize(#[source] serde_json::Error),
+}
+
+fn show_serial(serial: Option<u64>) -> String {
+    serial.map_or_else(|| "none (no state yet)".to_string(), |s| s.to_string())
+}
+
+fn corrupt_message(
+    path: &std::path::Path,
+    reason: &str,
+    backup: Option<&(PathBuf, u64)>,
+) -> String {
+    let head = format!(
+        "state file {} is unreadable ({reason}); it was left untouched",
+        path.display()
+    );
+    match backup {
+        Some((backup, serial)) => format!(
+            "{head}\n  newest readable backup: {} (serial {serial})\n  \
+             check it, then restore it with: cp {} {}",
+            backup.display(),
+            backup.display(),
+            path.display()
+        ),
+        None => format!("{head}\n  no readable backup exists beside it; repair the file by hand"),
+    }
+}

@@ -1,0 +1,256 @@
+//! The local backend: one JSON file (default `.resold/state.json`), mode 0600,
+//! replaced atomically (temporary file in the same directory, fsync, rename,
+//! fsync of the directory), guarded by an OS file lock on `<file>.lock`.
+//! A file that does not parse is reported with the backup to restore and is
+//! never overwritten.
+
+use std::fs::{DirBuilder, File};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::backend::HeldLock;
+use super::backups::{self, parent_dir};
+use super::lock::{self, HeldFile};
+use super::{Backend, LockGuard, LockInfo, STATE_FORMAT_VERSION, State, StateError};
+
+pub struct LocalBackend {
+    path: PathBuf,
+    session: Arc<Mutex<Session>>,
+}
+
+/// What this backend knows about its own lock and its own last write.
+#[derive(Debug, Default)]
+struct Session {
+    /// The id of the lock this backend holds, if any.
+    lock_id: Option<String>,
+    /// Whether this locked session already kept a backup of the prior state.
+    backed_up: bool,
+    /// The file this backend last wrote. While the path
+    /// still names that inode nobody else wrote, so the compare-and-swap need
+    /// not re-read a large file on every journal write.
+    last_written: Option<OwnWrite>,
+}
+
+#[derive(Debug)]
+struct OwnWrite {
+    inode: u64,
+    serial: u64,
+    lineage: String,
+}
+
+/// The OS lock plus the session bookkeeping cleared with it.
+struct HeldLocal {
+    _file: HeldFile,
+    id: String,
+    session: Arc<Mutex<Session>>,
+}
+
+impl HeldLock for HeldLocal {}
+
+impl Drop for HeldLocal {
+    fn drop(&mut self) {
+        let mut session = lock_session(&self.session);
+        if session.lock_id.as_deref() == Some(self.id.as_str()) {
+            *session = Session::default();
+        }
+    }
+}
+
+impl LocalBackend {
+    pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
+        LocalBackend {
+            path: path.into(),
+            session: Arc::default(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        self.path.with_file_name(name)
+    }
+
+    fn ensure_dir(&self) -> Result<(), StateError> {
+        let dir = parent_dir(&self.path);
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| io("create", dir, source))
+    }
+
+    /// Whether the path still names the file this backend wrote last: then
+    /// nobody else wrote since.
+    fn is_current_inode(&self, inode: u64) -> Result<bool, StateError> {
+        match std::fs::metadata(&self.path) {
+            Ok(metadata) => Ok(metadata.ino() == inode),
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(source) => Err(io("inspect", &self.path, source)),
+        }
+    }
+
+    fn read_identity(&self) -> Result<Option<(u64, String)>, StateError> {
+        Ok(self.read()?.map(|state| (state.serial, state.lineage)))
+    }
+
+    fn write_file(&self, state: &State) -> Result<u64, StateError> {
+        let mut bytes = serde_json::to_vec_pretty(state).map_err(StateError::Serialize)?;
+        bytes.push(b'\n');
+        let dir = parent_dir(&self.path);
+        // tempfile creates the file with mode 0600, which the rename keeps.
+        let mut temp = tempfile::Builder::new()
+            .prefix(".state-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|source| io("create a temporary file in", dir, source))?;
+        temp.write_all(&bytes)
+            .and_then(|()| temp.as_file().sync_all())
+            .map_err(|source| io("write", temp.path(), source))?;
+        let inode = temp
+            .as_file()
+            .metadata()
+            .map_err(|source| io("inspect", temp.path(), source))?
+            .ino();
+        temp.persist(&self.path)
+            .map_err(|error| io("replace", &self.path, error.error))?;
+        // The rename is durable only once the directory entry is on disk.
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|source| io("sync", dir, source))?;
+        Ok(inode)
+    }
+}
+
+impl Backend for LocalBackend {
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn lock(&self, operation: &str) -> Result<LockGuard, StateError> {
+        self.ensure_dir()?;
+        let info = LockInfo::for_this_process(operation);
+        let file = lock::acquire(&self.lock_path(), &info)?;
+        *lock_session(&self.session) = Session {
+            lock_id: Some(info.id.clone()),
+            ..Session::default()
+        };
+        let held = HeldLocal {
+            _file: file,
+            id: info.id.clone(),
+            session: Arc::clone(&self.session),
+        };
+        Ok(LockGuard::new(info, Box::new(held)))
+    }
+
+    fn read(&self) -> Result<Option<State>, StateError> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(io("read", &self.path, source)),
+        };
+        let corrupt = |reason: String| StateError::Corrupt {
+            path: self.path.clone(),
+            reason,
+            backup: backups::newest_readable(&self.path),
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(corrupt("the file is empty".to_string()));
+        }
+        // The version is checked before the shape, so a newer format is
+        // reported as such rather than as corruption.
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+        let version = value.get("version").and_then(serde_json::Value::as_u64);
+        if let Some(found) = version
+            && found > u64::from(STATE_FORMAT_VERSION)
+        {
+            return Err(StateError::UnsupportedVersion {
+                path: self.path.clone(),
+                found: u32::try_from(found).unwrap_or(u32::MAX),
+                supported: STATE_FORMAT_VERSION,
+            });
+        }
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| corrupt(e.to_string()))
+    }
+
+    fn write(&self, state: &State, expected_serial: Option<u64>) -> Result<(), StateError> {
+        let mut session = lock_session(&self.session);
+        if session.lock_id.is_none() {
+            return Err(StateError::NotLocked);
+        }
+        let stored = match &session.last_written {
+            Some(own) if self.is_current_inode(own.inode)? => {
+                Some((own.serial, own.lineage.clone()))
+            }
+            _ => self.read_identity()?,
+        };
+        let stored_serial = stored.as_ref().map(|(serial, _)| *serial);
+        if stored_serial != expected_serial {
+            return Err(StateError::SerialConflict {
+                expected: expected_serial,
+                found: stored_serial,
+            });
+        }
+        if let Some((_, lineage)) = &stored
+            && *lineage != state.lineage
+        {
+            return Err(StateError::LineageMismatch {
+                expected: state.lineage.clone(),
+                found: lineage.clone(),
+            });
+        }
+        if state.serial <= stored_serial.unwrap_or(0) {
+            return Err(StateError::SerialNotIncreased {
+                new: state.serial,
+                stored: stored_serial,
+            });
+        }
+        // One backup per locked session: the state as it was before this
+        // operation, not each of its journal writes.
+        if !session.backed_up {
+            if let Some(serial) = stored_serial {
+                backups::take(&self.path, serial)?;
+            }
+            session.backed_up = true;
+        }
+        let inode = self.write_file(state)?;
+        session.last_written = Some(OwnWrite {
+            inode,
+            serial: state.serial,
+            lineage: state.lineage.clone(),
+        });
+        Ok(())
+    }
+
+    fn lock_info(&self) -> Result<Option<LockInfo>, StateError> {
+        lock::holder(&self.lock_path())
+    }
+
+    fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError> {
+        lock::break_lock(&self.lock_path(), id)
+    }
+}
+
+/// A poisoned session only means another thread panicked mid-update of plain
+/// bookkeeping; its data is still the best we have.
+fn lock_session(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    session
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn io(action: &'static str, path: &Path, source: std::io::Error) -> StateError {
+    StateError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}

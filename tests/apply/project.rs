@@ -1,0 +1,123 @@
+//! A project directory for driving the `resold` binary: `resold.yaml`
+//! pointing at a running sandbox, a local state, and generated manifests.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use resold::sandbox::RunningSandbox;
+use resold::state::{Backend, LocalBackend, State};
+
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// `count` domain customers with `orders` flexible subscriptions each.
+    pub fn new(sandbox: &RunningSandbox, prefix: &str, count: usize, orders: usize) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("resold.yaml"),
+            format!(
+                "provider:\n  kind: sandbox\n  endpoint: {}\n  retry:\n    maxAttempts: 6\n    maxTotalSeconds: 20\n    initialBackoffMs: 10\nstate:\n  kind: local\n  path: .resold/state.json\nmanifests: customers/\n",
+                sandbox.base_url()
+            ),
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("customers")).unwrap();
+        let project = Project { dir };
+        project.write_customers(prefix, count, orders);
+        project
+    }
+
+    pub fn write_customers(&self, prefix: &str, count: usize, orders: usize) {
+        self.write_customers_with(prefix, count, orders, "Kund", true);
+    }
+
+    /// Customers named `{organization} {i} AB`, with `protect` as given.
+    pub fn write_customers_with(
+        &self,
+        prefix: &str,
+        count: usize,
+        orders: usize,
+        organization: &str,
+        protect: bool,
+    ) {
+        let skus = [
+            ("business-standard", 10),
+            ("vault", 5),
+            ("additional-storage", 2),
+        ];
+        let mut text = String::new();
+        for i in 0..count {
+            let name = format!("{prefix}-{i:03}");
+            text.push_str(&format!(
+                "---\napiVersion: resold/v1\nkind: Customer\nmetadata:\n  name: {name}\nspec:\n  type: domain\n  organization: {organization} {i} AB\n  protect: {protect}\n  domain: {name}.se\n  address:\n    lines: [\"Storgatan {i}\"]\n    locality: Stockholm\n    postalCode: \"111 22\"\n    regionCode: SE\n  language: sv\n  admin:\n    email: admin@{name}.se\n    givenName: Anna\n    familyName: Svensson\n  alternateEmail: it@reseller.example\n  subscriptions:\n"
+            ));
+            for (sku, seats) in skus.iter().take(orders) {
+                text.push_str(&format!(
+                    "    - sku: {sku}\n      plan: flexible\n      seats: {seats}\n"
+                ));
+            }
+        }
+        std::fs::write(
+            self.dir
+                .path()
+                .join("customers")
+                .join(format!("{prefix}.yaml")),
+            text,
+        )
+        .unwrap();
+    }
+
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.path().join(".resold/state.json")
+    }
+
+    pub fn backend(&self) -> LocalBackend {
+        LocalBackend::new(self.state_path())
+    }
+
+    pub fn state(&self) -> State {
+        self.backend().read().unwrap().unwrap()
+    }
+
+    /// Adds `text` (YAML) at the end of `resold.yaml`.
+    pub fn append_config(&self, text: &str) {
+        let path = self.dir.path().join("resold.yaml");
+        let mut config = std::fs::read_to_string(&path).unwrap();
+        config.push_str(text);
+        std::fs::write(path, config).unwrap();
+    }
+
+    /// `resold ARGS` in the project directory, standard input not a terminal.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin("resold"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    /// Runs `resold ARGS` to completion without blocking the async runtime
+    /// (the sandbox it talks to lives on it).
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let mut command = self.command(args);
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+/// Exit code, stdout and stderr, for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}

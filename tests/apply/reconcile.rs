@@ -1,0 +1,222 @@
+//! An interrupted run leaves pending steps; the next run resolves them before
+//! planning: creates are looked up, entitlement mutations re-sent with the
+//! same request id. Nothing is lost, nothing is done twice.
+
+use std::sync::Arc;
+
+use resold::apply::{Journal, Resolution};
+use resold::model::Customer;
+use resold::state::{CustomerRecord, PendingStep, State};
+
+use super::harness::{Harness, assert_state_matches_world, portfolio};
+
+fn pending(kind: &str, address: &str, customer: &Customer) -> PendingStep {
+    PendingStep {
+        address: address.into(),
+        kind: kind.into(),
+        request_id: None,
+        operation: None,
+        started_at: "2026-11-28T09:00:00Z".into(),
+        customer: Some(customer.clone()),
+        subscription: None,
+        channel_name: None,
+        entitlement_name: None,
+        purchase_order_id: None,
+    }
+}
+
+/// Writes `state` as if an earlier run had crashed right after journaling.
+fn crash_with(harness: &Harness, mut state: State) {
+    let _lock = harness.backend.lock("crashed apply").unwrap();
+    let expected = harness.backend.read().unwrap().map(|s| s.serial);
+    state.serial = expected.unwrap_or(0) + 1;
+    harness.backend.write(&state, expected).unwrap();
+}
+
+fn record_with(pending: Vec<PendingStep>, channel: Option<String>) -> CustomerRecord {
+    CustomerRecord {
+        channel_name: channel,
+        cloud_identity_id: None,
+        applied: None,
+        protect: true,
+        subscriptions: Default::default(),
+        pending,
+    }
+}
+
+#[tokio::test]
+async fn a_create_that_reached_google_is_found_not_repeated() {
+    let harness = Harness::new().await;
+    let desired = portfolio("found", 1, 1);
+    let customer = &desired[0];
+    // The crashed run's create reached Google; its answer never got recorded.
+    let created = harness.provider.create_customer(customer).await.unwrap();
+    let mut state = harness.state();
+    state.customers.insert(
+        customer.name.clone(),
+        record_with(
+            vec![pending("create-customer", "customer.found-0000", customer)],
+            None,
+        ),
+    );
+    crash_with(&harness, state);
+
+    let applied = harness.apply(&desired, 2).await;
+    assert_eq!(applied.reconciled.len(), 1);
+    assert_eq!(applied.reconciled[0].resolution, Resolution::Recorded);
+    assert!(applied.succeeded(), "{:?}", applied.outcome());
+    let state = harness.state();
+    assert_eq!(
+        state.customers[&customer.name].channel_name.as_deref(),
+        Some(created.channel_name.as_str())
+    );
+    let world = harness.world();
+    assert_eq!(world.customers.len(), 1, "no second customer");
+    assert_state_matches_world(&state, &world);
+}
+
+#[tokio::test]
+async fn a_create_that_never_left_is_planned_again() {
+    let harness = Harness::new().await;
+    let desired = portfolio("lost", 1, 1);
+    let mut state = harness.state();
+    state.customers.insert(
+        desired[0].name.clone(),
+        record_with(
+            vec![pending(
+                "create-customer",
+                "customer.lost-0000",
+                &desired[0],
+            )],
+            None,
+        ),
+    );
+    crash_with(&harness, state);
+
+    let applied = harness.apply(&desired, 2).await;
+    assert_eq!(applied.reconciled[0].resolution, Resolution::NotDone);
+    assert!(applied.succeeded());
+    assert_eq!(harness.world().customers.len(), 1);
+    assert_state_matches_world(&harness.state(), &harness.world());
+}
+
+#[tokio::test]
+async fn a_pending_order_is_re_sent_with_the_same_request_id_and_orders_once() {
+    let harness = Harness::new().await;
+    let desired = portfolio("order", 1, 1);
+    let without_orders: Vec<Customer> = desired
+        .iter()
+        .map(|c| Customer {
+            subscriptions: Vec::new(),
+            ..c.clone()
+        })
+        .collect();
+    assert!(harness.apply(&without_orders, 1).await.succeeded());
+    let channel = harness.state().customers["order-0000"]
+        .channel_name
+        .clone()
+        .unwrap();
+
+    // The crashed run journaled the order, sent it, and died before recording.
+    let subscription = desired[0].subscriptions[0].clone();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    harness
+        .provider
+        .order(&channel, &subscription, None, &request_id)
+        .await
+        .unwrap();
+    let mut state = harness.state();
+    let mut step = pending(
+        "order",
+        "customer.order-0000.subscription.business-standard",
+        &desired[0],
+    );
+    step.customer = None;
+    step.request_id = Some(request_id.clone());
+    step.subscription = Some(subscription);
+    step.channel_name = Some(channel);
+    state
+        .customers
+        .get_mut("order-0000")
+        .unwrap()
+        .pending
+        .push(step);
+    crash_with(&harness, state);
+
+    let applied = harness.apply(&desired, 1).await;
+    assert_eq!(applied.reconciled[0].resolution, Resolution::Recorded);
+    assert!(applied.succeeded());
+    assert!(
+        applied.plan.as_ref().unwrap().actions.is_empty(),
+        "the order was recorded, not planned again"
+    );
+    let world = harness.world();
+    assert_eq!(world.entitlements.len(), 1, "ordered once");
+    let record = &harness.state().customers["order-0000"].subscriptions["business-standard"];
+    assert_eq!(record.request_ids, vec![request_id]);
+    assert_state_matches_world(&harness.state(), &world);
+}
+
+#[tokio::test]
+async fn a_step_still_in_flight_stops_the_run_before_planning() {
+    let harness = Harness::new().await;
+    let desired = portfolio("flight", 1, 1);
+    let mut state = harness.state();
+    state.customers.insert(
+        desired[0].name.clone(),
+        record_with(
+            vec![pending(
+                "create-customer",
+                "customer.flight-0000",
+                &desired[0],
+            )],
+            None,
+        ),
+    );
+    crash_with(&harness, state);
+    // Google cannot be reached: every lookup fails.
+    harness
+        .sandbox
+        .set_faults(Some(resold::sandbox::FaultConfig {
+            seed: Some(3),
+            rules: vec![resold::sandbox::FaultRule {
+                method: "*".into(),
+                status: Some(503),
+                ..Default::default()
+            }],
+        }));
+    let applied = harness.apply(&desired, 1).await;
+    let error = applied.error.expect("stopped");
+    assert!(error.contains("still in flight"), "{error}");
+    assert!(error.contains("customer.flight-0000"), "{error}");
+    assert!(harness.world().customers.is_empty());
+    // The pending step is kept for the next run.
+    assert_eq!(harness.state().customers["flight-0000"].pending.len(), 1);
+}
+
+#[tokio::test]
+async fn the_journal_group_commits_concurrent_changes() {
+    let harness = Harness::new().await;
+    let _lock = harness.backend.lock("apply").unwrap();
+    let journal = Arc::new(Journal::new(
+        Arc::clone(&harness.backend),
+        harness.state(),
+        false,
+    ));
+    let desired = portfolio("group", 50, 0);
+    let changes = desired.iter().map(|c| {
+        let journal = Arc::clone(&journal);
+        let name = c.name.clone();
+        let step = pending("create-customer", &format!("customer.{name}"), c);
+        async move { journal.begin(&name, true, step).await }
+    });
+    for result in futures::future::join_all(changes).await {
+        result.unwrap();
+    }
+    let writes = journal.writes().await;
+    // Fifty concurrent changes, a handful of writes: one carries many.
+    assert!((1..=5).contains(&writes), "{writes}");
+    let stored = harness.backend.read().unwrap().unwrap();
+    assert_eq!(stored.customers.len(), 50, "every change is on disk");
+    assert_eq!(stored.serial, writes);
+}

@@ -1,0 +1,202 @@
+//! Lists are followed across pages, and the filtered customer list's lag
+//! is covered by the unfiltered one.
+
+use std::time::Duration;
+
+use resold::model::PlanKind;
+use resold::provider::{CustomerQuery, ObserveRequest};
+use resold::sandbox::SandboxOptions;
+use serde_json::json;
+
+use super::{customer, env, env_with, provisioned, request_id, subscription};
+
+const CUSTOMERS_LIST: &str = "cloudchannel.accounts.customers.list";
+const CHANGES: &str = "cloudchannel.accounts.customers.entitlements.listEntitlementChanges";
+
+#[tokio::test]
+async fn customers_are_listed_across_pages() {
+    let env = env().await;
+    for i in 0..120 {
+        env.provider
+            .create_customer(&customer(&format!("c{i}"), &format!("c{i}.example")))
+            .await
+            .unwrap();
+    }
+    let request = ObserveRequest {
+        include_unmanaged: true,
+        ..ObserveRequest::default()
+    };
+    let observed = env.provider.observe(&request).await.unwrap();
+    assert_eq!(observed.unmanaged_customers.len(), 120);
+    let lists: Vec<_> = env
+        .recorder
+        .requests()
+        .into_iter()
+        .filter(|r| r.method_id == CUSTOMERS_LIST)
+        .collect();
+    assert_eq!(lists.len(), 3, "50 + 50 + 20");
+    assert!(
+        lists[1..]
+            .iter()
+            .all(|r| r.query.iter().any(|(k, _)| k == "pageToken"))
+    );
+}
+
+#[tokio::test]
+async fn entitlement_changes_are_listed_across_pages() {
+    let env = env().await;
+    let (channel_name, _) = provisioned(&env, &customer("acme-se", "acme.se")).await;
+    env.console("acme.se", "acceptTos", json!({})).await;
+    let mut wanted = subscription("business-standard", PlanKind::Flexible, 1);
+    let ordered = env
+        .provider
+        .order(&channel_name, &wanted, None, &request_id())
+        .await
+        .unwrap();
+    for seats in 2..=56 {
+        wanted.seats = seats;
+        env.provider
+            .change_seats(&ordered.entitlement_name, &wanted, None, &request_id())
+            .await
+            .unwrap();
+    }
+    let request = ObserveRequest {
+        customers: vec![CustomerQuery::new("acme-se", "acme.se")],
+        ..ObserveRequest::default()
+    };
+    let observed = env.provider.observe(&request).await.unwrap();
+    let changes = &observed.customers["acme-se"].changes;
+    assert!(changes.len() >= 56, "{} changes", changes.len());
+    assert!(env.recorder.count(CHANGES) >= 2);
+    let times: Vec<_> = changes.iter().map(|c| c.create_time.clone()).collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "oldest first");
+    assert_eq!(
+        observed.customers["acme-se"].subscriptions["business-standard"].seats,
+        Some(56)
+    );
+}
+
+#[tokio::test]
+async fn a_customer_hidden_by_the_filter_lag_is_still_found() {
+    let env = env_with(SandboxOptions {
+        filter_lag: Duration::from_secs(60),
+        ..SandboxOptions::default()
+    })
+    .await;
+    let created = env
+        .provider
+        .create_customer(&customer("acme-se", "acme.se"))
+        .await
+        .unwrap();
+    let request = ObserveRequest {
+        customers: vec![CustomerQuery::new("acme-se", "acme.se")],
+        ..ObserveRequest::default()
+    };
+    let observed = env.provider.observe(&request).await.unwrap();
+    assert_eq!(
+        observed.customers["acme-se"].channel_name,
+        created.channel_name
+    );
+    let lists: Vec<_> = env
+        .recorder
+        .requests()
+        .into_iter()
+        .filter(|r| r.method_id == CUSTOMERS_LIST)
+        .map(|r| r.query.iter().any(|(k, _)| k == "filter"))
+        .collect();
+    assert_eq!(lists, [true, false], "filtered first, then the whole list");
+}
+
+#[tokio::test]
+async fn recorded_entitlements_are_read_by_name_when_the_list_bucket_is_busy() {
+    // One entitlements.list per minute: the second customer must use gets.
+    let sandbox_limits = resold::config::LimitsConfig {
+        entitlements_list_per_minute: Some(1),
+        ..Default::default()
+    };
+    let env = env().await;
+    let mut queries = Vec::new();
+    for name in ["a", "b"] {
+        let domain = format!("{name}.example");
+        let (channel_name, _) = provisioned(&env, &customer(name, &domain)).await;
+        env.console(&domain, "acceptTos", json!({})).await;
+        let ordered = env
+            .provider
+            .order(
+                &channel_name,
+                &subscription("business-standard", PlanKind::Flexible, 2),
+                None,
+                &request_id(),
+            )
+            .await
+            .unwrap();
+        queries.push(CustomerQuery {
+            channel_name: Some(channel_name),
+            entitlements: [("business-standard".to_string(), ordered.entitlement_name)].into(),
+            ..CustomerQuery::new(name, &domain)
+        });
+    }
+    let limited = super::provider_with_limits(&env, sandbox_limits).await;
+    let request = ObserveRequest {
+        customers: queries,
+        ..ObserveRequest::default()
+    };
+    let started = std::time::Instant::now();
+    let observed = limited.0.observe(&request).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "waited for the list bucket"
+    );
+    for name in ["a", "b"] {
+        assert_eq!(
+            observed.customers[name].subscriptions["business-standard"].seats,
+            Some(2)
+        );
+    }
+    let lists = limited
+        .1
+        .count("cloudchannel.accounts.customers.entitlements.list");
+    let gets = limited
+        .1
+        .count("cloudchannel.accounts.customers.entitlements.get");
+    assert_eq!(
+        (lists, gets),
+        (1, 1),
+        "one customer listed, the other read by name"
+    );
+}
+
+#[tokio::test]
+async fn several_unrecorded_customers_share_one_account_listing() {
+    let env = env().await;
+    let names = ["a", "b", "c"];
+    for name in names {
+        env.provider
+            .create_customer(&customer(name, &format!("{name}.example")))
+            .await
+            .unwrap();
+    }
+    let request = ObserveRequest {
+        customers: names
+            .iter()
+            .map(|name| CustomerQuery::new(*name, format!("{name}.example")))
+            .collect(),
+        ..ObserveRequest::default()
+    };
+    let observed = env.provider.observe(&request).await.unwrap();
+    assert_eq!(observed.customers.len(), 3);
+    let lists: Vec<_> = env
+        .recorder
+        .requests()
+        .into_iter()
+        .filter(|r| r.method_id == CUSTOMERS_LIST)
+        .collect();
+    assert_eq!(
+        lists.len(),
+        1,
+        "one unfiltered page, not one filtered call each"
+    );
+    assert!(lists[0].query.iter().all(|(k, _)| k != "filter"));
+}

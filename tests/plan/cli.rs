@@ -1,0 +1,138 @@
+//! `resold plan` end to end on the embedded sandbox (loopback, in the
+//! command's own process): exit codes, formats, saved plans, and the
+//! plan → apply → plan round trip ending in exit 0.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const CONFIG: &str = "provider:\n  kind: sandbox\nmanifests: customers\n";
+
+const ACME: &str = "apiVersion: resold/v1
+kind: Customer
+metadata:
+  name: acme-se
+spec:
+  type: domain
+  organization: Acme AB
+  domain: acme.se
+  address:
+    lines: [\"Storgatan 1\"]
+    locality: Stockholm
+    postalCode: \"111 22\"
+    regionCode: SE
+  phone: \"+46 8 123 45 67\"
+  language: sv
+  admin:
+    email: anna@acme.se
+    givenName: Anna
+    familyName: Svensson
+  alternateEmail: it@reseller.example
+  subscriptions:
+    - sku: business-standard
+      plan: flexible
+      seats: 5
+";
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("resold.yaml"), CONFIG).unwrap();
+    std::fs::create_dir(dir.path().join("customers")).unwrap();
+    std::fs::write(dir.path().join("customers/acme.yaml"), ACME).unwrap();
+    dir
+}
+
+fn resold(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("resold").unwrap();
+    cmd.current_dir(dir)
+        .env_remove("RESOLD_CONFIG")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+#[test]
+fn plan_exit_codes_and_formats() {
+    let dir = workspace();
+    let out = resold(dir.path())
+        .args(["plan", "--detailed-exitcode"])
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("Plan: 1 customer to create, 1 order, 0 to change, 0 to cancel."),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\u{1b}'), "no colour when not asked for");
+
+    // Without --detailed-exitcode a successful plan exits 0.
+    resold(dir.path())
+        .args(["plan", "--refresh=none"])
+        .assert()
+        .code(0);
+
+    let out = resold(dir.path())
+        .args(["plan", "--format", "json"])
+        .assert()
+        .code(0);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["format_version"], "1.0");
+    assert!(
+        !json.to_string().contains("anna@acme.se"),
+        "personal data masked in JSON"
+    );
+
+    let out = resold(dir.path())
+        .args(["plan", "--format", "markdown", "--show-personal-data"])
+        .assert()
+        .code(0);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).starts_with("## resold plan"));
+
+    resold(dir.path())
+        .args(["plan", "--target", "nobody"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn plan_apply_plan_round_trip_ends_clean() {
+    let dir = workspace();
+    resold(dir.path())
+        .args(["plan", "--out", "plan.json", "--detailed-exitcode"])
+        .assert()
+        .code(2);
+    let saved = resold::plan::SavedPlan::read(&dir.path().join("plan.json")).unwrap();
+    assert_eq!(saved.plan.actions.len(), 3);
+
+    resold(dir.path())
+        .args(["apply", "plan.json", "--auto-approve", "--ack-warnings"])
+        .assert()
+        .success();
+    // Access not granted and ToS not accepted yet: checklist items, not changes or drift.
+    let out = resold(dir.path())
+        .args(["plan", "--detailed-exitcode"])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("No changes."), "{stdout}");
+
+    // The applied plan is now stale: the state moved on.
+    let out = resold(dir.path())
+        .args(["apply", "plan.json", "--auto-approve"])
+        .assert()
+        .code(1);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("saved plan is stale"));
+}
+
+#[test]
+fn invalid_manifests_fail_with_exit_1() {
+    let dir = workspace();
+    std::fs::write(
+        dir.path().join("customers/acme.yaml"),
+        ACME.replace("acme.se\n  address", "not a domain\n  address"),
+    )
+    .unwrap();
+    resold(dir.path())
+        .args(["plan", "--detailed-exitcode"])
+        .assert()
+        .code(1);
+}

@@ -1,0 +1,243 @@
+//! Scenario data for planner tests: desired customers, recorded state and
+//! observed Google, built in memory (no server needed: the planner is pure).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use resold::config::PolicyConfig;
+use resold::model::{
+    Address, Admin, Customer, CustomerType, PlanKind, Renewal, Subscription, SubscriptionState,
+};
+use resold::observed::{
+    AdminConsole, CustomerView, Observed, ObservedCustomer, ObservedSubscription,
+};
+use resold::plan::{self, Plan, PlanOptions, RefreshMode};
+use resold::state::{CustomerRecord, State, SubscriptionRecord};
+
+pub const ACCOUNT: &str = "accounts/C00sandbox";
+pub const LINEAGE: &str = "lineage-of-the-fixture-state";
+
+pub fn customer(name: &str, organization: &str, domain: &str) -> Customer {
+    Customer {
+        name: name.to_string(),
+        labels: BTreeMap::new(),
+        customer_type: CustomerType::Domain,
+        organization: organization.to_string(),
+        domain: domain.to_string(),
+        education: None,
+        address: Address {
+            lines: vec!["Storgatan 1".into()],
+            locality: "Stockholm".into(),
+            administrative_area: String::new(),
+            postal_code: "111 22".into(),
+            region_code: "SE".into(),
+        },
+        phone: Some("+4681234567".into()),
+        language: Some("sv".into()),
+        admin: Admin {
+            email: format!("anna@{domain}"),
+            given_name: "Anna".into(),
+            family_name: "Svensson".into(),
+        },
+        alternate_email: Some("it@reseller.example".into()),
+        purchase_order_id: None,
+        subscriptions: Vec::new(),
+        ignore_drift: BTreeSet::new(),
+        protect: true,
+    }
+}
+
+/// A team customer verifies by email (seed §6-7): no alternate email.
+pub fn team(name: &str, organization: &str, admin_email: &str) -> Customer {
+    let domain = admin_email
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or_default();
+    let mut c = customer(name, organization, domain);
+    c.customer_type = CustomerType::Team;
+    c.admin.email = admin_email.to_string();
+    c.alternate_email = None;
+    c
+}
+
+pub fn sub(sku: &str, plan: PlanKind, seats: u32) -> Subscription {
+    Subscription {
+        sku: sku.to_string(),
+        plan,
+        seats,
+        renewal: plan.is_commitment().then_some(Renewal::AutoRenew),
+        state: SubscriptionState::Active,
+        purchase_order_id: None,
+    }
+}
+
+pub fn channel_name(name: &str) -> String {
+    format!("{ACCOUNT}/customers/C-{name}")
+}
+
+pub fn entitlement_name(customer: &str, sku: &str) -> String {
+    format!("{}/entitlements/E-{sku}", channel_name(customer))
+}
+
+/// What resold records after applying `c` successfully.
+pub fn record(c: &Customer, cloud_identity_id: &str) -> CustomerRecord {
+    CustomerRecord {
+        channel_name: Some(channel_name(&c.name)),
+        cloud_identity_id: Some(cloud_identity_id.to_string()),
+        applied: Some(Customer {
+            subscriptions: Vec::new(),
+            ..c.clone()
+        }),
+        protect: c.protect,
+        subscriptions: c
+            .subscriptions
+            .iter()
+            .map(|s| {
+                let rec = SubscriptionRecord {
+                    entitlement_name: entitlement_name(&c.name, &s.sku),
+                    offer: format!("{ACCOUNT}/offers/O-{}-{}", s.sku, s.plan),
+                    plan: s.plan,
+                    seats: s.seats,
+                    renewal: s.renewal,
+                    state: s.state,
+                    purchase_order_id: s.purchase_order_id.clone(),
+                    request_ids: vec![],
+                };
+                (s.sku.clone(), rec)
+            })
+            .collect(),
+        pending: vec![],
+    }
+}
+
+pub fn view_of(c: &Customer) -> CustomerView {
+    CustomerView {
+        organization: Some(c.organization.clone()),
+        domain: Some(c.domain.clone()),
+        address: Some(c.address.clone()),
+        phone: c.phone.clone(),
+        language: c.language.clone(),
+        admin: Some(c.admin.clone()),
+        alternate_email: c.alternate_email.clone(),
+    }
+}
+
+/// The Admin console shows no admin names (it has no such fields).
+pub fn admin_console_of(c: &Customer) -> AdminConsole {
+    AdminConsole::Available {
+        view: CustomerView {
+            admin: None,
+            ..view_of(c)
+        },
+    }
+}
+
+/// What Google reports for a customer that matches its record exactly.
+pub fn observe(c: &Customer, rec: &CustomerRecord) -> ObservedCustomer {
+    ObservedCustomer {
+        channel_name: rec.channel_name.clone().unwrap_or_default(),
+        cloud_identity_id: rec.cloud_identity_id.clone(),
+        correlation_id: Some(c.name.clone()),
+        channel: view_of(c),
+        admin_console: admin_console_of(c),
+        customer_type: Some(c.customer_type),
+        education: c.education.clone(),
+        domain_verified: Some(true),
+        subscriptions: rec
+            .subscriptions
+            .iter()
+            .map(|(sku, r)| {
+                let seen = ObservedSubscription {
+                    sku: sku.clone(),
+                    entitlement_name: r.entitlement_name.clone(),
+                    offer: r.offer.clone(),
+                    plan: Some(r.plan),
+                    seats: Some(r.seats),
+                    assigned_units: Some(r.seats.min(3)),
+                    renewal: r.renewal,
+                    state: r.state,
+                    suspension_reasons: vec![],
+                    trial_end: None,
+                    commitment_end: None,
+                    purchase_order_id: r.purchase_order_id.clone(),
+                };
+                (sku.clone(), seen)
+            })
+            .collect(),
+        unknown_entitlements: vec![],
+        changes: vec![],
+    }
+}
+
+/// Desired, recorded and observed together.
+pub struct World {
+    pub desired: Vec<Customer>,
+    pub state: State,
+    pub observed: Observed,
+}
+
+impl World {
+    /// Nothing recorded, nothing in Google yet.
+    pub fn empty() -> World {
+        World {
+            desired: Vec::new(),
+            state: State {
+                version: resold::state::STATE_FORMAT_VERSION,
+                lineage: LINEAGE.into(),
+                serial: 7,
+                account: Some(ACCOUNT.into()),
+                customers: BTreeMap::new(),
+            },
+            observed: Observed {
+                observed_at: "2026-11-28T08:00:00Z".into(),
+                ..Observed::default()
+            },
+        }
+    }
+
+    /// Every customer applied: desired == recorded == observed.
+    pub fn applied(customers: Vec<Customer>) -> World {
+        let mut world = World::empty();
+        for (i, c) in customers.iter().enumerate() {
+            let rec = record(c, &format!("C0{}abc{i}", i + 1));
+            world
+                .observed
+                .customers
+                .insert(c.name.clone(), observe(c, &rec));
+            world.state.customers.insert(c.name.clone(), rec);
+        }
+        world.desired = customers;
+        world
+    }
+
+    pub fn seen(&mut self, name: &str) -> &mut ObservedCustomer {
+        self.observed
+            .customers
+            .get_mut(name)
+            .expect("observed customer")
+    }
+
+    pub fn desired(&mut self, name: &str) -> &mut Customer {
+        self.desired
+            .iter_mut()
+            .find(|c| c.name == name)
+            .expect("desired customer")
+    }
+
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            revert_drift: false,
+            targets: vec![],
+            refresh: RefreshMode::All,
+            policy: PolicyConfig::default(),
+            manifest_digest: "d1g3st".into(),
+        }
+    }
+
+    pub fn plan(&self) -> Plan {
+        self.plan_with(&self.options())
+    }
+
+    pub fn plan_with(&self, options: &PlanOptions) -> Plan {
+        plan::diff(&self.desired, &self.state, Some(&self.observed), options)
+    }
+}

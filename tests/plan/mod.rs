@@ -1,0 +1,11 @@
+//! Integration tests: plan (the planner, its renderers, saved plans, exit codes).
+
+mod behaviour;
+mod cli;
+mod fixtures;
+mod hostile;
+mod planfile;
+mod roundtrip;
+mod scenarios;
+mod schema;
+mod snapshots;

@@ -1,0 +1,213 @@
+//! The scenarios of issue 5 item 7, as data. Each is snapshot-tested in all
+//! three formats (snapshots.rs) and reused by the exit-code tests.
+
+use resold::model::{
+    Education, InstituteSize, InstituteType, PlanKind, Renewal, SubscriptionState,
+};
+use resold::observed::{
+    AdminConsole, ExistingAccount, ObservedChange, ObservedSubscription, UnmanagedCustomer,
+    UnmanagedEntitlement,
+};
+
+use super::fixtures::*;
+
+pub fn acme() -> resold::model::Customer {
+    let mut c = customer("acme-se", "Acme AB", "acme.se");
+    c.subscriptions = vec![
+        sub("business-standard", PlanKind::AnnualMonthly, 25),
+        sub("vault", PlanKind::Flexible, 5),
+    ];
+    c
+}
+
+pub fn nordic() -> resold::model::Customer {
+    let mut c = customer("nordic-no", "Nordic Fisk AS", "nordicfisk.no");
+    c.address.region_code = "NO".into();
+    c.language = Some("nb".into());
+    c.subscriptions = vec![sub("business-starter", PlanKind::Flexible, 10)];
+    c
+}
+
+/// Two customers to create, three orders.
+pub fn new_portfolio() -> World {
+    let mut world = World::empty();
+    world.desired = vec![acme(), nordic()];
+    world
+}
+
+pub fn seat_change() -> World {
+    let mut world = World::applied(vec![acme(), nordic()]);
+    world.desired("acme-se").subscriptions[0].seats = 30;
+    world.desired("nordic-no").subscriptions[0].seats = 12;
+    world
+}
+
+/// A trial that becomes paid and an edition upgrade.
+pub fn plan_change() -> World {
+    let mut trial = nordic();
+    trial.subscriptions = vec![sub("business-starter", PlanKind::Trial, 10)];
+    let mut world = World::applied(vec![acme(), trial]);
+    world.desired("nordic-no").subscriptions[0] =
+        sub("business-starter", PlanKind::AnnualYearly, 10);
+    world.desired("acme-se").subscriptions[0].sku = "business-plus".into();
+    world
+}
+
+/// The customer edited its Admin console and bought seats itself.
+pub fn admin_console_drift() -> World {
+    let mut world = World::applied(vec![acme()]);
+    world
+        .desired("acme-se")
+        .ignore_drift
+        .insert("language".into());
+    let seen = world.seen("acme-se");
+    if let AdminConsole::Available { view } = &mut seen.admin_console {
+        view.organization = Some("ACME Aktiebolag".into());
+        view.phone = Some("+4687654321".into());
+        view.language = Some("en".into());
+    }
+    // Someone edited the Partner Sales Console record too.
+    seen.channel.alternate_email = Some("helpdesk@reseller.example".into());
+    let vault = seen.subscriptions.get_mut("vault").expect("vault");
+    vault.seats = Some(8);
+    seen.changes.push(ObservedChange {
+        entitlement_name: entitlement_name("acme-se", "vault"),
+        sku: Some("vault".into()),
+        change_type: "LICENSE_CAP_CHANGED".into(),
+        operator_type: "CUSTOMER".into(),
+        operator: None,
+        create_time: "2026-11-20T09:30:00Z".into(),
+    });
+    world
+}
+
+/// Reseller access not granted, and the customer has not accepted the ToS yet.
+pub fn access_not_granted() -> World {
+    let mut world = World::applied(vec![nordic()]);
+    let seen = world.seen("nordic-no");
+    seen.admin_console = AdminConsole::Unavailable {
+        reason: "403 forbidden".into(),
+    };
+    let starter = seen
+        .subscriptions
+        .get_mut("business-starter")
+        .expect("starter");
+    starter.state = SubscriptionState::Suspended;
+    starter.suspension_reasons = vec!["PENDING_TOS_ACCEPTANCE".into()];
+    world
+}
+
+/// Two team customers share an organization name (seed §9).
+pub fn team_same_name() -> World {
+    let mut red = team("design-red", "Design Team", "red@gmail.example");
+    red.subscriptions = vec![sub("essentials", PlanKind::Flexible, 5)];
+    let mut blue = team("design-blue", "Design Team", "blue@outlook.example");
+    blue.subscriptions = vec![sub("essentials", PlanKind::Flexible, 3)];
+    let mut world = World::applied(vec![red, blue]);
+    world.desired("design-blue").subscriptions[0].seats = 6;
+    let mut green = team("design-green", "Design Team", "green@proton.example");
+    green.subscriptions = vec![sub("essentials", PlanKind::Trial, 2)];
+    world.desired.push(green);
+    world
+}
+
+pub fn education() -> World {
+    let mut school = customer("vasa-skola", "Vasaskolan", "vasaskolan.se");
+    school.education = Some(Education {
+        institute_type: InstituteType::K12,
+        institute_size: InstituteSize::Size501To1000,
+        website: Some("https://vasaskolan.se".into()),
+    });
+    school.subscriptions = vec![
+        sub("education-fundamentals", PlanKind::Free, 600),
+        sub("education-standard", PlanKind::AnnualYearly, 600),
+    ];
+    let mut world = World::empty();
+    world.desired = vec![school];
+    world
+}
+
+/// Vault removed from a protected manifest, and seats lowered.
+pub fn cancel_blocked_by_protect() -> World {
+    let mut world = World::applied(vec![acme(), nordic()]);
+    world
+        .desired("acme-se")
+        .subscriptions
+        .retain(|s| s.sku != "vault");
+    world.desired("nordic-no").subscriptions[0].seats = 4;
+    world
+}
+
+/// Cancels allowed (protect: false): an add-on is cancelled, a base edition is a manual step.
+pub fn cancel_unprotected() -> World {
+    let mut world = World::applied(vec![acme()]);
+    let acme = world.desired("acme-se");
+    acme.protect = false;
+    acme.subscriptions.clear();
+    world
+}
+
+pub fn unmanaged_entitlement() -> World {
+    let mut world = World::applied(vec![nordic()]);
+    let seen = world.seen("nordic-no");
+    seen.subscriptions.insert(
+        "drive-storage-1tb".into(),
+        ObservedSubscription {
+            sku: "drive-storage-1tb".into(),
+            entitlement_name: entitlement_name("nordic-no", "drive-storage-1tb"),
+            offer: format!("{ACCOUNT}/offers/O-drive"),
+            plan: Some(PlanKind::Flexible),
+            seats: Some(2),
+            assigned_units: Some(2),
+            renewal: None,
+            state: SubscriptionState::Active,
+            suspension_reasons: vec![],
+            trial_end: None,
+            commitment_end: None,
+            purchase_order_id: None,
+        },
+    );
+    world.observed.unmanaged_customers.push(UnmanagedCustomer {
+        channel_name: format!("{ACCOUNT}/customers/C-legacy"),
+        domain: "legacy.example".into(),
+        organization: "Legacy Oy".into(),
+        cloud_identity_id: Some("C0legacy".into()),
+        entitlements: vec![UnmanagedEntitlement {
+            entitlement_name: format!("{ACCOUNT}/customers/C-legacy/entitlements/E-1"),
+            sku: Some("business-starter".into()),
+            seats: Some(4),
+        }],
+    });
+    world
+}
+
+/// The domain has a Google account that is not ours (seed §3).
+pub fn transfer_needed() -> World {
+    let mut world = World::empty();
+    world.desired = vec![acme()];
+    world.observed.existing_accounts.insert(
+        "acme.se".into(),
+        vec![ExistingAccount {
+            existing: true,
+            owned: false,
+            customer_name: None,
+            cloud_identity_id: Some("C0legacyfree".into()),
+            customer_type: Some(resold::model::CustomerType::Domain),
+        }],
+    );
+    world
+}
+
+/// Organization and admin email change: the customer must be told (seed §15).
+pub fn contact_change() -> World {
+    let mut world = World::applied(vec![acme()]);
+    let acme = world.desired("acme-se");
+    acme.organization = "Acme Group AB".into();
+    acme.admin.email = "it-chef@acme.se".into();
+    acme.subscriptions[0].renewal = Some(Renewal::RenewCurrentUsers);
+    world
+}
+
+pub fn empty_plan() -> World {
+    World::applied(vec![acme(), nordic()])
+}

@@ -1,0 +1,114 @@
+//! Every scenario rendered as text, JSON and Markdown, compared with the
+//! reviewed snapshots under `tests/plan/snapshots/`. Request ids and hashes
+//! change on every run, so they are filtered to placeholders.
+
+use resold::plan::Plan;
+use resold::render::{self, RenderOptions};
+
+use super::scenarios;
+
+/// Renders all three formats and snapshots each. Text shows personal data
+/// (a terminal); JSON and Markdown mask it, as CI output does by default.
+macro_rules! assert_plan_snapshots {
+    ($name:literal, $plan:expr) => {{
+        let plan: Plan = $plan;
+        let text = render::text::render(&plan, &RenderOptions { mask_personal: false, ..RenderOptions::default() });
+        let json = render::json::render(&plan, &RenderOptions::default());
+        let markdown = render::markdown::render(&plan, &RenderOptions::default());
+        insta::with_settings!({
+            filters => vec![
+                (r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", "[request-id]"),
+                (r"[0-9a-f]{64}", "[sha256]"),
+            ],
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!(concat!($name, ".text"), text);
+            insta::assert_snapshot!(concat!($name, ".json"), json);
+            insta::assert_snapshot!(concat!($name, ".md"), markdown);
+        });
+    }};
+}
+
+#[test]
+fn new_portfolio() {
+    assert_plan_snapshots!("new_portfolio", scenarios::new_portfolio().plan());
+}
+
+#[test]
+fn seat_change() {
+    assert_plan_snapshots!("seat_change", scenarios::seat_change().plan());
+}
+
+#[test]
+fn plan_change() {
+    assert_plan_snapshots!("plan_change", scenarios::plan_change().plan());
+}
+
+#[test]
+fn admin_console_drift() {
+    assert_plan_snapshots!(
+        "admin_console_drift",
+        scenarios::admin_console_drift().plan()
+    );
+}
+
+#[test]
+fn admin_console_drift_reverted() {
+    let world = scenarios::admin_console_drift();
+    let options = resold::plan::PlanOptions {
+        revert_drift: true,
+        ..world.options()
+    };
+    assert_plan_snapshots!("admin_console_drift_reverted", world.plan_with(&options));
+}
+
+#[test]
+fn access_not_granted() {
+    assert_plan_snapshots!("access_not_granted", scenarios::access_not_granted().plan());
+}
+
+#[test]
+fn team_same_name() {
+    assert_plan_snapshots!("team_same_name", scenarios::team_same_name().plan());
+}
+
+#[test]
+fn education() {
+    assert_plan_snapshots!("education", scenarios::education().plan());
+}
+
+#[test]
+fn cancel_blocked_by_protect() {
+    assert_plan_snapshots!(
+        "cancel_blocked_by_protect",
+        scenarios::cancel_blocked_by_protect().plan()
+    );
+}
+
+#[test]
+fn cancel_unprotected() {
+    assert_plan_snapshots!("cancel_unprotected", scenarios::cancel_unprotected().plan());
+}
+
+#[test]
+fn unmanaged_entitlement() {
+    assert_plan_snapshots!(
+        "unmanaged_entitlement",
+        scenarios::unmanaged_entitlement().plan()
+    );
+}
+
+#[test]
+fn transfer_needed() {
+    assert_plan_snapshots!("transfer_needed", scenarios::transfer_needed().plan());
+}
+
+#[test]
+fn contact_change() {
+    assert_plan_snapshots!("contact_change", scenarios::contact_change().plan());
+}
+
+#[test]
+fn empty_plan() {
+    assert_plan_snapshots!("empty_plan", scenarios::empty_plan().plan());
+}
