@@ -2,6 +2,7 @@
 
 mod apply;
 mod client;
+mod drift;
 mod plan;
 mod sandbox;
 mod state;

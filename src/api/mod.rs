@@ -9,6 +9,8 @@
 
 pub mod channel;
 pub mod directory;
+pub mod entitlement_action;
 pub mod status;
 
+pub use entitlement_action::EntitlementAction;
 pub use status::{Code, ErrorBody, ErrorInfo, Status};

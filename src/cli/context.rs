@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::config::{self, ConfigError, LoadedConfig, ProviderKind};
 use crate::manifest::report::{self, ReportFormat};
-use crate::manifest::{LoadOptions, Portfolio, load_portfolio};
+use crate::manifest::{LoadOptions, Portfolio, Severity, load_portfolio};
 use crate::provider::{self, Provider, ProviderError, ProviderSettings, StaticToken};
 use crate::sandbox::{self, RunningSandbox, SandboxError, SandboxOptions};
 use crate::state::{self, Backend, State, StateError};
@@ -72,7 +72,13 @@ impl Context {
         )];
         let report = load_portfolio(&paths, &LoadOptions::default());
         match report.into_result() {
-            Ok((portfolio, warnings)) => {
+            Ok((portfolio, diagnostics)) => {
+                // Notes are for `validate`; a plan shows what they point at
+                // (e.g. Cloud Identity IDs for teams sharing a name, seed §9).
+                let warnings: Vec<_> = diagnostics
+                    .into_iter()
+                    .filter(|d| d.severity != Severity::Note)
+                    .collect();
                 if !warnings.is_empty() {
                     eprint!("{}", report::render(&warnings, ReportFormat::Human, color));
                 }

@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::api::EntitlementAction;
 use crate::api::channel as wire;
 
 use super::error::ProviderError;
@@ -418,51 +419,5 @@ impl Channel {
             self.url(name),
         );
         self.http.send(&call).await
-    }
-}
-
-/// The entitlement custom methods, all long-running and all with a request id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntitlementAction {
-    ChangeParameters,
-    ChangeOffer,
-    ChangeRenewalSettings,
-    StartPaidService,
-    Suspend,
-    Activate,
-    Cancel,
-}
-
-impl EntitlementAction {
-    fn verb(self) -> &'static str {
-        match self {
-            EntitlementAction::ChangeParameters => "changeParameters",
-            EntitlementAction::ChangeOffer => "changeOffer",
-            EntitlementAction::ChangeRenewalSettings => "changeRenewalSettings",
-            EntitlementAction::StartPaidService => "startPaidService",
-            EntitlementAction::Suspend => "suspend",
-            EntitlementAction::Activate => "activate",
-            EntitlementAction::Cancel => "cancel",
-        }
-    }
-
-    pub fn method_id(self) -> &'static str {
-        match self {
-            EntitlementAction::ChangeParameters => {
-                "cloudchannel.accounts.customers.entitlements.changeParameters"
-            }
-            EntitlementAction::ChangeOffer => {
-                "cloudchannel.accounts.customers.entitlements.changeOffer"
-            }
-            EntitlementAction::ChangeRenewalSettings => {
-                "cloudchannel.accounts.customers.entitlements.changeRenewalSettings"
-            }
-            EntitlementAction::StartPaidService => {
-                "cloudchannel.accounts.customers.entitlements.startPaidService"
-            }
-            EntitlementAction::Suspend => "cloudchannel.accounts.customers.entitlements.suspend",
-            EntitlementAction::Activate => "cloudchannel.accounts.customers.entitlements.activate",
-            EntitlementAction::Cancel => "cloudchannel.accounts.customers.entitlements.cancel",
-        }
     }
 }

@@ -12,7 +12,7 @@ use crate::config::{ProviderKind, RetryConfig};
 use crate::model::{Customer, Subscription};
 use crate::observed::{ExistingAccount, Observed, ObservedSubscription};
 
-use super::channel::{Channel, EntitlementAction};
+use super::channel::Channel;
 use super::directory::Directory;
 use super::error::ProviderError;
 use super::http::{Http, backoff};
@@ -24,6 +24,7 @@ use super::{
     CatalogResolution, CreatedCustomer, FoundCustomer, ImportCustomer, ObserveRequest, Provider,
     convert, customers, observe, orders,
 };
+use crate::api::EntitlementAction;
 
 /// Customers observed at once when neither the request nor an in-flight cap
 /// says otherwise.

@@ -9,10 +9,10 @@ use crate::api::channel as wire;
 use crate::model::Subscription;
 use crate::observed::ObservedSubscription;
 
-use super::channel::EntitlementAction;
 use super::client::ChannelProvider;
 use super::error::ProviderError;
 use super::{convert, lro, offers};
+use crate::api::EntitlementAction;
 
 const CREATE_METHOD: &str = "cloudchannel.accounts.customers.entitlements.create";
 

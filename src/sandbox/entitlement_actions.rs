@@ -15,12 +15,13 @@ use super::errors::{ApiError, ApiResult};
 use super::offers::{OfferEntry, PriceBook, seat_parameter};
 use super::operations::{self, LroCall, typed};
 use super::query;
-use super::routes::{EntitlementAction, EntitlementRef};
+use super::routes::EntitlementRef;
 use super::world::{EntitlementRecord, World, format_time};
+use crate::api::EntitlementAction;
 use crate::api::channel::{
     ChangeOfferRequest, ChangeParametersRequest, ChangeRenewalSettingsRequest, CommitmentSettings,
     EMPTY_TYPE_URL, ENTITLEMENT_TYPE_URL, Parameter, RenewalSettings, RequestIdOnly, change_type,
-    int_parameter, operation_type, payment_plan, provisioning_state, suspension_reason,
+    int_parameter, payment_plan, provisioning_state, suspension_reason,
 };
 use crate::model::PlanKind;
 
@@ -63,7 +64,7 @@ pub fn run(
         method: ctx.method,
         target: reference.name(),
         request_id: &request_id,
-        operation_type: operation_type_of(action),
+        operation_type: action.operation_type(),
         injected: ctx.injected.clone(),
         timing: ctx.behaviour.timing(),
     };
@@ -71,18 +72,6 @@ pub fn run(
         apply(world, ctx.book, reference, action, payload, ctx.principal)
     })?;
     to_json(&operation)
-}
-
-fn operation_type_of(action: EntitlementAction) -> &'static str {
-    match action {
-        EntitlementAction::ChangeParameters => operation_type::CHANGE_PARAMETERS,
-        EntitlementAction::ChangeOffer => operation_type::CHANGE_OFFER,
-        EntitlementAction::ChangeRenewalSettings => operation_type::CHANGE_RENEWAL_SETTINGS,
-        EntitlementAction::StartPaidService => operation_type::START_PAID_SERVICE,
-        EntitlementAction::Suspend => operation_type::SUSPEND_ENTITLEMENT,
-        EntitlementAction::Activate => operation_type::ACTIVATE_ENTITLEMENT,
-        EntitlementAction::Cancel => operation_type::CANCEL_ENTITLEMENT,
-    }
 }
 
 /// What every action needs to know about the entitlement it changes.

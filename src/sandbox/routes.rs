@@ -6,6 +6,7 @@
 use axum::http::Method;
 
 use super::errors::{ApiError, Surface};
+use crate::api::EntitlementAction;
 
 /// `accounts/{account}/customers/{customer}` split into its ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,45 +31,6 @@ pub struct EntitlementRef {
 impl EntitlementRef {
     pub fn name(&self) -> String {
         format!("{}/entitlements/{}", self.customer.name(), self.entitlement)
-    }
-}
-
-/// The entitlement mutations that share one shape (an LRO on an entitlement).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntitlementAction {
-    ChangeParameters,
-    ChangeOffer,
-    ChangeRenewalSettings,
-    StartPaidService,
-    Suspend,
-    Activate,
-    Cancel,
-}
-
-impl EntitlementAction {
-    fn parse(verb: &str) -> Option<EntitlementAction> {
-        Some(match verb {
-            "changeParameters" => EntitlementAction::ChangeParameters,
-            "changeOffer" => EntitlementAction::ChangeOffer,
-            "changeRenewalSettings" => EntitlementAction::ChangeRenewalSettings,
-            "startPaidService" => EntitlementAction::StartPaidService,
-            "suspend" => EntitlementAction::Suspend,
-            "activate" => EntitlementAction::Activate,
-            "cancel" => EntitlementAction::Cancel,
-            _ => return None,
-        })
-    }
-
-    pub fn verb(self) -> &'static str {
-        match self {
-            EntitlementAction::ChangeParameters => "changeParameters",
-            EntitlementAction::ChangeOffer => "changeOffer",
-            EntitlementAction::ChangeRenewalSettings => "changeRenewalSettings",
-            EntitlementAction::StartPaidService => "startPaidService",
-            EntitlementAction::Suspend => "suspend",
-            EntitlementAction::Activate => "activate",
-            EntitlementAction::Cancel => "cancel",
-        }
     }
 }
 
