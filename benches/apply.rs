@@ -12,21 +12,23 @@
 //! `cargo bench --bench apply` (env: APPLY_CUSTOMERS=1000,
 //! APPLY_PARALLELISM=1,4,16,64, APPLY_LATENCY_MS=20).
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use resold::apply::{self, ApplyOptions, Journal, Silent};
-use resold::config::{ProviderKind, RetryConfig};
-use resold::model::{
-    Address, Admin, Customer, CustomerType, PlanKind, Subscription, SubscriptionState,
+use resold::config::RetryConfig;
+use resold::fixtures::{
+    sample_admin, sample_domain_customer, sample_subscription, sandbox_provider_settings,
 };
+use resold::model::{Customer, PlanKind};
 use resold::plan::{self, PlanOptions};
-use resold::provider::{
-    LroSettings, ProviderSettings, RecordedRequest, RequestRecorder, StaticToken, connect,
-};
-use resold::sandbox::{DEV_TOKEN, FaultConfig, FaultRule, SandboxOptions};
+use resold::provider::{LroSettings, RecordedRequest, RequestRecorder, connect};
+use resold::sandbox::{FaultConfig, FaultRule, SandboxOptions};
 use resold::state::{Backend, LocalBackend, State};
+use support::env_or;
 
 /// Counts the requests the client sends.
 #[derive(Default)]
@@ -38,54 +40,23 @@ impl RequestRecorder for Calls {
     }
 }
 
-fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
+/// A new domain customer with three flexible orders (an edition and two add-ons).
 fn customer(i: usize) -> Customer {
     let name = format!("bench-{i:05}");
     let domain = format!("{name}.se");
-    let subscription = |sku: &str, seats| Subscription {
-        sku: sku.into(),
-        plan: PlanKind::Flexible,
-        seats,
-        renewal: None,
-        state: SubscriptionState::Active,
-        purchase_order_id: None,
-    };
+    let orders = [
+        ("business-standard", 10),
+        ("vault", 5),
+        ("additional-storage", 2),
+    ];
     Customer {
-        name,
-        labels: Default::default(),
-        customer_type: CustomerType::Domain,
-        organization: format!("Bench {i} AB"),
-        domain: domain.clone(),
-        education: None,
-        address: Address {
-            lines: vec!["Storgatan 1".into()],
-            locality: "Stockholm".into(),
-            administrative_area: String::new(),
-            postal_code: "111 22".into(),
-            region_code: "SE".into(),
-        },
         phone: None,
-        language: Some("sv".into()),
-        admin: Admin {
-            email: format!("admin@{domain}"),
-            given_name: "Anna".into(),
-            family_name: "Svensson".into(),
-        },
-        alternate_email: Some("it@reseller.example".into()),
-        purchase_order_id: None,
-        subscriptions: vec![
-            subscription("business-standard", 10),
-            subscription("vault", 5),
-            subscription("additional-storage", 2),
-        ],
-        ignore_drift: Default::default(),
-        protect: true,
+        admin: sample_admin(&format!("admin@{domain}")),
+        subscriptions: orders
+            .iter()
+            .map(|(sku, seats)| sample_subscription(sku, PlanKind::Flexible, *seats))
+            .collect(),
+        ..sample_domain_customer(&name, &format!("Bench {i} AB"), &domain)
     }
 }
 
@@ -103,19 +74,14 @@ async fn run(customers: usize, parallelism: usize, latency_ms: u64) -> Run {
         .await
         .expect("sandbox");
     let calls = Arc::new(Calls::default());
-    let settings = ProviderSettings::new(
-        ProviderKind::Sandbox,
-        sandbox.account(),
-        Arc::new(StaticToken::new(DEV_TOKEN)),
-    )
-    .with_base_url(sandbox.base_url())
-    .with_retry(RetryConfig::default())
-    .with_lro(LroSettings {
-        first_interval: Duration::from_millis(10),
-        max_interval: Duration::from_millis(200),
-        deadline: Duration::from_secs(120),
-    })
-    .with_recorder(calls.clone());
+    let settings = sandbox_provider_settings(&sandbox)
+        .with_retry(RetryConfig::default())
+        .with_lro(LroSettings {
+            first_interval: Duration::from_millis(10),
+            max_interval: Duration::from_millis(200),
+            deadline: Duration::from_secs(120),
+        })
+        .with_recorder(calls.clone());
     let provider = connect(settings).await.expect("provider");
     let desired: Vec<Customer> = (0..customers).map(customer).collect();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -168,10 +134,7 @@ fn main() {
         .split(',')
         .filter_map(|p| p.trim().parse().ok())
         .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = support::runtime();
     println!("apply: {customers} new customers x 3 orders, {latency_ms} ms added latency per call");
     println!(
         "{:>11} {:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>10}",

@@ -9,20 +9,23 @@
 //!
 //! `cargo bench --bench observe` (env: OBSERVE_CUSTOMERS, OBSERVE_SAMPLE).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use resold::config::{LimitsConfig, ProviderKind, RetryConfig};
-use resold::model::{
-    Address, Admin, Customer, CustomerType, PlanKind, Subscription, SubscriptionState,
+use resold::config::{LimitsConfig, RetryConfig};
+use resold::fixtures::{
+    sample_admin, sample_domain_customer, sample_subscription, sandbox_provider_settings,
 };
+use resold::model::{Customer, PlanKind};
 use resold::provider::{
-    CustomerQuery, ObserveRequest, Provider, ProviderSettings, RecordedRequest, RequestRecorder,
-    StaticToken, connect,
+    CustomerQuery, ObserveRequest, Provider, RecordedRequest, RequestRecorder, connect,
 };
-use resold::sandbox::{DEV_TOKEN, FaultConfig, RunningSandbox, SandboxOptions};
+use resold::sandbox::{FaultConfig, RunningSandbox, SandboxOptions};
+use support::env_or;
 
 const SKUS: [&str; 3] = [
     "business-standard",
@@ -59,31 +62,9 @@ impl RequestRecorder for Log {
 fn customer(i: usize) -> Customer {
     let domain = format!("bench{i}.example");
     Customer {
-        name: format!("bench-{i}"),
-        labels: BTreeMap::new(),
-        customer_type: CustomerType::Domain,
-        organization: format!("Bench {i} AB"),
-        domain: domain.clone(),
-        education: None,
-        address: Address {
-            lines: vec!["Storgatan 1".into()],
-            locality: "Stockholm".into(),
-            administrative_area: String::new(),
-            postal_code: "111 22".into(),
-            region_code: "SE".into(),
-        },
         phone: None,
-        language: Some("sv".into()),
-        admin: Admin {
-            email: format!("admin@{domain}"),
-            given_name: "Anna".into(),
-            family_name: "Svensson".into(),
-        },
-        alternate_email: Some("it@reseller.example".into()),
-        purchase_order_id: None,
-        subscriptions: Vec::new(),
-        ignore_drift: Default::default(),
-        protect: true,
+        admin: sample_admin(&format!("admin@{domain}")),
+        ..sample_domain_customer(&format!("bench-{i}"), &format!("Bench {i} AB"), &domain)
     }
 }
 
@@ -92,14 +73,9 @@ async fn provider(
     limits: LimitsConfig,
     log: Option<Arc<Log>>,
 ) -> Arc<dyn Provider> {
-    let mut settings = ProviderSettings::new(
-        ProviderKind::Sandbox,
-        sandbox.account(),
-        Arc::new(StaticToken::new(DEV_TOKEN)),
-    )
-    .with_base_url(sandbox.base_url())
-    .with_limits(limits)
-    .with_retry(RetryConfig::default());
+    let mut settings = sandbox_provider_settings(sandbox)
+        .with_limits(limits)
+        .with_retry(RetryConfig::default());
     if let Some(log) = log {
         settings = settings.with_recorder(log);
     }
@@ -116,14 +92,7 @@ async fn seed(provider: &dyn Provider, i: usize) -> CustomerQuery {
         .expect("provision");
     let mut entitlements = BTreeMap::new();
     for sku in SKUS {
-        let subscription = Subscription {
-            sku: sku.into(),
-            plan: PlanKind::Flexible,
-            seats: 5,
-            renewal: None,
-            state: SubscriptionState::Active,
-            purchase_order_id: None,
-        };
+        let subscription = sample_subscription(sku, PlanKind::Flexible, 5);
         let ordered = provider
             .order(
                 &created.channel_name,
@@ -160,24 +129,13 @@ fn peak_per_minute(times: &[Instant]) -> f64 {
     peak as f64 * 60.0
 }
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(run());
+    support::runtime().block_on(run());
 }
 
 async fn run() {
-    let customers = env_usize("OBSERVE_CUSTOMERS", 2_000);
-    let sample = env_usize("OBSERVE_SAMPLE", 20).min(customers);
+    let customers: usize = env_or("OBSERVE_CUSTOMERS", 2_000);
+    let sample = env_or::<usize>("OBSERVE_SAMPLE", 20).min(customers);
     let sandbox = resold::sandbox::start(SandboxOptions {
         polls_until_done: 0,
         ..SandboxOptions::default()

@@ -7,17 +7,17 @@
 //! `cargo bench --bench plan` (release build); prints timings and peak RSS.
 //! The peak includes generating the fixture and a second portfolio load.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use resold::config::{PolicyConfig, StateConfig};
+use resold::fixtures::{EntitlementNames, applied_record};
 use resold::manifest::{LoadOptions, Portfolio, load_portfolio};
 use resold::model::Customer;
 use resold::plan::{self, PlanOptions, RefreshMode};
 use resold::render::{self, RenderOptions};
-use resold::state::{self, CustomerRecord, State, SubscriptionRecord};
+use resold::state::{self, CustomerRecord, State};
 
 const CUSTOMERS: usize = 10_000;
 const PER_FILE: usize = 100;
@@ -165,33 +165,10 @@ fn write_state(
 
 fn record(c: &Customer, i: usize) -> CustomerRecord {
     let channel = format!("accounts/C00sandbox/customers/C{i:06}");
-    CustomerRecord {
-        channel_name: Some(channel.clone()),
-        cloud_identity_id: Some(format!("C0{i:07}")),
-        applied: Some(Customer {
-            subscriptions: vec![],
-            ..c.clone()
-        }),
-        protect: c.protect,
-        subscriptions: c
-            .subscriptions
-            .iter()
-            .map(|s| {
-                let rec = SubscriptionRecord {
-                    entitlement_name: format!("{channel}/entitlements/{}", s.sku),
-                    offer: format!("accounts/C00sandbox/offers/{}", s.sku),
-                    plan: s.plan,
-                    seats: s.seats,
-                    renewal: s.renewal,
-                    state: s.state,
-                    purchase_order_id: s.purchase_order_id.clone(),
-                    request_ids: vec![],
-                };
-                (s.sku.clone(), rec)
-            })
-            .collect::<BTreeMap<_, _>>(),
-        pending: vec![],
-    }
+    applied_record(c, &channel, &format!("C0{i:07}"), |s| EntitlementNames {
+        entitlement: format!("{channel}/entitlements/{}", s.sku),
+        offer: format!("accounts/C00sandbox/offers/{}", s.sku),
+    })
 }
 
 /// Peak resident set size (VmHWM) of this process, in MB.

@@ -6,18 +6,14 @@
 //! `cargo bench --bench sandbox` (env: SANDBOX_BENCH_CUSTOMERS, SANDBOX_BENCH_SECONDS,
 //! SANDBOX_BENCH_CLIENTS).
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use resold::sandbox::{self, DEV_TOKEN, SandboxOptions};
 use serde_json::{Value, json};
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::env_or;
 
 struct Target {
     base: String,
@@ -186,10 +182,10 @@ async fn seeded_sandbox(
 }
 
 async fn run() {
-    let customers = env_number("SANDBOX_BENCH_CUSTOMERS", 10_000);
-    let persisted_customers = env_number("SANDBOX_BENCH_PERSISTED_CUSTOMERS", 1_000);
-    let seconds = env_number("SANDBOX_BENCH_SECONDS", 5);
-    let clients = env_number("SANDBOX_BENCH_CLIENTS", 64);
+    let customers: u64 = env_or("SANDBOX_BENCH_CUSTOMERS", 10_000);
+    let persisted_customers: u64 = env_or("SANDBOX_BENCH_PERSISTED_CUSTOMERS", 1_000);
+    let seconds: u64 = env_or("SANDBOX_BENCH_SECONDS", 5);
+    let clients: u64 = env_or("SANDBOX_BENCH_CLIENTS", 64);
 
     if persisted_customers > 0 {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -254,9 +250,5 @@ async fn run() {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(run());
+    support::runtime().block_on(run());
 }

@@ -11,6 +11,10 @@ pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+/// Sample values shared by unit tests, integration tests and benchmarks;
+/// not part of the API.
+#[doc(hidden)]
+pub mod fixtures;
 pub mod manifest;
 pub mod model;
 pub mod observed;

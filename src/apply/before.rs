@@ -58,35 +58,12 @@ fn put_back(json: &mut Value, field: &str, before: Option<&Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Address, Admin, CustomerType};
+    use crate::fixtures::sample_domain_customer;
 
     fn customer() -> Customer {
         Customer {
-            name: "acme".into(),
-            labels: Default::default(),
-            customer_type: CustomerType::Domain,
-            organization: "Acme AB".into(),
-            domain: "acme.se".into(),
-            education: None,
-            address: Address {
-                lines: vec!["Storgatan 1".into()],
-                locality: "Stockholm".into(),
-                administrative_area: String::new(),
-                postal_code: "111 22".into(),
-                region_code: "SE".into(),
-            },
-            phone: Some("+4681234567".into()),
             language: None,
-            admin: Admin {
-                email: "anna@acme.se".into(),
-                given_name: "Anna".into(),
-                family_name: "Svensson".into(),
-            },
-            alternate_email: Some("it@reseller.example".into()),
-            purchase_order_id: None,
-            subscriptions: Vec::new(),
-            ignore_drift: Default::default(),
-            protect: true,
+            ..sample_domain_customer("acme", "Acme AB", "acme.se")
         }
     }
 

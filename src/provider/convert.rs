@@ -458,36 +458,10 @@ pub fn observed_change(change: &wire::EntitlementChange, sku: Option<String>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::{BTreeMap, BTreeSet};
+    use crate::fixtures::sample_domain_customer;
 
-    pub(crate) fn acme() -> Customer {
-        Customer {
-            name: "acme-se".into(),
-            labels: BTreeMap::new(),
-            customer_type: CustomerType::Domain,
-            organization: "Acme AB".into(),
-            domain: "acme.se".into(),
-            education: None,
-            address: Address {
-                lines: vec!["Storgatan 1".into()],
-                locality: "Stockholm".into(),
-                administrative_area: String::new(),
-                postal_code: "111 22".into(),
-                region_code: "SE".into(),
-            },
-            phone: Some("+4681234567".into()),
-            language: Some("sv".into()),
-            admin: Admin {
-                email: "anna@acme.se".into(),
-                given_name: "Anna".into(),
-                family_name: "Svensson".into(),
-            },
-            alternate_email: Some("it@reseller.example".into()),
-            purchase_order_id: None,
-            subscriptions: Vec::new(),
-            ignore_drift: BTreeSet::new(),
-            protect: true,
-        }
+    fn acme() -> Customer {
+        sample_domain_customer("acme-se", "Acme AB", "acme.se")
     }
 
     #[test]

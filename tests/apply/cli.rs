@@ -7,12 +7,8 @@ use resold::sandbox::{FaultConfig, FaultRule};
 use resold::state::Backend;
 
 use super::harness::World;
-use super::project::{Project, describe};
+use super::project::{Project, describe, text};
 use crate::support::start_sandbox;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_apply_refuses_unless_auto_approved() {
@@ -74,8 +70,7 @@ async fn a_saved_plan_runs_without_asking_and_a_stale_one_is_refused() {
 async fn a_saved_plan_is_stale_once_google_changed_underneath_it() {
     let sandbox = start_sandbox().await;
     let project = Project::new(&sandbox, "drifted", 1, 1);
-    let first = project.run(&["apply", "--auto-approve"]).await;
-    assert!(first.status.success(), "{}", describe(&first));
+    project.apply_approved().await;
     project.write_customers("drifted", 1, 2);
     let planned = project.run(&["plan", "--out", "plan.json"]).await;
     assert!(planned.status.success(), "{}", describe(&planned));
@@ -169,21 +164,9 @@ async fn a_second_apply_reports_the_lock_holder_and_changes_nothing() {
 async fn a_truncated_state_is_reported_with_its_backup_and_never_overwritten() {
     let sandbox = start_sandbox().await;
     let project = Project::new(&sandbox, "broken", 1, 1);
-    assert!(
-        project
-            .run(&["apply", "--auto-approve"])
-            .await
-            .status
-            .success()
-    );
+    project.apply_approved().await;
     project.write_customers("broken", 1, 2);
-    assert!(
-        project
-            .run(&["apply", "--auto-approve"])
-            .await
-            .status
-            .success()
-    );
+    project.apply_approved().await;
     let backups = resold::state::backups::list(&project.state_path()).unwrap();
     let (backup, _) = backups
         .first()
@@ -214,13 +197,7 @@ async fn a_truncated_state_is_reported_with_its_backup_and_never_overwritten() {
 async fn state_commands_list_show_and_remove_customers() {
     let sandbox = start_sandbox().await;
     let project = Project::new(&sandbox, "st", 2, 1);
-    assert!(
-        project
-            .run(&["apply", "--auto-approve"])
-            .await
-            .status
-            .success()
-    );
+    project.apply_approved().await;
 
     let list = project.run(&["state", "list"]).await;
     assert!(list.status.success(), "{}", describe(&list));

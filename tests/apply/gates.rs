@@ -5,12 +5,8 @@
 use resold::sandbox::{FaultConfig, FaultRule};
 
 use super::harness::World;
-use super::project::{Project, describe};
+use super::project::{Project, describe, text};
 use crate::support::start_sandbox;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn policy_warnings_must_be_acknowledged() {
@@ -39,13 +35,7 @@ async fn cancelling_an_add_on_needs_allow_cancel() {
     let sandbox = start_sandbox().await;
     let project = Project::new(&sandbox, "cancel", 1, 2);
     project.write_customers_with("cancel", 1, 2, "Kund", false);
-    assert!(
-        project
-            .run(&["apply", "--auto-approve"])
-            .await
-            .status
-            .success()
-    );
+    project.apply_approved().await;
     project.write_customers_with("cancel", 1, 1, "Kund", false);
 
     let refused = project.run(&["apply", "--auto-approve"]).await;
@@ -118,13 +108,7 @@ async fn a_failure_is_summarised_with_googles_message_and_exits_1() {
 async fn notices_of_the_changed_customers_are_printed_again_at_the_end() {
     let sandbox = start_sandbox().await;
     let project = Project::new(&sandbox, "renamed", 2, 1);
-    assert!(
-        project
-            .run(&["apply", "--auto-approve"])
-            .await
-            .status
-            .success()
-    );
+    project.apply_approved().await;
     project.write_customers_with("renamed", 2, 1, "Omdöpt", true);
     let output = project.run(&["apply", "--auto-approve"]).await;
     assert!(output.status.success(), "{}", describe(&output));

@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use resold::apply::{self, ApplyOptions, Journal, Outcome, Reconciled, Silent};
-use resold::config::{ProviderKind, RetryConfig};
-use resold::model::{
-    Address, Admin, Customer, CustomerType, PlanKind, Subscription, SubscriptionState,
+use resold::config::RetryConfig;
+use resold::fixtures::{
+    sample_address, sample_admin, sample_domain_customer, sample_subscription,
+    sandbox_provider_settings,
 };
+use resold::model::{Address, Customer, PlanKind};
 use resold::plan::{self, Plan, PlanOptions};
-use resold::provider::{self, LroSettings, Provider, ProviderSettings, StaticToken};
-use resold::sandbox::{DEV_TOKEN, RunningSandbox, SandboxOptions};
+use resold::provider::{self, LroSettings, Provider, ProviderSettings};
+use resold::sandbox::{RunningSandbox, SandboxOptions};
 use resold::state::{Backend, LocalBackend, State};
 use serde_json::Value;
 
@@ -26,23 +28,18 @@ pub struct Harness {
 
 /// Provider settings for tests: quick operation polling and retries, so
 /// injected faults cost milliseconds rather than seconds.
-pub fn fast_settings(base_url: String, account: &str) -> ProviderSettings {
-    ProviderSettings::new(
-        ProviderKind::Sandbox,
-        account,
-        Arc::new(StaticToken::new(DEV_TOKEN)),
-    )
-    .with_base_url(base_url)
-    .with_retry(RetryConfig {
-        max_attempts: 6,
-        max_total_seconds: 20,
-        initial_backoff_ms: 5,
-    })
-    .with_lro(LroSettings {
-        first_interval: Duration::from_millis(5),
-        max_interval: Duration::from_millis(50),
-        deadline: Duration::from_secs(30),
-    })
+pub fn fast_settings(sandbox: &RunningSandbox) -> ProviderSettings {
+    sandbox_provider_settings(sandbox)
+        .with_retry(RetryConfig {
+            max_attempts: 6,
+            max_total_seconds: 20,
+            initial_backoff_ms: 5,
+        })
+        .with_lro(LroSettings {
+            first_interval: Duration::from_millis(5),
+            max_interval: Duration::from_millis(50),
+            deadline: Duration::from_secs(30),
+        })
 }
 
 impl Harness {
@@ -52,7 +49,7 @@ impl Harness {
 
     pub async fn with(options: SandboxOptions) -> Harness {
         let sandbox = start_sandbox_with(options).await;
-        let settings = fast_settings(sandbox.base_url(), sandbox.account());
+        let settings = fast_settings(&sandbox);
         Harness::connect(sandbox, settings).await
     }
 
@@ -272,42 +269,17 @@ pub fn portfolio(prefix: &str, count: usize, orders: usize) -> Vec<Customer> {
             let name = format!("{prefix}-{i:04}");
             let domain = format!("{name}.se");
             Customer {
-                name: name.clone(),
-                labels: Default::default(),
-                customer_type: CustomerType::Domain,
-                organization: format!("Kund {i} AB"),
-                domain: domain.clone(),
-                education: None,
                 address: Address {
                     lines: vec![format!("Storgatan {i}")],
-                    locality: "Stockholm".into(),
-                    administrative_area: String::new(),
-                    postal_code: "111 22".into(),
-                    region_code: "SE".into(),
+                    ..sample_address()
                 },
-                phone: Some("+4681234567".into()),
-                language: Some("sv".into()),
-                admin: Admin {
-                    email: format!("admin@{domain}"),
-                    given_name: "Anna".into(),
-                    family_name: "Svensson".into(),
-                },
-                alternate_email: Some("it@reseller.example".into()),
-                purchase_order_id: None,
+                admin: sample_admin(&format!("admin@{domain}")),
                 subscriptions: skus
                     .iter()
                     .take(orders)
-                    .map(|(sku, seats)| Subscription {
-                        sku: (*sku).into(),
-                        plan: PlanKind::Flexible,
-                        seats: *seats,
-                        renewal: None,
-                        state: SubscriptionState::Active,
-                        purchase_order_id: None,
-                    })
+                    .map(|(sku, seats)| sample_subscription(sku, PlanKind::Flexible, *seats))
                     .collect(),
-                ignore_drift: Default::default(),
-                protect: true,
+                ..sample_domain_customer(&name, &format!("Kund {i} AB"), &domain)
             }
         })
         .collect()

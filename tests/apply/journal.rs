@@ -104,7 +104,7 @@ async fn every_mutation_is_on_disk_as_pending_before_google_sees_it() {
         state: LocalBackend::new(link.join(".resold/state.json")),
         seen: Mutex::new(Vec::new()),
     });
-    let settings = fast_settings(sandbox.base_url(), sandbox.account()).with_recorder(spy.clone());
+    let settings = fast_settings(&sandbox).with_recorder(spy.clone());
     let harness = Harness::connect(sandbox, settings).await;
     std::os::unix::fs::symlink(harness.dir.path(), &link).unwrap();
 

@@ -110,6 +110,18 @@ impl Project {
             .await
             .unwrap()
     }
+
+    /// `resold apply --auto-approve`, which must succeed: the starting point
+    /// of the tests that then change something.
+    pub async fn apply_approved(&self) {
+        let output = self.run(&["apply", "--auto-approve"]).await;
+        assert!(output.status.success(), "{}", describe(&output));
+    }
+}
+
+/// Output bytes as text, for `contains` checks.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Exit code, stdout and stderr, for assertion messages.

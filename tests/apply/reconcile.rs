@@ -33,15 +33,25 @@ fn crash_with(harness: &Harness, mut state: State) {
     harness.backend.write(&state, expected).unwrap();
 }
 
-fn record_with(pending: Vec<PendingStep>, channel: Option<String>) -> CustomerRecord {
-    CustomerRecord {
-        channel_name: channel,
+/// Leaves the state of an earlier run that crashed right after journaling
+/// the create of `customer`, before it recorded any answer.
+fn crash_while_creating(harness: &Harness, customer: &Customer) {
+    let mut state = harness.state();
+    let step = pending(
+        "create-customer",
+        &format!("customer.{}", customer.name),
+        customer,
+    );
+    let record = CustomerRecord {
+        channel_name: None,
         cloud_identity_id: None,
         applied: None,
         protect: true,
         subscriptions: Default::default(),
-        pending,
-    }
+        pending: vec![step],
+    };
+    state.customers.insert(customer.name.clone(), record);
+    crash_with(harness, state);
 }
 
 #[tokio::test]
@@ -51,15 +61,7 @@ async fn a_create_that_reached_google_is_found_not_repeated() {
     let customer = &desired[0];
     // The crashed run's create reached Google; its answer never got recorded.
     let created = harness.provider.create_customer(customer).await.unwrap();
-    let mut state = harness.state();
-    state.customers.insert(
-        customer.name.clone(),
-        record_with(
-            vec![pending("create-customer", "customer.found-0000", customer)],
-            None,
-        ),
-    );
-    crash_with(&harness, state);
+    crash_while_creating(&harness, customer);
 
     let applied = harness.apply(&desired, 2).await;
     assert_eq!(applied.reconciled.len(), 1);
@@ -79,19 +81,7 @@ async fn a_create_that_reached_google_is_found_not_repeated() {
 async fn a_create_that_never_left_is_planned_again() {
     let harness = Harness::new().await;
     let desired = portfolio("lost", 1, 1);
-    let mut state = harness.state();
-    state.customers.insert(
-        desired[0].name.clone(),
-        record_with(
-            vec![pending(
-                "create-customer",
-                "customer.lost-0000",
-                &desired[0],
-            )],
-            None,
-        ),
-    );
-    crash_with(&harness, state);
+    crash_while_creating(&harness, &desired[0]);
 
     let applied = harness.apply(&desired, 2).await;
     assert_eq!(applied.reconciled[0].resolution, Resolution::NotDone);
@@ -161,19 +151,7 @@ async fn a_pending_order_is_re_sent_with_the_same_request_id_and_orders_once() {
 async fn a_step_still_in_flight_stops_the_run_before_planning() {
     let harness = Harness::new().await;
     let desired = portfolio("flight", 1, 1);
-    let mut state = harness.state();
-    state.customers.insert(
-        desired[0].name.clone(),
-        record_with(
-            vec![pending(
-                "create-customer",
-                "customer.flight-0000",
-                &desired[0],
-            )],
-            None,
-        ),
-    );
-    crash_with(&harness, state);
+    crash_while_creating(&harness, &desired[0]);
     // Google cannot be reached: every lookup fails.
     harness
         .sandbox

@@ -120,13 +120,19 @@ impl SchemaRecorder {
         self.requests.lock().unwrap().clone()
     }
 
-    pub fn count(&self, method_id: &str) -> usize {
+    /// The requests of one API method, in the order they were sent.
+    pub fn requests_of(&self, method_id: &str) -> Vec<RecordedRequest> {
         self.requests
             .lock()
             .unwrap()
             .iter()
             .filter(|r| r.method_id == method_id)
-            .count()
+            .cloned()
+            .collect()
+    }
+
+    pub fn count(&self, method_id: &str) -> usize {
+        self.requests_of(method_id).len()
     }
 
     /// Panics with every schema violation seen; also proves bodies were checked.

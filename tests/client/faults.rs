@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use resold::fixtures::sample_subscription;
 use resold::model::PlanKind;
 use resold::provider::{CustomerQuery, ObserveRequest};
 use resold::sandbox::SandboxOptions;
 use serde_json::{Value, json};
 
-use super::{Env, customer, env, env_with, provisioned, request_id, subscription};
+use super::{Env, customer, env, env_with, provisioned, request_id};
 
 const CUSTOMERS_GET: &str = "cloudchannel.accounts.customers.get";
 const CUSTOMERS_CREATE: &str = "cloudchannel.accounts.customers.create";
@@ -79,7 +80,7 @@ async fn order_once_despite(env: &Env, fault: Value) {
     env.faults(first_call_fails(ENTITLEMENTS_CREATE, fault.clone()))
         .await;
     let before = env.recorder.count(ENTITLEMENTS_CREATE);
-    let wanted = subscription("business-standard", PlanKind::AnnualYearly, 10);
+    let wanted = sample_subscription("business-standard", PlanKind::AnnualYearly, 10);
     let ordered = env
         .provider
         .order(&channel_name, &wanted, None, &request_id())
@@ -93,9 +94,8 @@ async fn order_once_despite(env: &Env, fault: Value) {
     );
     let sends: Vec<_> = env
         .recorder
-        .requests()
+        .requests_of(ENTITLEMENTS_CREATE)
         .into_iter()
-        .filter(|r| r.method_id == ENTITLEMENTS_CREATE)
         .skip(before)
         .collect();
     assert_eq!(sends.len(), 2, "{fault}: the failed create is retried");
@@ -208,7 +208,7 @@ async fn an_operation_that_fails_is_an_error_and_orders_nothing() {
         json!({"status": 400, "inOperation": true}),
     ))
     .await;
-    let wanted = subscription("business-standard", PlanKind::Flexible, 3);
+    let wanted = sample_subscription("business-standard", PlanKind::Flexible, 3);
     let error = env
         .provider
         .order(&channel_name, &wanted, None, &request_id())

@@ -1,11 +1,12 @@
 //! The whole provisioning flow on the sandbox, through the public trait only.
 
+use resold::fixtures::sample_subscription;
 use resold::model::{PlanKind, Renewal, SubscriptionState};
 use resold::observed::AdminConsole;
 use resold::provider::{CustomerQuery, DomainCheck, ErrorKind, ImportCustomer, ObserveRequest};
 use serde_json::json;
 
-use super::{customer, env, provisioned, request_id, subscription};
+use super::{customer, env, provisioned, request_id};
 
 /// Every write the full flow must have sent (and had validated).
 const FLOW_METHODS: &[&str] = &[
@@ -53,7 +54,7 @@ async fn full_flow_from_account_check_to_cancel() {
     );
 
     // Ordered before the ToS is accepted: suspended, waiting for the customer.
-    let mut standard = subscription("business-standard", PlanKind::AnnualMonthly, 5);
+    let mut standard = sample_subscription("business-standard", PlanKind::AnnualMonthly, 5);
     let ordered = provider
         .order(&channel_name, &standard, Some("PO-1"), &request_id())
         .await
@@ -93,7 +94,7 @@ async fn full_flow_from_account_check_to_cancel() {
     let vault = provider
         .order(
             &channel_name,
-            &subscription("vault", PlanKind::Flexible, 8),
+            &sample_subscription("vault", PlanKind::Flexible, 8),
             None,
             &request_id(),
         )
@@ -114,9 +115,9 @@ async fn full_flow_from_account_check_to_cancel() {
         .unwrap();
     let patch = env
         .recorder
-        .requests()
+        .requests_of("cloudchannel.accounts.customers.patch")
         .into_iter()
-        .find(|r| r.method_id == "cloudchannel.accounts.customers.patch")
+        .next()
         .unwrap();
     assert_eq!(
         patch.query,
@@ -227,7 +228,7 @@ async fn a_trial_changes_plan_and_starts_paid_service() {
     let trial = provider
         .order(
             &channel_name,
-            &subscription("business-starter", PlanKind::Trial, 5),
+            &sample_subscription("business-starter", PlanKind::Trial, 5),
             None,
             &request_id(),
         )
@@ -235,7 +236,7 @@ async fn a_trial_changes_plan_and_starts_paid_service() {
         .unwrap();
     assert_eq!(trial.plan, Some(PlanKind::Trial));
     assert_eq!(trial.seats, Some(5));
-    let paid = subscription("business-starter", PlanKind::Flexible, 5);
+    let paid = sample_subscription("business-starter", PlanKind::Flexible, 5);
     let changed = provider
         .change_plan(&trial.entitlement_name, &paid, None, &request_id())
         .await
@@ -268,7 +269,7 @@ async fn unmanaged_customers_and_missing_ones_are_reported() {
     env.provider
         .order(
             &stray,
-            &subscription("business-standard", PlanKind::Flexible, 3),
+            &sample_subscription("business-standard", PlanKind::Flexible, 3),
             None,
             &request_id(),
         )

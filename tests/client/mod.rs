@@ -12,12 +12,11 @@ mod wire;
 use std::sync::Arc;
 use std::time::Duration;
 
-use resold::config::{LimitsConfig, ProviderKind, RetryConfig};
-use resold::model::{
-    Address, Admin, Customer, CustomerType, PlanKind, Renewal, Subscription, SubscriptionState,
-};
-use resold::provider::{LroSettings, Provider, ProviderSettings, StaticToken, connect};
-use resold::sandbox::{DEV_TOKEN, RunningSandbox, SandboxOptions};
+use resold::config::{LimitsConfig, RetryConfig};
+use resold::fixtures::{sample_domain_customer, sandbox_provider_settings};
+use resold::model::Customer;
+use resold::provider::{LroSettings, Provider, ProviderSettings, connect};
+use resold::sandbox::{RunningSandbox, SandboxOptions};
 use serde_json::Value;
 
 use discovery::SchemaRecorder;
@@ -55,15 +54,10 @@ pub fn sandbox_settings(
     sandbox: &RunningSandbox,
     recorder: Arc<SchemaRecorder>,
 ) -> ProviderSettings {
-    ProviderSettings::new(
-        ProviderKind::Sandbox,
-        sandbox.account(),
-        Arc::new(StaticToken::new(DEV_TOKEN)),
-    )
-    .with_base_url(sandbox.base_url())
-    .with_retry(quick_retry())
-    .with_lro(quick_lro())
-    .with_recorder(recorder)
+    sandbox_provider_settings(sandbox)
+        .with_retry(quick_retry())
+        .with_lro(quick_lro())
+        .with_recorder(recorder)
 }
 
 /// A second provider on the same sandbox, with client-side limits.
@@ -157,46 +151,9 @@ impl Env {
     }
 }
 
-/// A valid domain customer for `domain`, named after it.
+/// A valid domain customer for `domain`; its organization is named after it.
 pub fn customer(name: &str, domain: &str) -> Customer {
-    Customer {
-        name: name.into(),
-        labels: Default::default(),
-        customer_type: CustomerType::Domain,
-        organization: format!("{name} AB"),
-        domain: domain.into(),
-        education: None,
-        address: Address {
-            lines: vec!["Storgatan 1".into()],
-            locality: "Stockholm".into(),
-            administrative_area: String::new(),
-            postal_code: "111 22".into(),
-            region_code: "SE".into(),
-        },
-        phone: Some("+4681234567".into()),
-        language: Some("sv".into()),
-        admin: Admin {
-            email: format!("anna@{domain}"),
-            given_name: "Anna".into(),
-            family_name: "Svensson".into(),
-        },
-        alternate_email: Some("it@reseller.example".into()),
-        purchase_order_id: None,
-        subscriptions: Vec::new(),
-        ignore_drift: Default::default(),
-        protect: true,
-    }
-}
-
-pub fn subscription(sku: &str, plan: PlanKind, seats: u32) -> Subscription {
-    Subscription {
-        sku: sku.into(),
-        plan,
-        seats,
-        renewal: plan.is_commitment().then_some(Renewal::AutoRenew),
-        state: SubscriptionState::Active,
-        purchase_order_id: None,
-    }
+    sample_domain_customer(name, &format!("{name} AB"), domain)
 }
 
 pub fn request_id() -> String {

@@ -3,15 +3,27 @@
 
 use std::time::Duration;
 
+use resold::fixtures::sample_subscription;
 use resold::model::PlanKind;
+use resold::observed::Observed;
 use resold::provider::{CustomerQuery, ObserveRequest};
 use resold::sandbox::SandboxOptions;
 use serde_json::json;
 
-use super::{customer, env, env_with, provisioned, request_id, subscription};
+use super::{Env, customer, env, env_with, provisioned, request_id};
 
 const CUSTOMERS_LIST: &str = "cloudchannel.accounts.customers.list";
 const CHANGES: &str = "cloudchannel.accounts.customers.entitlements.listEntitlementChanges";
+
+/// Observes customer `acme-se` with nothing recorded for it, so the client
+/// must find it by its domain.
+async fn observe_unrecorded_acme(env: &Env) -> Observed {
+    let request = ObserveRequest {
+        customers: vec![CustomerQuery::new("acme-se", "acme.se")],
+        ..ObserveRequest::default()
+    };
+    env.provider.observe(&request).await.unwrap()
+}
 
 #[tokio::test]
 async fn customers_are_listed_across_pages() {
@@ -28,12 +40,7 @@ async fn customers_are_listed_across_pages() {
     };
     let observed = env.provider.observe(&request).await.unwrap();
     assert_eq!(observed.unmanaged_customers.len(), 120);
-    let lists: Vec<_> = env
-        .recorder
-        .requests()
-        .into_iter()
-        .filter(|r| r.method_id == CUSTOMERS_LIST)
-        .collect();
+    let lists = env.recorder.requests_of(CUSTOMERS_LIST);
     assert_eq!(lists.len(), 3, "50 + 50 + 20");
     assert!(
         lists[1..]
@@ -47,7 +54,7 @@ async fn entitlement_changes_are_listed_across_pages() {
     let env = env().await;
     let (channel_name, _) = provisioned(&env, &customer("acme-se", "acme.se")).await;
     env.console("acme.se", "acceptTos", json!({})).await;
-    let mut wanted = subscription("business-standard", PlanKind::Flexible, 1);
+    let mut wanted = sample_subscription("business-standard", PlanKind::Flexible, 1);
     let ordered = env
         .provider
         .order(&channel_name, &wanted, None, &request_id())
@@ -60,11 +67,7 @@ async fn entitlement_changes_are_listed_across_pages() {
             .await
             .unwrap();
     }
-    let request = ObserveRequest {
-        customers: vec![CustomerQuery::new("acme-se", "acme.se")],
-        ..ObserveRequest::default()
-    };
-    let observed = env.provider.observe(&request).await.unwrap();
+    let observed = observe_unrecorded_acme(&env).await;
     let changes = &observed.customers["acme-se"].changes;
     assert!(changes.len() >= 56, "{} changes", changes.len());
     assert!(env.recorder.count(CHANGES) >= 2);
@@ -90,20 +93,15 @@ async fn a_customer_hidden_by_the_filter_lag_is_still_found() {
         .create_customer(&customer("acme-se", "acme.se"))
         .await
         .unwrap();
-    let request = ObserveRequest {
-        customers: vec![CustomerQuery::new("acme-se", "acme.se")],
-        ..ObserveRequest::default()
-    };
-    let observed = env.provider.observe(&request).await.unwrap();
+    let observed = observe_unrecorded_acme(&env).await;
     assert_eq!(
         observed.customers["acme-se"].channel_name,
         created.channel_name
     );
     let lists: Vec<_> = env
         .recorder
-        .requests()
+        .requests_of(CUSTOMERS_LIST)
         .into_iter()
-        .filter(|r| r.method_id == CUSTOMERS_LIST)
         .map(|r| r.query.iter().any(|(k, _)| k == "filter"))
         .collect();
     assert_eq!(lists, [true, false], "filtered first, then the whole list");
@@ -126,7 +124,7 @@ async fn recorded_entitlements_are_read_by_name_when_the_list_bucket_is_busy() {
             .provider
             .order(
                 &channel_name,
-                &subscription("business-standard", PlanKind::Flexible, 2),
+                &sample_subscription("business-standard", PlanKind::Flexible, 2),
                 None,
                 &request_id(),
             )
@@ -187,12 +185,7 @@ async fn several_unrecorded_customers_share_one_account_listing() {
     };
     let observed = env.provider.observe(&request).await.unwrap();
     assert_eq!(observed.customers.len(), 3);
-    let lists: Vec<_> = env
-        .recorder
-        .requests()
-        .into_iter()
-        .filter(|r| r.method_id == CUSTOMERS_LIST)
-        .collect();
+    let lists = env.recorder.requests_of(CUSTOMERS_LIST);
     assert_eq!(
         lists.len(),
         1,

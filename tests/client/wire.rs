@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use resold::config::{ProviderKind, RetryConfig};
-use resold::model::{Address, Admin, Customer, CustomerType};
+use resold::fixtures::sample_domain_customer;
+use resold::model::Customer;
 use resold::provider::{
     ErrorKind, LroSettings, Provider, ProviderError, ProviderSettings, StaticToken, connect,
 };
@@ -309,31 +310,8 @@ async fn the_token_is_sent_but_never_shown() {
 
 fn customer() -> Customer {
     Customer {
-        name: "acme-se".into(),
-        labels: Default::default(),
-        customer_type: CustomerType::Domain,
-        organization: "Acme AB".into(),
-        domain: "acme.se".into(),
-        education: None,
-        address: Address {
-            lines: vec!["Storgatan 1".into()],
-            locality: "Stockholm".into(),
-            administrative_area: String::new(),
-            postal_code: "111 22".into(),
-            region_code: "SE".into(),
-        },
         phone: None,
-        language: Some("sv".into()),
-        admin: Admin {
-            email: "anna@acme.se".into(),
-            given_name: "Anna".into(),
-            family_name: "Svensson".into(),
-        },
-        alternate_email: Some("it@reseller.example".into()),
-        purchase_order_id: None,
-        subscriptions: Vec::new(),
-        ignore_drift: Default::default(),
-        protect: true,
+        ..sample_domain_customer("acme-se", "Acme AB", "acme.se")
     }
 }
 

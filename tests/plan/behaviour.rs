@@ -1,5 +1,6 @@
 //! Exit codes, drift handling, safety and ordering, asserted directly.
 
+use resold::fixtures::{sample_domain_customer, sample_subscription};
 use resold::model::PlanKind;
 use resold::plan::{
     self, ActionKind, DriftCheck, DriftResolution, FindingKind, PlanOptions, PlanStatus,
@@ -167,7 +168,8 @@ fn annual_seats_only_go_down_at_renewal() {
 #[test]
 fn an_annual_plan_cannot_become_flexible_mid_term() {
     let mut world = World::applied(vec![scenarios::acme()]);
-    world.desired("acme-se").subscriptions[0] = sub("business-standard", PlanKind::Flexible, 25);
+    world.desired("acme-se").subscriptions[0] =
+        sample_subscription("business-standard", PlanKind::Flexible, 25);
     let plan = world.plan();
     assert_eq!(plan.actions[0].kind, ActionKind::Manual);
     assert!(plan.actions[0].request_id.is_none());
@@ -207,8 +209,16 @@ fn policy_thresholds_warn_but_never_stop_the_plan() {
     let mut world = World::applied(
         (0..10)
             .map(|i| {
-                let mut c = customer(&format!("c{i}"), &format!("C{i} AB"), &format!("c{i}.se"));
-                c.subscriptions = vec![sub("business-starter", PlanKind::Flexible, 10)];
+                let mut c = sample_domain_customer(
+                    &format!("c{i}"),
+                    &format!("C{i} AB"),
+                    &format!("c{i}.se"),
+                );
+                c.subscriptions = vec![sample_subscription(
+                    "business-starter",
+                    PlanKind::Flexible,
+                    10,
+                )];
                 c
             })
             .collect(),

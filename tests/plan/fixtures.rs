@@ -1,74 +1,19 @@
 //! Scenario data for planner tests: desired customers, recorded state and
 //! observed Google, built in memory (no server needed: the planner is pure).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use resold::config::PolicyConfig;
-use resold::model::{
-    Address, Admin, Customer, CustomerType, PlanKind, Renewal, Subscription, SubscriptionState,
-};
+use resold::fixtures::{EntitlementNames, applied_record};
+use resold::model::Customer;
 use resold::observed::{
     AdminConsole, CustomerView, Observed, ObservedCustomer, ObservedSubscription,
 };
 use resold::plan::{self, Plan, PlanOptions, RefreshMode};
-use resold::state::{CustomerRecord, State, SubscriptionRecord};
+use resold::state::{CustomerRecord, State};
 
 pub const ACCOUNT: &str = "accounts/C00sandbox";
 pub const LINEAGE: &str = "lineage-of-the-fixture-state";
-
-pub fn customer(name: &str, organization: &str, domain: &str) -> Customer {
-    Customer {
-        name: name.to_string(),
-        labels: BTreeMap::new(),
-        customer_type: CustomerType::Domain,
-        organization: organization.to_string(),
-        domain: domain.to_string(),
-        education: None,
-        address: Address {
-            lines: vec!["Storgatan 1".into()],
-            locality: "Stockholm".into(),
-            administrative_area: String::new(),
-            postal_code: "111 22".into(),
-            region_code: "SE".into(),
-        },
-        phone: Some("+4681234567".into()),
-        language: Some("sv".into()),
-        admin: Admin {
-            email: format!("anna@{domain}"),
-            given_name: "Anna".into(),
-            family_name: "Svensson".into(),
-        },
-        alternate_email: Some("it@reseller.example".into()),
-        purchase_order_id: None,
-        subscriptions: Vec::new(),
-        ignore_drift: BTreeSet::new(),
-        protect: true,
-    }
-}
-
-/// A team customer verifies by email (seed §6-7): no alternate email.
-pub fn team(name: &str, organization: &str, admin_email: &str) -> Customer {
-    let domain = admin_email
-        .rsplit_once('@')
-        .map(|(_, d)| d)
-        .unwrap_or_default();
-    let mut c = customer(name, organization, domain);
-    c.customer_type = CustomerType::Team;
-    c.admin.email = admin_email.to_string();
-    c.alternate_email = None;
-    c
-}
-
-pub fn sub(sku: &str, plan: PlanKind, seats: u32) -> Subscription {
-    Subscription {
-        sku: sku.to_string(),
-        plan,
-        seats,
-        renewal: plan.is_commitment().then_some(Renewal::AutoRenew),
-        state: SubscriptionState::Active,
-        purchase_order_id: None,
-    }
-}
 
 pub fn channel_name(name: &str) -> String {
     format!("{ACCOUNT}/customers/C-{name}")
@@ -80,33 +25,12 @@ pub fn entitlement_name(customer: &str, sku: &str) -> String {
 
 /// What resold records after applying `c` successfully.
 pub fn record(c: &Customer, cloud_identity_id: &str) -> CustomerRecord {
-    CustomerRecord {
-        channel_name: Some(channel_name(&c.name)),
-        cloud_identity_id: Some(cloud_identity_id.to_string()),
-        applied: Some(Customer {
-            subscriptions: Vec::new(),
-            ..c.clone()
-        }),
-        protect: c.protect,
-        subscriptions: c
-            .subscriptions
-            .iter()
-            .map(|s| {
-                let rec = SubscriptionRecord {
-                    entitlement_name: entitlement_name(&c.name, &s.sku),
-                    offer: format!("{ACCOUNT}/offers/O-{}-{}", s.sku, s.plan),
-                    plan: s.plan,
-                    seats: s.seats,
-                    renewal: s.renewal,
-                    state: s.state,
-                    purchase_order_id: s.purchase_order_id.clone(),
-                    request_ids: vec![],
-                };
-                (s.sku.clone(), rec)
-            })
-            .collect(),
-        pending: vec![],
-    }
+    applied_record(c, &channel_name(&c.name), cloud_identity_id, |s| {
+        EntitlementNames {
+            entitlement: entitlement_name(&c.name, &s.sku),
+            offer: format!("{ACCOUNT}/offers/O-{}-{}", s.sku, s.plan),
+        }
+    })
 }
 
 pub fn view_of(c: &Customer) -> CustomerView {

@@ -1,6 +1,7 @@
 //! User-supplied strings cannot act: no terminal control in text output, no
 //! HTML, table breaks or @mentions in Markdown.
 
+use resold::fixtures::{sample_domain_customer, sample_subscription};
 use resold::render::{self, RenderOptions};
 
 use super::fixtures::*;
@@ -113,12 +114,12 @@ fn json_keeps_values_exact_but_masks_personal_data_unless_asked() {
 fn markdown_stays_within_budget_and_keeps_summary_notices_and_irreversible_actions() {
     let mut world = World::empty();
     for i in 0..300 {
-        let mut c = customer(
+        let mut c = sample_domain_customer(
             &format!("customer-{i:03}"),
             &format!("Customer {i} AB"),
             &format!("c{i}.se"),
         );
-        c.subscriptions = vec![sub(
+        c.subscriptions = vec![sample_subscription(
             "business-standard",
             resold::model::PlanKind::AnnualMonthly,
             5,

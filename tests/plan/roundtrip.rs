@@ -1,6 +1,7 @@
 //! plan(desired == recorded == observed) is empty, for any portfolio.
 
 use proptest::prelude::*;
+use resold::fixtures::{sample_domain_customer, sample_subscription};
 use resold::model::{PlanKind, Renewal, SubscriptionState};
 
 use super::fixtures::*;
@@ -22,7 +23,8 @@ fn arb_customer(index: usize) -> impl Strategy<Value = resold::model::Customer> 
         any::<bool>(),
     )
         .prop_map(move |(org, phone, skus, params, protect)| {
-            let mut c = customer(&format!("c{index}"), &org, &format!("c{index}.example"));
+            let mut c =
+                sample_domain_customer(&format!("c{index}"), &org, &format!("c{index}.example"));
             c.phone = phone;
             c.protect = protect;
             c.subscriptions = skus
@@ -35,7 +37,7 @@ fn arb_customer(index: usize) -> impl Strategy<Value = resold::model::Customer> 
                         PlanKind::Flexible,
                         PlanKind::Trial,
                     ][plan];
-                    let mut s = sub(sku, plan, seats);
+                    let mut s = sample_subscription(sku, plan, seats);
                     if plan.is_commitment() {
                         s.renewal = Some(Renewal::ALL[renewal]);
                     }

@@ -1,6 +1,7 @@
 //! The scenarios of issue 5 item 7, as data. Each is snapshot-tested in all
 //! three formats (snapshots.rs) and reused by the exit-code tests.
 
+use resold::fixtures::{sample_domain_customer, sample_subscription, sample_team_customer};
 use resold::model::{
     Education, InstituteSize, InstituteType, PlanKind, Renewal, SubscriptionState,
 };
@@ -12,19 +13,23 @@ use resold::observed::{
 use super::fixtures::*;
 
 pub fn acme() -> resold::model::Customer {
-    let mut c = customer("acme-se", "Acme AB", "acme.se");
+    let mut c = sample_domain_customer("acme-se", "Acme AB", "acme.se");
     c.subscriptions = vec![
-        sub("business-standard", PlanKind::AnnualMonthly, 25),
-        sub("vault", PlanKind::Flexible, 5),
+        sample_subscription("business-standard", PlanKind::AnnualMonthly, 25),
+        sample_subscription("vault", PlanKind::Flexible, 5),
     ];
     c
 }
 
 pub fn nordic() -> resold::model::Customer {
-    let mut c = customer("nordic-no", "Nordic Fisk AS", "nordicfisk.no");
+    let mut c = sample_domain_customer("nordic-no", "Nordic Fisk AS", "nordicfisk.no");
     c.address.region_code = "NO".into();
     c.language = Some("nb".into());
-    c.subscriptions = vec![sub("business-starter", PlanKind::Flexible, 10)];
+    c.subscriptions = vec![sample_subscription(
+        "business-starter",
+        PlanKind::Flexible,
+        10,
+    )];
     c
 }
 
@@ -45,10 +50,10 @@ pub fn seat_change() -> World {
 /// A trial that becomes paid and an edition upgrade.
 pub fn plan_change() -> World {
     let mut trial = nordic();
-    trial.subscriptions = vec![sub("business-starter", PlanKind::Trial, 10)];
+    trial.subscriptions = vec![sample_subscription("business-starter", PlanKind::Trial, 10)];
     let mut world = World::applied(vec![acme(), trial]);
     world.desired("nordic-no").subscriptions[0] =
-        sub("business-starter", PlanKind::AnnualYearly, 10);
+        sample_subscription("business-starter", PlanKind::AnnualYearly, 10);
     world.desired("acme-se").subscriptions[0].sku = "business-plus".into();
     world
 }
@@ -99,28 +104,28 @@ pub fn access_not_granted() -> World {
 
 /// Two team customers share an organization name (seed §9).
 pub fn team_same_name() -> World {
-    let mut red = team("design-red", "Design Team", "red@gmail.example");
-    red.subscriptions = vec![sub("essentials", PlanKind::Flexible, 5)];
-    let mut blue = team("design-blue", "Design Team", "blue@outlook.example");
-    blue.subscriptions = vec![sub("essentials", PlanKind::Flexible, 3)];
+    let mut red = sample_team_customer("design-red", "Design Team", "red@gmail.example");
+    red.subscriptions = vec![sample_subscription("essentials", PlanKind::Flexible, 5)];
+    let mut blue = sample_team_customer("design-blue", "Design Team", "blue@outlook.example");
+    blue.subscriptions = vec![sample_subscription("essentials", PlanKind::Flexible, 3)];
     let mut world = World::applied(vec![red, blue]);
     world.desired("design-blue").subscriptions[0].seats = 6;
-    let mut green = team("design-green", "Design Team", "green@proton.example");
-    green.subscriptions = vec![sub("essentials", PlanKind::Trial, 2)];
+    let mut green = sample_team_customer("design-green", "Design Team", "green@proton.example");
+    green.subscriptions = vec![sample_subscription("essentials", PlanKind::Trial, 2)];
     world.desired.push(green);
     world
 }
 
 pub fn education() -> World {
-    let mut school = customer("vasa-skola", "Vasaskolan", "vasaskolan.se");
+    let mut school = sample_domain_customer("vasa-skola", "Vasaskolan", "vasaskolan.se");
     school.education = Some(Education {
         institute_type: InstituteType::K12,
         institute_size: InstituteSize::Size501To1000,
         website: Some("https://vasaskolan.se".into()),
     });
     school.subscriptions = vec![
-        sub("education-fundamentals", PlanKind::Free, 600),
-        sub("education-standard", PlanKind::AnnualYearly, 600),
+        sample_subscription("education-fundamentals", PlanKind::Free, 600),
+        sample_subscription("education-standard", PlanKind::AnnualYearly, 600),
     ];
     let mut world = World::empty();
     world.desired = vec![school];

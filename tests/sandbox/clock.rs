@@ -18,13 +18,7 @@ async fn term_and_trial_ends_follow_the_renewal_settings() {
     let api = Api::new(&sandbox);
     let (cancelling, _) = provisioned(&api, "ends.se", "DOMAIN").await;
     console(&api, "ends.se", "acceptTos", json!({})).await;
-    let annual = offer(
-        &api,
-        "Google Workspace Business Standard",
-        "COMMITMENT",
-        Some("YEAR"),
-    )
-    .await;
+    let annual = annual_standard_offer(&api).await;
     let base = ordered(&api, &cancelling, &annual, seats("num_units", 20), true).await;
     let name = base["name"].as_str().unwrap().to_string();
     act(

@@ -31,13 +31,7 @@ async fn full_flow_from_account_check_to_cancelled_add_on() {
     assert_eq!(account["customerName"], json!(customer));
     assert_eq!(account["customerCloudIdentityId"], json!(cloud_identity));
 
-    let annual = offer(
-        &api,
-        "Google Workspace Business Standard",
-        "COMMITMENT",
-        Some("YEAR"),
-    )
-    .await;
+    let annual = annual_standard_offer(&api).await;
     let base = ordered(&api, &customer, &annual, seats("num_units", 25), true).await;
     assert_eq!(base["provisioningState"], "SUSPENDED");
     assert_eq!(base["suspensionReasons"], json!(["PENDING_TOS_ACCEPTANCE"]));

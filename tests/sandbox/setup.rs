@@ -79,6 +79,17 @@ pub async fn offer(api: &Api, display: &str, plan: &str, cycle: Option<&str>) ->
         .unwrap_or_else(|| panic!("no {plan} offer for {display}"))
 }
 
+/// Business Standard on an annual commitment, billed yearly.
+pub async fn annual_standard_offer(api: &Api) -> String {
+    offer(
+        api,
+        "Google Workspace Business Standard",
+        "COMMITMENT",
+        Some("YEAR"),
+    )
+    .await
+}
+
 pub fn seats(name: &str, value: i64) -> Value {
     json!([{"name": name, "value": {"int64Value": value.to_string()}}])
 }
