@@ -165,10 +165,12 @@ fn github(d: &Diagnostic) -> String {
     if let Some(seed) = d.seed {
         let _ = write!(message, "\nseed {seed}");
     }
+    // CI log viewers interpret escape sequences too: neutralise them after
+    // the line breaks became `%0A`.
     format!(
         "::{command} {}::{}\n",
-        properties.join(","),
-        escape_data(&message)
+        clean(&properties.join(",")),
+        clean(&escape_data(&message))
     )
 }
 
@@ -241,5 +243,15 @@ mod tests {
     #[test]
     fn control_characters_are_neutralised() {
         assert_eq!(clean("a\x1b[31mb"), "a\u{fffd}[31mb");
+    }
+
+    #[test]
+    fn github_output_neutralises_control_characters_but_keeps_line_breaks() {
+        let mut hostile = sample();
+        hostile.message = "unknown SKU `a\x1b[2Jb`".into();
+        let text = render(&[hostile], ReportFormat::Github, false);
+        assert!(!text.contains('\x1b'), "{text:?}");
+        assert!(text.contains("a\u{fffd}[2Jb"), "{text:?}");
+        assert!(text.contains("%0Ahelp: fix it"), "{text:?}");
     }
 }
