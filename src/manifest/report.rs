@@ -127,11 +127,13 @@ fn human(d: &Diagnostic, color: bool) -> String {
     out
 }
 
-/// Terminal control characters from a manifest must not reach the terminal.
+/// Terminal control characters (and bidirectional overrides, which reorder
+/// what the reader sees) from a manifest must not reach the terminal. The
+/// same test as the plan renderers, so no output of resold lets one through.
 fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\t' {
+            if c != '\t' && crate::render::escape::is_dangerous(c) {
                 '\u{fffd}'
             } else {
                 c
@@ -243,6 +245,7 @@ mod tests {
     #[test]
     fn control_characters_are_neutralised() {
         assert_eq!(clean("a\x1b[31mb"), "a\u{fffd}[31mb");
+        assert_eq!(clean("a\u{202e}b"), "a\u{fffd}b");
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub fn terminal(text: &str) -> String {
     out
 }
 
-fn is_dangerous(c: char) -> bool {
+/// Control characters and bidirectional overrides: what must not act on a
+/// terminal or reorder what a reviewer reads.
+pub(crate) fn is_dangerous(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
 }
