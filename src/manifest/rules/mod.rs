@@ -29,6 +29,7 @@
 //! | `R-SEATS-RANGE` | | 1 ≤ seats ≤ 50,000 |
 //! | `R-RENEWAL-ANNUAL-ONLY` | | `renewal` only on annual plans |
 //! | `R-PO-LENGTH` | | `purchaseOrderId` ≤ 80 characters |
+//! | `R-TEXT-CONTROL` | | no control characters or bidi overrides in free text |
 //! | `R-IGNORE-DRIFT-FIELD`, `R-IGNORE-DRIFT-UNORDERED` | §14 | `ignoreDrift` names known fields / ordered SKUs |
 //! | `R-ORG-SHARED` | §9 | note: team customers sharing an organization name |
 //! | `R-DEFAULTS-DUPLICATE` | | one `kind: Defaults` per directory |
@@ -52,6 +53,7 @@ mod plans;
 mod portfolio;
 #[cfg(test)]
 pub(crate) mod testing;
+mod text;
 
 pub use portfolio::check_portfolio;
 
@@ -108,6 +110,7 @@ const CUSTOMER_RULES: &[CustomerRule] = &[
     plans::seats_within_limits,
     plans::renewal_only_for_annual_plans,
     plans::purchase_order_length,
+    text::no_control_characters,
     drift::ignore_drift_fields,
 ];
 
