@@ -54,9 +54,17 @@ fn list(backend: &dyn Backend) -> CommandResult {
         state.serial,
         state.lineage
     );
+    // Columns padded to the longest value, so a long list scans as a table.
+    let name_width = state.customers.keys().map(|n| n.len()).max().unwrap_or(0);
+    let channel_width = state
+        .customers
+        .values()
+        .map(|r| r.channel_name.as_deref().map_or(13, str::len))
+        .max()
+        .unwrap_or(0);
     for (name, record) in &state.customers {
         let mut line = format!(
-            "{name}  {}  cloud identity {}  {} subscription(s)",
+            "{name:<name_width$}  {:<channel_width$}  cloud identity {:<10}  {} subscription(s)",
             record.channel_name.as_deref().unwrap_or("(not created)"),
             record.cloud_identity_id.as_deref().unwrap_or("-"),
             record.subscriptions.len()
