@@ -71,7 +71,7 @@ fn message(customer: &Customer, kind: ChecklistKind) -> String {
             customer.domain
         ),
         ChecklistKind::AcceptTermsOfService => format!(
-            "a subscription of {} is suspended until the customer's super admin signs in and accepts the Terms of Service",
+            "the new subscriptions of {} stay suspended until its super admin signs in and accepts the Terms of Service",
             customer.domain
         ),
         ChecklistKind::VerifyDomain => format!(
