@@ -121,7 +121,7 @@ fn summary(plan: &Plan, options: &RenderOptions) -> String {
     out.push_str("|---:|---:|---:|---:|---:|---:|---:|---|\n");
     let mut drift = s.drift.to_string();
     if s.drift_ignored > 0 {
-        drift.push_str(&format!(" ({} ignored)", s.drift_ignored));
+        drift.push_str(&format!(", plus {} ignored", s.drift_ignored));
     }
     if s.drift_unknown > 0 {
         drift.push_str(&format!(", unknown for {}", s.drift_unknown));
