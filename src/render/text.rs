@@ -134,6 +134,10 @@ fn drift(out: &mut Out, plan: &Plan) {
     out.line(&out.bold("Drift: objects changed outside resold since the last apply"));
     out.line("Nothing here is reverted silently; each line says what apply does about it.");
     out.blank();
+    // Customers whose only news is "unknown" share one line: with thousands
+    // of customers not yet granting access, a block each would bury real drift.
+    let mut only_unknown: Vec<&str> = Vec::new();
+    let mut printed_block = false;
     for customer in &plan.customers {
         let items: Vec<_> = plan
             .drift
@@ -141,9 +145,13 @@ fn drift(out: &mut Out, plan: &Plan) {
             .filter(|d| d.customer == customer.name)
             .collect();
         let is_unknown = customer.drift_check == DriftCheck::AdminConsoleUnknown;
-        if items.is_empty() && !is_unknown {
+        if items.is_empty() {
+            if is_unknown {
+                only_unknown.push(&customer.name);
+            }
             continue;
         }
+        printed_block = true;
         out.line(&format!("  # {}", heading(customer)));
         for d in items {
             let who = match (&d.changed_by, &d.changed_at) {
@@ -173,6 +181,16 @@ fn drift(out: &mut Out, plan: &Plan) {
                 "    ? admin-console: unknown (reseller access not granted), not \"no drift\"",
             );
         }
+    }
+    if !only_unknown.is_empty() {
+        if printed_block {
+            out.blank();
+        }
+        out.line(&format!(
+            "  ? admin-console drift unknown for {} customer(s) (reseller access not granted), not \"no drift\": {}",
+            only_unknown.len(),
+            terminal(&only_unknown.join(", "))
+        ));
     }
     out.blank();
 }
