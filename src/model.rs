@@ -310,6 +310,14 @@ pub fn normalize_text(raw: &str) -> String {
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Control characters and bidirectional overrides: what must never act on a
+/// terminal, reorder what a reviewer reads, or reach Google's records. One
+/// test for every place that checks or neutralises text.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,7 +133,7 @@ fn human(d: &Diagnostic, color: bool) -> String {
 fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c != '\t' && crate::render::escape::is_dangerous(c) {
+            if c != '\t' && crate::model::is_unsafe_char(c) {
                 '\u{fffd}'
             } else {
                 c

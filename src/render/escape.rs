@@ -1,6 +1,8 @@
 //! Neutralising strings that come from manifests or from Google before they
 //! reach a terminal or a pull-request comment.
 
+use crate::model::is_unsafe_char;
+
 /// Makes control characters visible instead of letting them act: an escape
 /// sequence in an organization name must not recolour, move the cursor or
 /// rewrite earlier lines of a plan someone is reviewing. Bidirectional
@@ -8,20 +10,13 @@
 pub fn terminal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if is_dangerous(c) {
+        if is_unsafe_char(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
         }
     }
     out
-}
-
-/// Control characters and bidirectional overrides: what must not act on a
-/// terminal or reorder what a reviewer reads.
-pub(crate) fn is_dangerous(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
 }
 
 /// Escapes text for Markdown rendered by GitHub (and similar): HTML is

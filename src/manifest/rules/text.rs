@@ -5,7 +5,7 @@
 
 use super::Context;
 use crate::manifest::diagnostic::{Diagnostic, Severity};
-use crate::render::escape::is_dangerous;
+use crate::model::is_unsafe_char;
 
 pub const TEXT_CONTROL: &str = "R-TEXT-CONTROL";
 
@@ -54,7 +54,7 @@ fn free_text<'a>(ctx: &Context<'a>) -> Vec<(String, &'a str)> {
 
 pub fn no_control_characters(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (pointer, value) in free_text(ctx) {
-        let Some(bad) = value.chars().find(|c| is_dangerous(*c)) else {
+        let Some(bad) = value.chars().find(|c| is_unsafe_char(*c)) else {
             continue;
         };
         let field = pointer.trim_start_matches('/').replace('/', ".");
