@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::model::{Customer, CustomerType};
-use crate::provider::{CustomerQuery, DomainCheck, ObserveRequest};
+use crate::provider::{CustomerQuery, DomainCheck, ObserveRequest, RecordedTerms};
 use crate::state::State;
 
 pub fn observe_request(
@@ -32,6 +32,21 @@ pub fn observe_request(
                 .subscriptions
                 .iter()
                 .map(|(sku, s)| (sku.clone(), s.entitlement_name.clone()))
+                .collect();
+            // What drift is measured against: the observer reads the change
+            // history only where the terms differ.
+            query.recorded_terms = record
+                .subscriptions
+                .iter()
+                .map(|(sku, s)| {
+                    let terms = RecordedTerms {
+                        plan: s.plan,
+                        seats: s.seats,
+                        renewal: s.renewal,
+                        state: s.state,
+                    };
+                    (sku.clone(), terms)
+                })
                 .collect();
         }
         request.customers.push(query);

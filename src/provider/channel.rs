@@ -113,6 +113,18 @@ impl Channel {
         page_size: u32,
     ) -> Result<Vec<P::Item>, ProviderError> {
         let mut items = Vec::new();
+        self.for_each_page::<P>(call, page_size, |mut page| items.append(&mut page))
+            .await?;
+        Ok(items)
+    }
+
+    /// Like `list_all`, handing each page to `on_page` as it arrives.
+    async fn for_each_page<P: Page>(
+        &self,
+        call: Call,
+        page_size: u32,
+        mut on_page: impl FnMut(Vec<P::Item>),
+    ) -> Result<(), ProviderError> {
         let mut token = String::new();
         loop {
             let mut page_call = call.clone().query("pageSize", page_size.to_string());
@@ -120,10 +132,10 @@ impl Channel {
                 page_call = page_call.query("pageToken", token.clone());
             }
             let page: P = self.http.send(&page_call).await?;
-            let (mut page_items, next) = page.into_parts();
-            items.append(&mut page_items);
+            let (page_items, next) = page.into_parts();
+            on_page(page_items);
             if next.is_empty() || next == token {
-                return Ok(items);
+                return Ok(());
             }
             token = next;
         }
@@ -184,17 +196,34 @@ impl Channel {
         &self,
         filter: Option<&str>,
     ) -> Result<Vec<wire::Customer>, ProviderError> {
+        self.list_all::<wire::ListCustomersResponse>(self.list_customers_call(filter), CUSTOMERS_PAGE)
+            .await
+    }
+
+    /// Every customer, page by page as Google answers.
+    pub async fn for_each_customer_page(
+        &self,
+        on_page: impl FnMut(Vec<wire::Customer>),
+    ) -> Result<(), ProviderError> {
+        self.for_each_page::<wire::ListCustomersResponse>(
+            self.list_customers_call(None),
+            CUSTOMERS_PAGE,
+            on_page,
+        )
+        .await
+    }
+
+    fn list_customers_call(&self, filter: Option<&str>) -> Call {
         let path = format!("{}/customers", self.account);
-        let mut call = Call::new(
+        let call = Call::new(
             "cloudchannel.accounts.customers.list",
             Bucket::CustomersList,
             self.url(&path),
         );
-        if let Some(filter) = filter {
-            call = call.query("filter", filter);
+        match filter {
+            Some(filter) => call.query("filter", filter),
+            None => call,
         }
-        self.list_all::<wire::ListCustomersResponse>(call, CUSTOMERS_PAGE)
-            .await
     }
 
     pub async fn patch_customer(

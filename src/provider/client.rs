@@ -62,6 +62,7 @@ impl ChannelProvider {
             settings.retry.clone(),
             settings.request_timeout,
             settings.recorder.clone(),
+            settings.events.clone(),
         )?);
         Ok(ChannelProvider {
             channel: Channel::new(http.clone(), settings.channel_base(), &settings.account),

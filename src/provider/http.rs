@@ -1,8 +1,16 @@
-//! One HTTP call to Google, with authentication, rate limits and retries:
-//! exponential backoff with full jitter on 429, 500, 502, 503, 504 and
-//! quota-type 403, honouring `Retry-After`, capped in attempts and total
-//! time. Calls that are unsafe to repeat (`customers.create`,
-//! `provisionCloudIdentity`) are sent once; their callers re-read first.
+//! One HTTP call to Google, with authentication, rate limits and retries.
+//!
+//! A refusal on quota (429, or a quota-type 403) is Google saying "later",
+//! not "broken": the bucket's rate goes down and the whole bucket waits for
+//! Google's retry delay (`RetryInfo` in the error details, or `Retry-After`)
+//! or, without one, for a backoff that doubles per refusal in a row
+//! (`limits`). Such refusals are bounded by the total retry time only, so a
+//! project whose quota is lower than published completes, slower.
+//!
+//! 500, 502, 503, 504 and dropped connections are retried with exponential
+//! backoff and full jitter, capped in attempts and total time. Calls that
+//! are unsafe to repeat (`customers.create`, `provisionCloudIdentity`) are
+//! sent once; their callers re-read first.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +25,7 @@ use crate::config::RetryConfig;
 
 use super::auth::TokenSource;
 use super::error::{ApiError, ErrorKind, ProviderError};
+use super::events::{ProviderEvent, ProviderEvents, RateLowered};
 use super::limits::{Bucket, Limits};
 
 /// Longest single backoff step (google-apis.md §1.7: "cap about 60 s").
@@ -29,6 +38,8 @@ const QUOTA_REASONS: &[&str] = &[
     "quotaExceeded",
     "RATE_LIMIT_EXCEEDED",
 ];
+
+const RETRY_INFO_TYPE: &str = "type.googleapis.com/google.rpc.RetryInfo";
 
 /// A request as it leaves the client, for tests and diagnostics. Holds no
 /// credentials: the bearer token is added after recording.
@@ -111,6 +122,7 @@ pub struct Http {
     pub(crate) limits: Limits,
     retry: RetryConfig,
     recorder: Option<Arc<dyn RequestRecorder>>,
+    events: Option<Arc<dyn ProviderEvents>>,
 }
 
 impl Http {
@@ -120,6 +132,7 @@ impl Http {
         retry: RetryConfig,
         timeout: Duration,
         recorder: Option<Arc<dyn RequestRecorder>>,
+        events: Option<Arc<dyn ProviderEvents>>,
     ) -> Result<Http, ProviderError> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
@@ -132,7 +145,15 @@ impl Http {
             limits,
             retry,
             recorder,
+            events,
         })
+    }
+
+    /// Tells the watching user, if any.
+    pub fn emit(&self, event: ProviderEvent) {
+        if let Some(events) = &self.events {
+            events.event(&event);
+        }
     }
 
     /// Sends `call`, retrying what may be retried, and decodes the reply.
@@ -148,44 +169,73 @@ impl Http {
         let started = Instant::now();
         let max_total = Duration::from_secs(u64::from(self.retry.max_total_seconds));
         let max_attempts = self.retry.max_attempts.max(1);
-        let mut attempt = 0;
+        let initial_backoff = Duration::from_millis(u64::from(self.retry.initial_backoff_ms));
+        // Failures other than quota refusals, which only the total time bounds.
+        let mut failures = 0;
+        let mut sent = 0;
         loop {
-            attempt += 1;
-            let outcome = {
-                let _slot = self.limits.acquire(call.bucket).await;
-                self.attempt(call).await
-            };
-            let error = match outcome {
-                Ok(value) => return Ok(value),
+            sent += 1;
+            let slot = self.limits.acquire(call.bucket).await;
+            let error = match self.attempt(call).await {
+                Ok(value) => {
+                    slot.succeeded();
+                    return Ok(value);
+                }
                 Err(error) => error,
             };
             let kind = error.kind();
+            let retry_after = error.api().and_then(|api| api.retry_after);
+            let delay = if kind == Some(ErrorKind::Quota) {
+                if let Some(lowered) = slot.refused(retry_after, initial_backoff) {
+                    self.rate_lowered(call.bucket, &lowered);
+                }
+                // The bucket's pause spaces the next attempt.
+                self.limits.expected_wait(call.bucket, 1)
+            } else {
+                failures += 1;
+                backoff(self.retry.initial_backoff_ms, failures, retry_after)
+            };
+            drop(slot);
             if call.resend == Resend::Never || !kind.is_some_and(ErrorKind::is_retryable) {
                 return Err(error);
             }
-            let retry_after = error.api().and_then(|api| api.retry_after);
-            let delay = backoff(self.retry.initial_backoff_ms, attempt, retry_after);
-            let pushed_back = kind == Some(ErrorKind::Quota)
-                || error.api().is_some_and(|api| api.http_status == 503);
-            if pushed_back {
+            if error.api().is_some_and(|api| api.http_status == 503) {
                 self.limits.slow_down(call.bucket, delay);
             }
-            if attempt >= max_attempts || started.elapsed() + delay > max_total {
+            if failures >= max_attempts || started.elapsed() + delay > max_total {
                 return Err(ProviderError::RetriesExhausted {
                     method: call.method_id.to_string(),
-                    attempts: attempt,
+                    attempts: sent,
                     elapsed: started.elapsed(),
                     last: Box::new(error),
                 });
             }
             tracing::debug!(
                 method = call.method_id,
-                attempt,
+                sent,
                 ?delay,
                 "retrying after {error}"
             );
-            tokio::time::sleep(delay).await;
+            if kind != Some(ErrorKind::Quota) {
+                tokio::time::sleep(delay).await;
+            }
         }
+    }
+
+    fn rate_lowered(&self, bucket: Bucket, lowered: &super::limits::Lowered) {
+        tracing::debug!(
+            ?bucket,
+            from = lowered.from_per_minute,
+            to = lowered.to_per_minute,
+            pause = ?lowered.pause,
+            "Google refused on quota; lowering the bucket's rate"
+        );
+        self.emit(ProviderEvent::RateLowered(RateLowered {
+            bucket,
+            from_per_minute: lowered.from_per_minute,
+            to_per_minute: lowered.to_per_minute,
+            pause: lowered.pause,
+        }));
     }
 
     async fn attempt(&self, call: &Call) -> Result<Value, ProviderError> {
@@ -328,9 +378,22 @@ pub fn error_from_response(
         http_status,
         code: code.name().to_string(),
         reason,
+        retry_after: retry_after.or_else(|| retry_delay(&status.details)),
         message: status.message,
-        retry_after,
     }
+}
+
+/// `google.rpc.RetryInfo.retryDelay` (a protobuf Duration: `"1.5s"`), the
+/// wait Google asks for; capped like any backoff step.
+fn retry_delay(details: &[Value]) -> Option<Duration> {
+    let delay = details.iter().find_map(|detail| {
+        (detail.get("@type")?.as_str()? == RETRY_INFO_TYPE)
+            .then(|| detail.get("retryDelay")?.as_str())
+            .flatten()
+    })?;
+    let seconds: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0)
+        .then(|| Duration::from_secs_f64(seconds.min(MAX_BACKOFF_STEP.as_secs_f64())))
 }
 
 /// Maps the `error` of a finished operation (code is the number).
@@ -406,6 +469,42 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("a.example"));
+    }
+
+    #[test]
+    fn googles_quota_refusal_is_quota_with_its_retry_delay() {
+        let body = br#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED",
+            "message":"Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'cloudchannel.googleapis.com' for consumer 'project_number:1'.",
+            "details":[
+              {"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"googleapis.com",
+               "metadata":{"service":"cloudchannel.googleapis.com","consumer":"projects/1","quota_metric":"cloudchannel.googleapis.com/read_requests","quota_limit":"ReadRequestsPerMinutePerProject"}},
+              {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.500s"}]}}"#;
+        let error = error_from_response("m", 429, body, None);
+        assert_eq!(error.kind, ErrorKind::Quota);
+        assert_eq!(error.reason.as_deref(), Some("RATE_LIMIT_EXCEEDED"));
+        assert_eq!(error.retry_after, Some(Duration::from_millis(1_500)));
+        // The header wins when both are there; without either there is none.
+        let header = Some(Duration::from_secs(2));
+        assert_eq!(error_from_response("m", 429, body, header).retry_after, header);
+        let bare = br#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"slow down",
+            "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"googleapis.com","metadata":{}}]}}"#;
+        let error = error_from_response("m", 429, bare, None);
+        assert_eq!((error.kind, error.retry_after), (ErrorKind::Quota, None));
+        let quota_403 = br#"{"error":{"code":403,"status":"PERMISSION_DENIED","message":"slow down",
+            "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"googleapis.com"}]}}"#;
+        assert_eq!(error_from_response("m", 403, quota_403, None).kind, ErrorKind::Quota);
+    }
+
+    #[test]
+    fn retry_delays_that_make_no_sense_are_ignored_or_capped() {
+        let info = |delay: &str| {
+            vec![serde_json::json!({"@type": RETRY_INFO_TYPE, "retryDelay": delay})]
+        };
+        assert_eq!(retry_delay(&info("-1s")), None);
+        assert_eq!(retry_delay(&info("soon")), None);
+        assert_eq!(retry_delay(&info("NaNs")), None);
+        assert_eq!(retry_delay(&info("86400s")), Some(MAX_BACKOFF_STEP));
+        assert_eq!(retry_delay(&info("0.25s")), Some(Duration::from_millis(250)));
     }
 
     #[test]

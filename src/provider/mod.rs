@@ -19,6 +19,7 @@ mod convert;
 mod customers;
 mod directory;
 mod error;
+mod events;
 mod http;
 mod limits;
 mod lro;
@@ -39,7 +40,12 @@ pub use auth::{
     AccessToken, ApplicationDefault, AuthError, ServiceAccount, StaticToken, TokenSource,
 };
 pub use error::{ApiError, ErrorKind, ProviderError};
+pub use events::{
+    ProviderEvent, ProviderEvents, RateLowered, RefreshEstimate, RefreshFinished, RefreshProgress,
+};
 pub use http::{RecordedRequest, RequestRecorder};
+pub use limits::{Bucket, RateReport, Slowed};
+pub use observe::RecordedTerms;
 pub use settings::{LroSettings, ProviderSettings};
 
 /// What to observe in one refresh.
@@ -66,6 +72,10 @@ pub struct CustomerQuery {
     pub cloud_identity_id: Option<String>,
     /// Recorded entitlement names by catalogue key.
     pub entitlements: BTreeMap<String, String>,
+    /// Recorded terms by catalogue key: the change history is read only for
+    /// entitlements whose observed terms differ (a name without terms here
+    /// is treated as drifted).
+    pub recorded_terms: BTreeMap<String, RecordedTerms>,
     /// RFC 3339: report entitlement changes from this time on (e.g. the last
     /// apply); `None`: every change.
     pub changes_since: Option<String>,

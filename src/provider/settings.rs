@@ -9,6 +9,7 @@ use crate::config::{LimitsConfig, ProviderConfig, ProviderKind, RetryConfig};
 
 use super::auth::{ApplicationDefault, ServiceAccount, TokenSource};
 use super::error::ProviderError;
+use super::events::ProviderEvents;
 use super::http::RequestRecorder;
 
 pub const CHANNEL_BASE_URL: &str = "https://cloudchannel.googleapis.com";
@@ -62,6 +63,8 @@ pub struct ProviderSettings {
     /// Sees every request body before it is sent (tests validate them against
     /// the discovery document).
     pub recorder: Option<Arc<dyn RequestRecorder>>,
+    /// Sees refresh estimates, progress and lowered rates (the CLI shows them).
+    pub events: Option<Arc<dyn ProviderEvents>>,
 }
 
 impl std::fmt::Debug for ProviderSettings {
@@ -94,6 +97,7 @@ impl ProviderSettings {
             lro: LroSettings::default(),
             request_timeout: Duration::from_secs(60),
             recorder: None,
+            events: None,
         }
     }
 
@@ -119,6 +123,11 @@ impl ProviderSettings {
 
     pub fn with_recorder(mut self, recorder: Arc<dyn RequestRecorder>) -> Self {
         self.recorder = Some(recorder);
+        self
+    }
+
+    pub fn with_events(mut self, events: Arc<dyn ProviderEvents>) -> Self {
+        self.events = Some(events);
         self
     }
 

@@ -1,9 +1,13 @@
 //! The whole provisioning flow on the sandbox, through the public trait only.
 
+use std::collections::BTreeMap;
+
 use resold::fixtures::sample_subscription;
 use resold::model::{PlanKind, Renewal, SubscriptionState};
 use resold::observed::AdminConsole;
-use resold::provider::{CustomerQuery, DomainCheck, ErrorKind, ImportCustomer, ObserveRequest};
+use resold::provider::{
+    CustomerQuery, DomainCheck, ErrorKind, ImportCustomer, ObserveRequest, RecordedTerms,
+};
 use serde_json::json;
 
 use super::{customer, env, provisioned, request_id};
@@ -125,8 +129,20 @@ async fn full_flow_from_account_check_to_cancel() {
     );
 
     // The Admin console is off until the customer grants access (seed §16).
+    // The state recorded the order as placed: the seats and renewal changed
+    // since, so the observation carries the history that attributes them.
     let query = CustomerQuery {
         channel_name: Some(channel_name.clone()),
+        entitlements: BTreeMap::from([("business-standard".into(), entitlement.clone())]),
+        recorded_terms: BTreeMap::from([(
+            "business-standard".into(),
+            RecordedTerms {
+                plan: PlanKind::AnnualMonthly,
+                seats: 5,
+                renewal: Some(Renewal::AutoRenew),
+                state: SubscriptionState::Active,
+            },
+        )]),
         ..CustomerQuery::new("acme-se", "acme.se")
     };
     let request = ObserveRequest {

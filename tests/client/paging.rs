@@ -1,12 +1,13 @@
 //! Lists are followed across pages, and the filtered customer list's lag
 //! is covered by the unfiltered one.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use resold::fixtures::sample_subscription;
-use resold::model::PlanKind;
+use resold::model::{PlanKind, SubscriptionState};
 use resold::observed::Observed;
-use resold::provider::{CustomerQuery, ObserveRequest};
+use resold::provider::{CustomerQuery, ObserveRequest, RecordedTerms};
 use resold::sandbox::SandboxOptions;
 use serde_json::json;
 
@@ -67,7 +68,24 @@ async fn entitlement_changes_are_listed_across_pages() {
             .await
             .unwrap();
     }
-    let observed = observe_unrecorded_acme(&env).await;
+    // Recorded at one seat: the 56 observed are drift, whose history is read.
+    let mut query = CustomerQuery::new("acme-se", "acme.se");
+    query.channel_name = Some(channel_name.clone());
+    query.entitlements = BTreeMap::from([(wanted.sku.clone(), ordered.entitlement_name.clone())]);
+    query.recorded_terms = BTreeMap::from([(
+        wanted.sku.clone(),
+        RecordedTerms {
+            plan: PlanKind::Flexible,
+            seats: 1,
+            renewal: None,
+            state: SubscriptionState::Active,
+        },
+    )]);
+    let request = ObserveRequest {
+        customers: vec![query],
+        ..ObserveRequest::default()
+    };
+    let observed = env.provider.observe(&request).await.unwrap();
     let changes = &observed.customers["acme-se"].changes;
     assert!(changes.len() >= 56, "{} changes", changes.len());
     assert!(env.recorder.count(CHANGES) >= 2);

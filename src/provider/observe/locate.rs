@@ -1,0 +1,244 @@
+//! Finding each query's Channel customer. When the run pages the whole
+//! account, the listing is the answer: its records are the ones
+//! `customers.get` would return, so no customer is read twice, and a
+//! customer's own reads start as soon as the page holding it arrives.
+//! Otherwise each query is looked up by itself: by recorded name, else by
+//! domain (filtered list, then the whole list, since the filter lags
+//! creation).
+
+use std::collections::{HashMap, HashSet};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::api::channel as wire;
+
+use super::super::error::{ErrorKind, ProviderError};
+use super::{CustomerQuery, Run};
+
+/// The `customers.list` filter for one exact domain.
+pub fn domain_filter(domain: &str) -> String {
+    format!("domain=\"{}\"", domain.replace('"', ""))
+}
+
+/// The customer of `domain` that resold created as `correlation_id`; a lone
+/// customer of that domain without a correlation id is adopted too (created
+/// by hand). Several team customers may share a domain (seed §9), so another
+/// correlation id never matches.
+pub fn select_customer<'c>(
+    customers: &'c [wire::Customer],
+    domain: &str,
+    correlation_id: &str,
+) -> Option<&'c wire::Customer> {
+    let same_domain: Vec<_> = customers
+        .iter()
+        .filter(|c| c.domain.eq_ignore_ascii_case(domain))
+        .collect();
+    if let Some(ours) = same_domain
+        .iter()
+        .find(|c| c.correlation_id == correlation_id)
+    {
+        return Some(ours);
+    }
+    match same_domain.as_slice() {
+        [only] if only.correlation_id.is_empty() => Some(only),
+        _ => None,
+    }
+}
+
+/// One unit of work the account listing hands to the readers.
+pub(super) enum Work {
+    /// The query at this index, and its customer (`None`: not in Channel).
+    Found(usize, Option<wire::Customer>),
+    /// A customer no query names and no query found.
+    Unmanaged(wire::Customer),
+}
+
+/// Queries not resolved yet, indexed by what a listed customer can match.
+struct Waiting {
+    /// Recorded `accounts/{a}/customers/{c}`.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Queries without a recorded name, by (lower-case domain, metadata
+    /// name): a listed customer with that correlation id settles them at
+    /// once, as `select_customer` prefers it to anything later in the list.
+    by_correlation: HashMap<(String, String), Vec<usize>>,
+    resolved: Vec<bool>,
+}
+
+impl Waiting {
+    fn new(queries: &[CustomerQuery]) -> Waiting {
+        let mut waiting = Waiting {
+            by_name: HashMap::new(),
+            by_correlation: HashMap::new(),
+            resolved: vec![false; queries.len()],
+        };
+        for (index, query) in queries.iter().enumerate() {
+            match &query.channel_name {
+                Some(name) => waiting.by_name.entry(name.clone()).or_default(),
+                None => waiting
+                    .by_correlation
+                    .entry((query.domain.to_ascii_lowercase(), query.name.clone()))
+                    .or_default(),
+            }
+            .push(index);
+        }
+        waiting
+    }
+
+    /// The queries `customer` settles.
+    fn settled_by(&mut self, customer: &wire::Customer) -> Vec<usize> {
+        let mut settled = self.by_name.remove(&customer.name).unwrap_or_default();
+        if !customer.correlation_id.is_empty() {
+            let key = (
+                customer.domain.to_ascii_lowercase(),
+                customer.correlation_id.clone(),
+            );
+            settled.extend(self.by_correlation.remove(&key).unwrap_or_default());
+        }
+        for &index in &settled {
+            self.resolved[index] = true;
+        }
+        settled
+    }
+
+    fn unresolved(&self) -> impl Iterator<Item = usize> + '_ {
+        self.resolved
+            .iter()
+            .enumerate()
+            .filter(|(_, done)| !**done)
+            .map(|(index, _)| index)
+    }
+}
+
+/// Pages the whole account, sending each query's customer as soon as a page
+/// settles it; at the end, the rest as the whole list decides (a recorded
+/// name no longer listed falls back to the domain, as after a failed get),
+/// then the unmanaged customers if asked for. Keeps the listing in `run`.
+pub(super) async fn page_account(
+    run: &Run<'_>,
+    queries: &[CustomerQuery],
+    include_unmanaged: bool,
+    found: UnboundedSender<Work>,
+) -> Result<(), ProviderError> {
+    let mut waiting = Waiting::new(queries);
+    let mut managed: HashSet<String> = queries
+        .iter()
+        .filter_map(|q| q.channel_name.clone())
+        .collect();
+    let mut all = Vec::new();
+    // A closed receiver means the readers failed; their error ends the run.
+    let send = |work: Work| {
+        let _ = found.send(work);
+    };
+    run.provider
+        .channel
+        .for_each_customer_page(|page| {
+            for customer in page {
+                for index in waiting.settled_by(&customer) {
+                    managed.insert(customer.name.clone());
+                    send(Work::Found(index, Some(customer.clone())));
+                }
+                all.push(customer);
+            }
+        })
+        .await?;
+    for index in waiting.unresolved() {
+        let query = &queries[index];
+        let customer = select_customer(&all, &query.domain, &query.name).cloned();
+        if let Some(customer) = &customer {
+            managed.insert(customer.name.clone());
+        }
+        send(Work::Found(index, customer));
+    }
+    if include_unmanaged {
+        for stray in all.iter().filter(|c| !managed.contains(&c.name)) {
+            run.progress.add_to_total(1);
+            send(Work::Unmanaged(stray.clone()));
+        }
+    }
+    // Set once, by this run's only listing.
+    let _ = run.all_customers.set(all);
+    Ok(())
+}
+
+/// Finds one query's customer without the account listing: by recorded
+/// name, else by domain (filtered list, then the whole list, since the
+/// filter lags creation).
+pub(super) async fn one(
+    run: &Run<'_>,
+    query: &CustomerQuery,
+) -> Result<Option<wire::Customer>, ProviderError> {
+    let channel = &run.provider.channel;
+    if let Some(name) = &query.channel_name {
+        match channel.get_customer(name).await {
+            Ok(customer) => return Ok(Some(customer)),
+            // Gone, or no longer ours (moved to another reseller): search by domain.
+            Err(error)
+                if error.is_kind(ErrorKind::NotFound)
+                    || error.is_kind(ErrorKind::PermissionDenied) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    if let Some(all) = run.all_customers.get() {
+        return Ok(select_customer(all, &query.domain, &query.name).cloned());
+    }
+    let filtered = channel
+        .list_customers(Some(&domain_filter(&query.domain)))
+        .await?;
+    if let Some(found) = select_customer(&filtered, &query.domain, &query.name) {
+        return Ok(Some(found.clone()));
+    }
+    Ok(select_customer(run.all_customers().await?, &query.domain, &query.name).cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(name: &str, domain: &str, correlation: &str) -> wire::Customer {
+        wire::Customer {
+            name: name.into(),
+            domain: domain.into(),
+            correlation_id: correlation.into(),
+            ..wire::Customer::default()
+        }
+    }
+
+    #[test]
+    fn customers_are_matched_by_correlation_id_before_domain() {
+        let list = vec![
+            customer("c/1", "team.example", "team-a"),
+            customer("c/2", "team.example", "team-b"),
+            customer("c/3", "solo.example", ""),
+        ];
+        assert_eq!(
+            select_customer(&list, "team.example", "team-b")
+                .unwrap()
+                .name,
+            "c/2"
+        );
+        assert!(select_customer(&list, "team.example", "team-c").is_none());
+        assert_eq!(
+            select_customer(&list, "solo.example", "solo").unwrap().name,
+            "c/3"
+        );
+        assert!(select_customer(&list, "none.example", "x").is_none());
+    }
+
+    #[test]
+    fn a_page_settles_named_queries_and_correlated_ones_at_once() {
+        let mut named = CustomerQuery::new("acme-se", "acme.se");
+        named.channel_name = Some("c/1".into());
+        let queries = vec![
+            named,
+            CustomerQuery::new("team-b", "Team.Example"),
+            // A lone customer without a correlation id needs the whole list.
+            CustomerQuery::new("solo", "solo.example"),
+        ];
+        let mut waiting = Waiting::new(&queries);
+        assert_eq!(waiting.settled_by(&customer("c/3", "solo.example", "")), Vec::<usize>::new());
+        assert_eq!(waiting.settled_by(&customer("c/2", "team.example", "team-b")), vec![1]);
+        assert_eq!(waiting.settled_by(&customer("c/1", "other.example", "x")), vec![0]);
+        assert_eq!(waiting.settled_by(&customer("c/1", "acme.se", "acme-se")), Vec::<usize>::new());
+        assert_eq!(waiting.unresolved().collect::<Vec<_>>(), vec![2]);
+    }
+}
