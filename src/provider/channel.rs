@@ -196,8 +196,11 @@ impl Channel {
         &self,
         filter: Option<&str>,
     ) -> Result<Vec<wire::Customer>, ProviderError> {
-        self.list_all::<wire::ListCustomersResponse>(self.list_customers_call(filter), CUSTOMERS_PAGE)
-            .await
+        self.list_all::<wire::ListCustomersResponse>(
+            self.list_customers_call(filter),
+            CUSTOMERS_PAGE,
+        )
+        .await
     }
 
     /// Every customer, page by page as Google answers.

@@ -485,26 +485,34 @@ mod tests {
         assert_eq!(error.retry_after, Some(Duration::from_millis(1_500)));
         // The header wins when both are there; without either there is none.
         let header = Some(Duration::from_secs(2));
-        assert_eq!(error_from_response("m", 429, body, header).retry_after, header);
+        assert_eq!(
+            error_from_response("m", 429, body, header).retry_after,
+            header
+        );
         let bare = br#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"slow down",
             "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"googleapis.com","metadata":{}}]}}"#;
         let error = error_from_response("m", 429, bare, None);
         assert_eq!((error.kind, error.retry_after), (ErrorKind::Quota, None));
         let quota_403 = br#"{"error":{"code":403,"status":"PERMISSION_DENIED","message":"slow down",
             "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"googleapis.com"}]}}"#;
-        assert_eq!(error_from_response("m", 403, quota_403, None).kind, ErrorKind::Quota);
+        assert_eq!(
+            error_from_response("m", 403, quota_403, None).kind,
+            ErrorKind::Quota
+        );
     }
 
     #[test]
     fn retry_delays_that_make_no_sense_are_ignored_or_capped() {
-        let info = |delay: &str| {
-            vec![serde_json::json!({"@type": RETRY_INFO_TYPE, "retryDelay": delay})]
-        };
+        let info =
+            |delay: &str| vec![serde_json::json!({"@type": RETRY_INFO_TYPE, "retryDelay": delay})];
         assert_eq!(retry_delay(&info("-1s")), None);
         assert_eq!(retry_delay(&info("soon")), None);
         assert_eq!(retry_delay(&info("NaNs")), None);
         assert_eq!(retry_delay(&info("86400s")), Some(MAX_BACKOFF_STEP));
-        assert_eq!(retry_delay(&info("0.25s")), Some(Duration::from_millis(250)));
+        assert_eq!(
+            retry_delay(&info("0.25s")),
+            Some(Duration::from_millis(250))
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod auth;
 mod discovery;
 mod faults;
 mod flow;
+mod observe;
 mod paging;
 mod wire;
 

@@ -272,7 +272,11 @@ mod tests {
         // ...without taking the only slot from an unmetered bucket's call.
         let start = Instant::now();
         let _slot = limits.acquire(Bucket::EntitlementsList).await;
-        assert!(start.elapsed() < Duration::from_millis(500), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            start.elapsed()
+        );
         queued.abort();
     }
 

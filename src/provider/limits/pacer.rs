@@ -198,7 +198,8 @@ impl Pacer {
             && current < reference
         {
             // One minute at `current` is `current` requests: each adds its share.
-            state.current = Some((current + INCREASE_PER_MINUTE * reference / current).min(reference));
+            state.current =
+                Some((current + INCREASE_PER_MINUTE * reference / current).min(reference));
         }
     }
 
@@ -247,7 +248,9 @@ impl Pacer {
     pub fn pause(&self, delay: Duration) {
         let until = Instant::now() + delay;
         let mut state = self.lock();
-        let until = state.paused_until.map_or(until, |current| current.max(until));
+        let until = state
+            .paused_until
+            .map_or(until, |current| current.max(until));
         state.paused_until = Some(until);
         state.next_free = Some(until);
         state.epoch += 1;
@@ -292,8 +295,15 @@ mod tests {
             pacer.acquire().await;
         }
         // Burst 1: the first is free, ten more take >= 100 ms.
-        assert!(start.elapsed() >= Duration::from_millis(95), "{:?}", start.elapsed());
-        assert!(pacer.expected_wait(1) > Duration::ZERO, "the next send is 10 ms away");
+        assert!(
+            start.elapsed() >= Duration::from_millis(95),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            pacer.expected_wait(1) > Duration::ZERO,
+            "the next send is 10 ms away"
+        );
         assert!(pacer.expected_wait(3) >= Duration::from_millis(20));
     }
 
@@ -305,16 +315,27 @@ mod tests {
         let lowered = pacer.refused(second, None, QUICK).expect("lowered");
         assert_eq!(lowered.from_per_minute, Some(600.0));
         assert_eq!(lowered.to_per_minute, 300.0);
-        assert_eq!(pacer.refused(first, None, QUICK), None, "sent before the pause");
+        assert_eq!(
+            pacer.refused(first, None, QUICK),
+            None,
+            "sent before the pause"
+        );
         let third = pacer.acquire().await;
-        assert_eq!(pacer.refused(third, None, QUICK), None, "no success in between");
+        assert_eq!(
+            pacer.refused(third, None, QUICK),
+            None,
+            "no success in between"
+        );
         assert_eq!(pacer.per_minute(), Some(300.0));
         let fourth = pacer.acquire().await;
         pacer.succeeded(fourth);
         let fifth = pacer.acquire().await;
         let lowered = pacer.refused(fifth, None, QUICK).expect("lowered again");
         // Half of 300 and the little the queued success added back.
-        assert!((150.0..151.0).contains(&lowered.to_per_minute), "{lowered:?}");
+        assert!(
+            (150.0..151.0).contains(&lowered.to_per_minute),
+            "{lowered:?}"
+        );
         let slowed = pacer.slowed().expect("slowed");
         assert_eq!(slowed.reference_per_minute, 600.0);
         assert_eq!(slowed.lowest_per_minute, lowered.to_per_minute);
@@ -328,7 +349,11 @@ mod tests {
         pacer.refused(ticket, Some(Duration::from_millis(80)), QUICK);
         let start = Instant::now();
         pacer.acquire().await;
-        assert!(start.elapsed() >= Duration::from_millis(70), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(70),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test]

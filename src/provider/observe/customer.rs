@@ -20,7 +20,7 @@ pub(super) async fn observe_found(
     found: Option<wire::Customer>,
 ) -> Result<Outcome, ProviderError> {
     let customer = match found {
-        Some(customer) => Some(observe(run, query, &customer).await?),
+        Some(customer) => Some(Box::new(observe(run, query, &customer).await?)),
         None => None,
     };
     run.progress.one_done();
@@ -55,8 +55,8 @@ async fn observe(
         ),
     )?;
     let (subscriptions, unknown_entitlements) = sort_entitlements(run, &read.entitlements);
-    let changes = history::attribution(run, query, &customer.name, &subscriptions, read.history)
-        .await?;
+    let changes =
+        history::attribution(run, query, &customer.name, &subscriptions, read.history).await?;
     Ok(ObservedCustomer {
         channel_name: customer.name.clone(),
         cloud_identity_id,
@@ -76,7 +76,10 @@ async fn observe(
 fn sort_entitlements(
     run: &Run<'_>,
     entitlements: &[wire::Entitlement],
-) -> (BTreeMap<String, ObservedSubscription>, Vec<UnknownEntitlement>) {
+) -> (
+    BTreeMap<String, ObservedSubscription>,
+    Vec<UnknownEntitlement>,
+) {
     let mut subscriptions = BTreeMap::new();
     let mut unknown = Vec::new();
     for entitlement in entitlements {

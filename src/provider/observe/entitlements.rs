@@ -26,7 +26,9 @@ pub(super) struct Read {
 /// True when getting `recorded` entitlements by name, plus the history,
 /// would finish before one list call would even start.
 fn fetching_is_sooner(limits: &Limits, recorded: usize) -> bool {
-    let calls = u32::try_from(recorded).unwrap_or(u32::MAX).saturating_add(1);
+    let calls = u32::try_from(recorded)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1);
     limits.expected_wait(Bucket::ChannelOther, calls)
         < limits.expected_wait(Bucket::EntitlementsList, 1)
 }
@@ -104,7 +106,11 @@ mod tests {
         // Reserved gets push the other bucket's queue back.
         for _ in 0..6 {
             let limits = &limits;
-            let _ = tokio::time::timeout(Duration::from_millis(1), limits.acquire(Bucket::ChannelOther)).await;
+            let _ = tokio::time::timeout(
+                Duration::from_millis(1),
+                limits.acquire(Bucket::ChannelOther),
+            )
+            .await;
         }
         assert!(!fetching_is_sooner(&limits, 3));
     }

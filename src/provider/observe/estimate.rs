@@ -126,9 +126,7 @@ pub(super) fn refresh(
         customers,
         domain_checks: request.check_domains.len(),
         duration: minutes.map(|m| Duration::from_secs_f64(m * 60.0)),
-        customers_per_minute: minutes
-            .filter(|m| *m > 0.0)
-            .map(|m| customers as f64 / m),
+        customers_per_minute: minutes.filter(|m| *m > 0.0).map(|m| customers as f64 / m),
         lists_account,
     }
 }
@@ -146,7 +144,12 @@ mod tests {
             .map(|i| CustomerQuery {
                 channel_name: Some(format!("accounts/A/customers/{i}")),
                 entitlements: (0..entitlements)
-                    .map(|e| (format!("sku-{e}"), format!("accounts/A/customers/{i}/entitlements/{e}")))
+                    .map(|e| {
+                        (
+                            format!("sku-{e}"),
+                            format!("accounts/A/customers/{i}/entitlements/{e}"),
+                        )
+                    })
                     .collect::<BTreeMap<_, _>>(),
                 ..CustomerQuery::new(format!("c-{i}"), format!("c{i}.example"))
             })
@@ -166,7 +169,9 @@ mod tests {
         assert!((rate - 54.0).abs() < 1e-9, "{rate}");
         assert_eq!(estimate.duration.unwrap().as_secs(), 1_111); // 1,000 / 54 minutes
         // E = 1: 24 + 120 / 2.
-        let rate = refresh(&limits, &recorded(1_000, 1), true).customers_per_minute.unwrap();
+        let rate = refresh(&limits, &recorded(1_000, 1), true)
+            .customers_per_minute
+            .unwrap();
         assert!((rate - 84.0).abs() < 1e-9, "{rate}");
     }
 
@@ -175,7 +180,9 @@ mod tests {
         let limits = Limits::new(ProviderKind::Channel, &LimitsConfig::default());
         // Each customer also costs a get of the other bucket: with 24 listed
         // a minute, N + (N - 24)(E + 1) = 120, N = (120 + 24 (E + 1)) / (E + 2).
-        let rate = refresh(&limits, &recorded(1_000, 3), false).customers_per_minute.unwrap();
+        let rate = refresh(&limits, &recorded(1_000, 3), false)
+            .customers_per_minute
+            .unwrap();
         assert!((rate - 43.2).abs() < 1e-9, "{rate}");
     }
 
@@ -195,10 +202,15 @@ mod tests {
             ..LimitsConfig::default()
         };
         let half = Limits::new(ProviderKind::Channel, &config);
-        let rate = refresh(&half, &recorded(100, 3), true).customers_per_minute.unwrap();
+        let rate = refresh(&half, &recorded(100, 3), true)
+            .customers_per_minute
+            .unwrap();
         assert!((rate - 27.0).abs() < 1e-9, "{rate}");
         let sandbox = Limits::new(ProviderKind::Sandbox, &LimitsConfig::default());
         let estimate = refresh(&sandbox, &recorded(100, 3), true);
-        assert_eq!((estimate.duration, estimate.customers_per_minute), (None, None));
+        assert_eq!(
+            (estimate.duration, estimate.customers_per_minute),
+            (None, None)
+        );
     }
 }

@@ -115,7 +115,12 @@ fn recent_changes(
                 (Some(since), Some(at)) => at >= since,
                 _ => true,
             };
-            is_recent.then(|| (at, convert::observed_change(change, change_sku(book, change))))
+            is_recent.then(|| {
+                (
+                    at,
+                    convert::observed_change(change, change_sku(book, change)),
+                )
+            })
         })
         .collect();
     recent.sort_by_key(|(at, _)| *at);
@@ -177,15 +182,24 @@ mod tests {
         (unknown.plan, unknown.seats, unknown.renewal) = (None, None, None);
         assert!(!terms_drifted(&unknown, &recorded()));
         let suspended = SubscriptionState::Suspended;
-        assert!(terms_drifted(&observed(5, suspended, &["RESELLER_INITIATED"]), &recorded()));
-        assert!(!terms_drifted(&observed(5, suspended, &["PENDING_TOS_ACCEPTANCE"]), &recorded()));
+        assert!(terms_drifted(
+            &observed(5, suspended, &["RESELLER_INITIATED"]),
+            &recorded()
+        ));
+        assert!(!terms_drifted(
+            &observed(5, suspended, &["PENDING_TOS_ACCEPTANCE"]),
+            &recorded()
+        ));
     }
 
     #[test]
     fn only_recorded_entitlements_that_drifted_need_history() {
         let mut query = CustomerQuery::new("acme-se", "acme.se");
         query.entitlements = BTreeMap::from([
-            ("business-standard".to_string(), "c/1/entitlements/e1".to_string()),
+            (
+                "business-standard".to_string(),
+                "c/1/entitlements/e1".to_string(),
+            ),
             ("vault".to_string(), "c/1/entitlements/e2".to_string()),
         ]);
         query.recorded_terms = BTreeMap::from([("business-standard".to_string(), recorded())]);
@@ -193,14 +207,20 @@ mod tests {
             "business-standard".to_string(),
             observed(5, SubscriptionState::Active, &[]),
         )]);
-        assert!(drifted(&query, &seen).is_empty(), "vault is not observed: nothing to attribute");
+        assert!(
+            drifted(&query, &seen).is_empty(),
+            "vault is not observed: nothing to attribute"
+        );
         seen.insert("vault".into(), observed(5, SubscriptionState::Active, &[]));
         assert_eq!(
             drifted(&query, &seen),
             BTreeSet::from(["c/1/entitlements/e2".to_string()]),
             "no recorded terms for vault: cannot rule drift out"
         );
-        seen.insert("business-standard".into(), observed(9, SubscriptionState::Active, &[]));
+        seen.insert(
+            "business-standard".into(),
+            observed(9, SubscriptionState::Active, &[]),
+        );
         assert_eq!(drifted(&query, &seen).len(), 2);
     }
 }

@@ -235,10 +235,22 @@ mod tests {
             CustomerQuery::new("solo", "solo.example"),
         ];
         let mut waiting = Waiting::new(&queries);
-        assert_eq!(waiting.settled_by(&customer("c/3", "solo.example", "")), Vec::<usize>::new());
-        assert_eq!(waiting.settled_by(&customer("c/2", "team.example", "team-b")), vec![1]);
-        assert_eq!(waiting.settled_by(&customer("c/1", "other.example", "x")), vec![0]);
-        assert_eq!(waiting.settled_by(&customer("c/1", "acme.se", "acme-se")), Vec::<usize>::new());
+        assert_eq!(
+            waiting.settled_by(&customer("c/3", "solo.example", "")),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            waiting.settled_by(&customer("c/2", "team.example", "team-b")),
+            vec![1]
+        );
+        assert_eq!(
+            waiting.settled_by(&customer("c/1", "other.example", "x")),
+            vec![0]
+        );
+        assert_eq!(
+            waiting.settled_by(&customer("c/1", "acme.se", "acme-se")),
+            Vec::<usize>::new()
+        );
         assert_eq!(waiting.unresolved().collect::<Vec<_>>(), vec![2]);
     }
 }

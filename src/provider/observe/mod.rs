@@ -68,7 +68,7 @@ impl Run<'_> {
 enum Outcome {
     Managed {
         name: String,
-        customer: Option<ObservedCustomer>,
+        customer: Option<Box<ObservedCustomer>>,
     },
     Unmanaged(UnmanagedCustomer),
 }
@@ -132,7 +132,7 @@ pub async fn run(
                 name,
                 customer: Some(customer),
             } => {
-                observed.customers.insert(name, customer);
+                observed.customers.insert(name, *customer);
             }
             Outcome::Managed {
                 name,
