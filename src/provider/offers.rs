@@ -1,14 +1,18 @@
 //! The reseller's offers, resolved at run time (catalog.md §2): Channel SKU
 //! and offer names are opaque and differ per account, so the catalogue's
-//! display names are the bridge. Loaded once per provider and cached.
+//! display names are the bridge. Loaded once per provider and cached, with
+//! the customers' purchasable offers asked in this run.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::api::channel as wire;
 use crate::catalog::Catalog;
 use crate::model::PlanKind;
 
+use super::channel::Channel;
 use super::convert;
+use super::error::ProviderError;
 
 /// What resold knows about one offer of the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +30,11 @@ pub struct OfferBook {
     by_offer: HashMap<String, OfferFacts>,
     /// Catalogue key → Channel SKU name.
     sku_by_key: HashMap<String, String>,
+    /// `listPurchasableOffers` to create, by (customer, Channel SKU). Google
+    /// takes one SKU per call, so each pair is asked once per run however
+    /// often an order of it is tried. An empty answer is not kept: an
+    /// add-on becomes purchasable once its base edition exists.
+    purchasable: Mutex<HashMap<(String, String), Arc<Vec<wire::PurchasableOffer>>>>,
 }
 
 /// The catalogue key of a Channel SKU, by its display name.
@@ -86,6 +95,39 @@ impl OfferBook {
     /// The plan of an entitlement's offer.
     pub fn plan(&self, entitlement: &wire::Entitlement) -> Option<PlanKind> {
         self.offer(&entitlement.offer).and_then(|f| f.plan)
+    }
+
+    /// The offers `customer` may buy for `sku` (`products/P/skus/S`), read
+    /// from Google the first time this run asks.
+    pub async fn purchasable_to_create(
+        &self,
+        channel: &Channel,
+        customer: &str,
+        sku: &str,
+    ) -> Result<Arc<Vec<wire::PurchasableOffer>>, ProviderError> {
+        let key = (customer.to_string(), sku.to_string());
+        let cached = |book: &OfferBook| {
+            book.purchasable
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&key)
+                .cloned()
+        };
+        if let Some(known) = cached(self) {
+            return Ok(known);
+        }
+        let offers = Arc::new(
+            channel
+                .list_purchasable_offers_to_create(customer, sku)
+                .await?,
+        );
+        if !offers.is_empty() {
+            self.purchasable
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(key, offers.clone());
+        }
+        Ok(offers)
     }
 }
 

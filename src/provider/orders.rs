@@ -92,8 +92,9 @@ pub async fn order(
 ) -> Result<ObservedSubscription, ProviderError> {
     let sku = channel_sku(provider, &subscription.sku).await?;
     let purchasable = provider
-        .channel
-        .list_purchasable_offers_to_create(customer, &sku)
+        .offers()
+        .await?
+        .purchasable_to_create(&provider.channel, customer, &sku)
         .await?;
     let (offer, price_reference_id) = offers::pick(&purchasable, subscription.plan)
         .ok_or_else(|| no_offer(subscription, customer))?;

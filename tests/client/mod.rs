@@ -7,6 +7,7 @@ mod discovery;
 mod faults;
 mod flow;
 mod observe;
+mod offers;
 mod paging;
 mod wire;
 
