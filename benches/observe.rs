@@ -20,9 +20,10 @@ use resold::config::{LimitsConfig, RetryConfig};
 use resold::fixtures::{
     sample_admin, sample_domain_customer, sample_subscription, sandbox_provider_settings,
 };
-use resold::model::{Customer, PlanKind};
+use resold::model::{Customer, PlanKind, SubscriptionState};
 use resold::provider::{
-    CustomerQuery, ObserveRequest, Provider, RecordedRequest, RequestRecorder, connect,
+    CustomerQuery, ObserveRequest, Provider, RecordedRequest, RecordedTerms, RequestRecorder,
+    connect,
 };
 use resold::sandbox::{FaultConfig, RunningSandbox, SandboxOptions};
 use support::env_or;
@@ -104,10 +105,25 @@ async fn seed(provider: &dyn Provider, i: usize) -> CustomerQuery {
             .expect("order");
         entitlements.insert(sku.to_string(), ordered.entitlement_name);
     }
+    // As the state records them: the observation compares, and reads the
+    // change history only where the terms drifted (none here).
+    let recorded_terms = SKUS
+        .iter()
+        .map(|sku| {
+            let terms = RecordedTerms {
+                plan: PlanKind::Flexible,
+                seats: 5,
+                renewal: None,
+                state: SubscriptionState::Active,
+            };
+            (sku.to_string(), terms)
+        })
+        .collect();
     CustomerQuery {
         channel_name: Some(created.channel_name),
         cloud_identity_id: Some(id),
         entitlements,
+        recorded_terms,
         ..CustomerQuery::new(customer.name, customer.domain)
     }
 }

@@ -13,6 +13,7 @@ use crate::sandbox::{self, RunningSandbox, SandboxError, SandboxOptions};
 use crate::state::{self, Backend, State, StateError};
 
 use super::Global;
+use super::refresh::RefreshDisplay;
 
 /// Where the in-process sandbox keeps its world unless `sandboxState` says otherwise.
 pub const SANDBOX_WORLD_FILE: &str = ".resold/sandbox-world.json";
@@ -155,7 +156,8 @@ impl Context {
             base_url,
             Some(token),
         )
-        .map_err(connect_error)?;
+        .map_err(connect_error)?
+        .with_events(Arc::new(RefreshDisplay::for_stderr()));
         provider::connect(settings).await.map_err(connect_error)
     }
 

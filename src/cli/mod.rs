@@ -10,6 +10,7 @@ mod apply;
 mod context;
 mod init;
 mod plan;
+mod refresh;
 mod sandbox;
 mod schema;
 mod state;

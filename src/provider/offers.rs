@@ -34,8 +34,11 @@ pub struct OfferBook {
     /// takes one SKU per call, so each pair is asked once per run however
     /// often an order of it is tried. An empty answer is not kept: an
     /// add-on becomes purchasable once its base edition exists.
-    purchasable: Mutex<HashMap<(String, String), Arc<Vec<wire::PurchasableOffer>>>>,
+    purchasable: Mutex<PurchasableAnswers>,
 }
+
+/// Purchasable offers by (customer, Channel SKU).
+type PurchasableAnswers = HashMap<(String, String), Arc<Vec<wire::PurchasableOffer>>>;
 
 /// The catalogue key of a Channel SKU, by its display name.
 pub fn sku_key_of(sku: &wire::Sku) -> Option<String> {

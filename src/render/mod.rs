@@ -4,6 +4,7 @@
 pub mod escape;
 pub mod json;
 pub mod markdown;
+pub mod refresh;
 mod summary;
 pub mod text;
 mod values;

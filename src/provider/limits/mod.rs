@@ -162,8 +162,14 @@ impl Limits {
     }
 
     /// The rate now (configured, or lowered by Google), `None` when unmetered.
+    #[cfg(test)]
     pub fn per_minute(&self, bucket: Bucket) -> Option<f64> {
         self.pacer(bucket).per_minute()
+    }
+
+    /// The rate requests go out at: a little below `per_minute`.
+    pub fn pace_per_minute(&self, bucket: Bucket) -> Option<f64> {
+        self.pacer(bucket).pace_per_minute()
     }
 
     pub fn max_in_flight(&self) -> Option<u32> {

@@ -15,8 +15,13 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tokio::sync::watch;
 
-/// A refusal halves the rate (TCP's decrease).
+/// A refusal halves the rate (TCP's decrease)...
 const DECREASE: f64 = 0.5;
+/// ...unless the rate had grown back past where the last refusal put it
+/// (by more than `REGROWN`): then the quota lies between the two, and the
+/// rate steps down by this factor, not below that earlier rate.
+const STEP_BACK: f64 = 0.85;
+const REGROWN: f64 = 0.02;
 /// A bucket that keeps callers waiting regains this share of its reference
 /// rate per minute of use (from half to full in five minutes).
 const INCREASE_PER_MINUTE: f64 = 0.1;
@@ -26,6 +31,12 @@ const FLOOR_PER_MINUTE: f64 = 1.0;
 const MAX_PAUSE: Duration = Duration::from_secs(60);
 /// Sends remembered to measure the pace of a bucket the client did not know.
 const RECENT_SENDS: usize = 32;
+/// Requests go out this much slower than the rate. Google counts fixed
+/// windows whose start the client cannot see: at exactly the quota, a
+/// request that arrives a little late at the start of one window and the
+/// one a quota later arriving on time put one request too many in the
+/// next. The margin absorbs that much jitter per window (1.2 s of 60 s).
+const PACE_MARGIN: f64 = 0.02;
 
 /// A bucket's rate went down after Google refused a request.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +77,8 @@ struct PaceState {
     reference: Option<f64>,
     current: Option<f64>,
     lowest: Option<f64>,
+    /// Where the last refusal put the rate.
+    lowered_to: Option<f64>,
     next_free: Option<Instant>,
     paused_until: Option<Instant>,
     epoch: u64,
@@ -77,8 +90,9 @@ struct PaceState {
     recent_sends: VecDeque<Instant>,
 }
 
+/// The spacing of sends at `per_minute`, with the margin.
 fn period_of(per_minute: f64) -> Duration {
-    Duration::from_secs_f64(60.0 / per_minute.max(FLOOR_PER_MINUTE))
+    Duration::from_secs_f64(60.0 / (per_minute.max(FLOOR_PER_MINUTE) * (1.0 - PACE_MARGIN)))
 }
 
 impl PaceState {
@@ -124,6 +138,7 @@ impl Pacer {
                 reference: per_minute,
                 current: per_minute,
                 lowest: None,
+                lowered_to: None,
                 next_free: None,
                 paused_until: None,
                 epoch: 0,
@@ -141,8 +156,14 @@ impl Pacer {
     }
 
     /// The current rate, `None` when unmetered.
+    #[cfg(test)]
     pub fn per_minute(&self) -> Option<f64> {
         self.lock().current
+    }
+
+    /// The rate requests actually go out at (the margin below the rate).
+    pub fn pace_per_minute(&self) -> Option<f64> {
+        self.lock().current.map(|rate| rate * (1.0 - PACE_MARGIN))
     }
 
     /// Reserves the next send time.
@@ -204,7 +225,7 @@ impl Pacer {
     }
 
     /// Google refused the request on quota. The first refusal after a
-    /// success halves the rate (a bucket the client did not know becomes
+    /// success lowers the rate (a bucket the client did not know becomes
     /// metered at half the pace it was sent at); each refusal pauses the
     /// bucket for `retry_delay` when Google gave one, else for a backoff that
     /// doubles with every refusal in a row. Refusals of requests sent before
@@ -224,7 +245,8 @@ impl Pacer {
         let lowered = state.succeeded_since_decrease.then(|| {
             let from = state.current;
             let base = from.unwrap_or_else(|| state.measured_pace());
-            let to = (base * DECREASE).max(FLOOR_PER_MINUTE);
+            let to = lowered_rate(base, state.lowered_to);
+            state.lowered_to = Some(to);
             state.reference.get_or_insert(base);
             state.current = Some(to);
             state.lowest = Some(state.lowest.map_or(to, |lowest| lowest.min(to)));
@@ -269,6 +291,15 @@ impl Pacer {
             refusals: state.refusals,
         })
     }
+}
+
+/// The rate after a refusal at `rate`; `lowered_to`: where the last one put it.
+fn lowered_rate(rate: f64, lowered_to: Option<f64>) -> f64 {
+    match lowered_to {
+        Some(low) if rate > low * (1.0 + REGROWN) => (rate * STEP_BACK).max(low),
+        _ => rate * DECREASE,
+    }
+    .max(FLOOR_PER_MINUTE)
 }
 
 /// Half the doubling step plus a random share of the other half: never
@@ -340,6 +371,18 @@ mod tests {
         assert_eq!(slowed.reference_per_minute, 600.0);
         assert_eq!(slowed.lowest_per_minute, lowered.to_per_minute);
         assert_eq!(slowed.refusals, 4);
+    }
+
+    #[test]
+    fn a_refusal_after_regrowing_steps_back_towards_the_last_safe_rate() {
+        assert_eq!(lowered_rate(600.0, None), 300.0);
+        // Regrown from 300 to 360: the quota lies between, 85 % of 360.
+        assert_eq!(lowered_rate(360.0, Some(300.0)), 306.0);
+        // Regrown a little: not below where the last refusal put it.
+        assert_eq!(lowered_rate(310.0, Some(300.0)), 300.0);
+        // Refused again without regrowing: that rate was too high after all.
+        assert_eq!(lowered_rate(303.0, Some(300.0)), 151.5);
+        assert_eq!(lowered_rate(1.5, None), FLOOR_PER_MINUTE);
     }
 
     #[tokio::test]

@@ -115,10 +115,10 @@ pub(super) fn refresh(
     lists_account: bool,
 ) -> RefreshEstimate {
     let rates = Rates {
-        list: limits.per_minute(Bucket::EntitlementsList),
-        other: limits.per_minute(Bucket::ChannelOther),
-        customers_list: limits.per_minute(Bucket::CustomersList),
-        directory: limits.per_minute(Bucket::Directory),
+        list: limits.pace_per_minute(Bucket::EntitlementsList),
+        other: limits.pace_per_minute(Bucket::ChannelOther),
+        customers_list: limits.pace_per_minute(Bucket::CustomersList),
+        directory: limits.pace_per_minute(Bucket::Directory),
     };
     let customers = request.customers.len();
     let minutes = bound(workload(request, lists_account), rates).filter(|m| m.is_finite());
@@ -161,17 +161,27 @@ mod tests {
         }
     }
 
+    /// The share of its rate a bucket is paced at (the margin below it).
+    fn pace(limits: &Limits) -> f64 {
+        let bucket = Bucket::ChannelOther;
+        limits.pace_per_minute(bucket).unwrap() / limits.per_minute(bucket).unwrap()
+    }
+
     #[test]
     fn googles_buckets_allow_54_customers_a_minute_at_three_entitlements() {
         let limits = Limits::new(ProviderKind::Channel, &LimitsConfig::default());
+        assert!(pace(&limits) > 0.95 && pace(&limits) < 1.0);
         let estimate = refresh(&limits, &recorded(1_000, 3), true);
-        let rate = estimate.customers_per_minute.unwrap();
+        let rate = estimate.customers_per_minute.unwrap() / pace(&limits);
         assert!((rate - 54.0).abs() < 1e-9, "{rate}");
-        assert_eq!(estimate.duration.unwrap().as_secs(), 1_111); // 1,000 / 54 minutes
+        // 1,000 / 54 minutes at the pace.
+        let minutes = estimate.duration.unwrap().as_secs_f64() / 60.0 * pace(&limits);
+        assert!((minutes - 1_000.0 / 54.0).abs() < 1e-6, "{minutes}");
         // E = 1: 24 + 120 / 2.
         let rate = refresh(&limits, &recorded(1_000, 1), true)
             .customers_per_minute
-            .unwrap();
+            .unwrap()
+            / pace(&limits);
         assert!((rate - 84.0).abs() < 1e-9, "{rate}");
     }
 
@@ -182,7 +192,8 @@ mod tests {
         // a minute, N + (N - 24)(E + 1) = 120, N = (120 + 24 (E + 1)) / (E + 2).
         let rate = refresh(&limits, &recorded(1_000, 3), false)
             .customers_per_minute
-            .unwrap();
+            .unwrap()
+            / pace(&limits);
         assert!((rate - 43.2).abs() < 1e-9, "{rate}");
     }
 
@@ -191,7 +202,8 @@ mod tests {
         let limits = Limits::new(ProviderKind::Channel, &LimitsConfig::default());
         let request = recorded(240, 0);
         let estimate = refresh(&limits, &request, true);
-        assert_eq!(estimate.duration, Some(Duration::from_secs(600)));
+        let seconds = estimate.duration.unwrap().as_secs_f64() * pace(&limits);
+        assert!((seconds - 600.0).abs() < 1e-6, "{seconds}");
     }
 
     #[test]
@@ -204,7 +216,8 @@ mod tests {
         let half = Limits::new(ProviderKind::Channel, &config);
         let rate = refresh(&half, &recorded(100, 3), true)
             .customers_per_minute
-            .unwrap();
+            .unwrap()
+            / pace(&half);
         assert!((rate - 27.0).abs() < 1e-9, "{rate}");
         let sandbox = Limits::new(ProviderKind::Sandbox, &LimitsConfig::default());
         let estimate = refresh(&sandbox, &recorded(100, 3), true);
