@@ -147,6 +147,66 @@ async fn retry_after_is_honoured() {
     assert_eq!(calls(&server, CHECK_PATH).await, 2);
 }
 
+/// Google's quota refusal: `RATE_LIMIT_EXCEEDED` from `googleapis.com`
+/// with the quota's names, and, when Google says, how long to wait.
+fn quota_refusal(retry_delay: Option<&str>) -> ResponseTemplate {
+    let mut details = vec![json!({"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": "RATE_LIMIT_EXCEEDED", "domain": "googleapis.com",
+        "metadata": {"service": "cloudchannel.googleapis.com", "consumer": "projects/123",
+            "quota_metric": "cloudchannel.googleapis.com/default_requests",
+            "quota_limit": "DefaultRequestsPerMinutePerProject"}})];
+    if let Some(delay) = retry_delay {
+        details.push(
+            json!({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}),
+        );
+    }
+    ResponseTemplate::new(429).set_body_json(json!({"error": {"code": 429,
+        "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded for quota metric 'Default requests'.",
+        "details": details}}))
+}
+
+#[tokio::test]
+async fn googles_retry_delay_is_honoured_without_a_retry_after_header() {
+    let server = MockServer::start().await;
+    script_check(&server, quota_refusal(Some("0.800s")), 1).await;
+    let provider = provider(&server, retry(5, 30)).await;
+    let started = Instant::now();
+    provider.check_account("acme.se", None).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(calls(&server, CHECK_PATH).await, 2);
+}
+
+#[tokio::test]
+async fn quota_refusals_are_waited_out_beyond_the_attempt_cap_within_the_time_cap() {
+    let server = MockServer::start().await;
+    // Eight refusals without a delay: more than the four attempts allowed
+    // for failures, fine for a quota that needs time.
+    script_check(&server, quota_refusal(None), 8).await;
+    let patient = provider(&server, retry(4, 30)).await;
+    patient.check_account("acme.se", None).await.unwrap();
+    assert_eq!(calls(&server, CHECK_PATH).await, 9);
+
+    let server = MockServer::start().await;
+    script_check(&server, quota_refusal(Some("0.3s")), 1_000).await;
+    let provider = provider(&server, retry(50, 1)).await;
+    let started = Instant::now();
+    let error = provider.check_account("acme.se", None).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(error.kind(), Some(ErrorKind::Quota), "{error:?}");
+    assert!(
+        matches!(error, ProviderError::RetriesExhausted { .. }),
+        "{error:?}"
+    );
+}
+
 #[tokio::test]
 async fn retries_stop_at_the_attempt_cap() {
     let server = MockServer::start().await;
