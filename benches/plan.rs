@@ -49,6 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         refresh: RefreshMode::None,
         policy: PolicyConfig::default(),
         manifest_digest: portfolio.digest.clone(),
+        ..PlanOptions::default()
     };
     let (plan, t_diff) = timed(|| plan::diff(&portfolio.customers, &state, None, &options));
     let (text, t_render) = timed(|| render::text::render(&plan, &RenderOptions::default()));

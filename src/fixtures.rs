@@ -142,3 +142,34 @@ pub fn sandbox_provider_settings(sandbox: &RunningSandbox) -> ProviderSettings {
     )
     .with_base_url(sandbox.base_url())
 }
+
+/// An order of `subscription` for the existing Channel customer
+/// `channel_name`, with a fresh request id.
+pub fn order_operation(
+    channel_name: &str,
+    subscription: &Subscription,
+    purchase_order_id: Option<&str>,
+) -> crate::operation::EntitlementOperation {
+    crate::operation::EntitlementOperation::Order {
+        customer: crate::operation::CustomerRef::Existing(channel_name.to_string()),
+        sku: subscription.sku.clone(),
+        plan: subscription.plan,
+        seats: subscription.seats,
+        renewal: subscription.renewal,
+        purchase_order_id: purchase_order_id.map(str::to_string),
+        request_id: crate::operation::new_request_id(),
+    }
+}
+
+/// The entitlement an entitlement call answered with. A cancel answers with
+/// none, which callers of this helper do not expect.
+pub fn entitlement_of(
+    outcome: crate::provider::EntitlementOutcome,
+) -> crate::observed::ObservedSubscription {
+    match outcome {
+        crate::provider::EntitlementOutcome::Entitlement(observed) => *observed,
+        crate::provider::EntitlementOutcome::Cancelled => {
+            panic!("expected an entitlement, the call cancelled it")
+        }
+    }
+}

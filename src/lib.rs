@@ -3,7 +3,9 @@
 //! The pipeline (see DESIGN.md): manifests are loaded into a validated
 //! portfolio (`manifest`), the recorded state is read (`state`), Google's live
 //! view is observed (`provider`), the three are diffed into a `plan`, which is
-//! rendered (`render`) and carried out (`apply`). `sandbox` is a local emulator
+//! rendered (`render`) and carried out (`apply`); `workflow` is the layer
+//! both commands call (observe, diff, verify, lock), and `operation` the one
+//! typed step that flows from a plan to a call. `sandbox` is a local emulator
 //! of Google's APIs that the real client talks to over loopback.
 
 pub mod api;
@@ -18,8 +20,10 @@ pub mod fixtures;
 pub mod manifest;
 pub mod model;
 pub mod observed;
+pub mod operation;
 pub mod plan;
 pub mod provider;
 pub mod render;
 pub mod sandbox;
 pub mod state;
+pub mod workflow;

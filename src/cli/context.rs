@@ -10,7 +10,7 @@ use crate::manifest::report::{self, ReportFormat};
 use crate::manifest::{LoadOptions, Portfolio, Severity, load_portfolio};
 use crate::provider::{self, Provider, ProviderError, ProviderSettings, StaticToken};
 use crate::sandbox::{self, RunningSandbox, SandboxError, SandboxOptions};
-use crate::state::{self, Backend, State, StateError};
+use crate::state::{self, Backend};
 
 use super::Global;
 
@@ -24,8 +24,6 @@ pub enum ContextError {
     Config(Box<ConfigError>),
     #[error("the manifests are invalid:\n{rendered}")]
     Manifests { rendered: String },
-    #[error("cannot read the state: {0}")]
-    State(Box<StateError>),
     #[error("cannot start the embedded sandbox (world file {}): {source}", world.display())]
     Sandbox {
         world: PathBuf,
@@ -47,19 +45,21 @@ pub enum ContextError {
 /// and the sandbox serving it, which lives as long as the context.
 pub struct Context {
     pub config: LoadedConfig,
-    pub backend: Box<dyn Backend>,
+    pub backend: Arc<dyn Backend>,
     sandbox: Option<RunningSandbox>,
+    provider: Option<Arc<dyn Provider>>,
 }
 
 impl Context {
     pub fn load(global: &Global) -> Result<Context, ContextError> {
         let config = config::load(global.config.as_deref())
             .map_err(|e| ContextError::Config(Box::new(e)))?;
-        let backend = state::open(&config.config.state, &config.base_dir);
+        let backend = state::open(&config.config.state, &config.base_dir).into();
         Ok(Context {
             config,
             backend,
             sandbox: None,
+            provider: None,
         })
     }
 
@@ -92,20 +92,19 @@ impl Context {
         }
     }
 
-    /// The recorded state, or a fresh empty one when nothing was applied yet.
-    /// Takes no lock: planning only reads (plan-anchors.md §9).
-    pub fn read_state(&self) -> Result<State, ContextError> {
-        Ok(self
-            .backend
-            .read()
-            .map_err(|e| ContextError::State(Box::new(e)))?
-            .unwrap_or_else(|| State::new(self.config.config.provider.account.clone())))
+    /// The reseller account the config names, if it does.
+    pub fn account(&self) -> Option<String> {
+        self.config.config.provider.account.clone()
     }
 
     /// Connects to Google or the sandbox. `provider: sandbox` without an
     /// endpoint starts the sandbox in this process, on loopback, with its
     /// world persisted next to the config.
+    /// Connecting twice returns the same provider.
     pub async fn connect(&mut self) -> Result<Arc<dyn Provider>, ContextError> {
+        if let Some(provider) = &self.provider {
+            return Ok(Arc::clone(provider));
+        }
         let provider_config = &self.config.config.provider;
         let embedded =
             provider_config.kind == ProviderKind::Sandbox && provider_config.endpoint.is_none();
@@ -156,7 +155,9 @@ impl Context {
             Some(token),
         )
         .map_err(connect_error)?;
-        provider::connect(settings).await.map_err(connect_error)
+        let provider = provider::connect(settings).await.map_err(connect_error)?;
+        self.provider = Some(Arc::clone(&provider));
+        Ok(provider)
     }
 
     /// Stops the embedded sandbox, if any, so its world is persisted.
@@ -166,5 +167,12 @@ impl Context {
         {
             eprintln!("warning: the embedded sandbox did not stop cleanly: {error}");
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::workflow::Connect for Context {
+    async fn connect(&mut self) -> Result<Arc<dyn Provider>, crate::workflow::ConnectError> {
+        Ok(Context::connect(self).await?)
     }
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
+use crate::render::escape::terminal;
 use crate::state::{self, Backend, State};
 
 use super::{CommandResult, Global};
@@ -22,6 +23,14 @@ enum StateCommand {
     Show { name: String },
     /// Forget a customer (Google is not touched); it then shows up as unmanaged.
     Rm { name: String },
+    /// Rename a customer's record after its `metadata.name` changed: ids and
+    /// history move with it, nothing at Google changes.
+    Mv {
+        /// The name the state records now.
+        old: String,
+        /// The new `metadata.name`.
+        new: String,
+    },
     /// Who holds the state lock, for what, since when.
     LockInfo,
     /// Break a lock left by a run that can no longer release it.
@@ -38,6 +47,7 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
         StateCommand::List => list(backend.as_ref()),
         StateCommand::Show { name } => show(backend.as_ref(), &name),
         StateCommand::Rm { name } => remove(backend.as_ref(), &name),
+        StateCommand::Mv { old, new } => rename(backend.as_ref(), &old, &new),
         StateCommand::LockInfo => lock_info(backend.as_ref()),
         StateCommand::ForceUnlock { id } => force_unlock(backend.as_ref(), &id),
     }
@@ -97,12 +107,33 @@ fn remove(backend: &dyn Backend, name: &str) -> CommandResult {
         return Err(unknown_customer(&state, name).into());
     }
     let expected = state.serial;
-    state.serial += 1;
+    state.serial = State::next_serial(expected)?;
     backend.write(&state, Some(expected))?;
     println!(
         "Removed {name} from the state (serial {}). Nothing was changed at Google; \
          the customer now shows up in plans as unmanaged.",
         state.serial
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rename(backend: &dyn Backend, old: &str, new: &str) -> CommandResult {
+    let _lock = backend.lock("state mv")?;
+    let mut state = read_existing(backend)?;
+    state::rename_customer(&mut state, old, new).map_err(|error| match error {
+        state::RenameError::Unknown => unknown_customer(&state, old).into(),
+        other => Box::<dyn std::error::Error + Send + Sync>::from(other),
+    })?;
+    let expected = state.serial;
+    state.serial = State::next_serial(expected)?;
+    backend.write(&state, Some(expected))?;
+    println!(
+        "Moved {} to {} in the state (serial {}): its Channel customer, Cloud Identity and \
+         subscription records, request ids included, are now {}'s. Nothing was changed at Google.",
+        terminal(old),
+        terminal(new),
+        state.serial,
+        terminal(new)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -86,6 +86,16 @@ pub enum ProviderError {
     },
     #[error("`{0}` is not in the SKU catalogue")]
     UnknownSku(String),
+    /// The operation still names "the customer this plan creates": a bug
+    /// of the caller, caught before anything is sent.
+    #[error(transparent)]
+    Unresolved(#[from] crate::operation::Unresolved),
+    /// Found by the lookup before a create: the domain has a Google account
+    /// that is not this reseller's (seed §3). Nothing was created.
+    #[error(
+        "domain {domain} already has a Google account outside this reseller account; not creating a customer for it (seed §3: transfer it instead)"
+    )]
+    ForeignAccount { domain: String },
     #[error(
         "{method}: retries exhausted after {attempts} attempts in {elapsed:?}; last error: {last}"
     )]

@@ -34,6 +34,11 @@ pub async fn handle(
         Ok(route) => route,
         Err(error) => return error.into_response(),
     };
+    if route.is_mutation() && route.surface() != super::errors::Surface::Sandbox {
+        shared
+            .mutations
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
     let principal = if route.needs_token() {
         match auth::check(&headers, &route, unix_now()) {
             Ok(principal) => principal,

@@ -236,6 +236,14 @@ impl RunningSandbox {
         self.shared.faults(|state| state.replace(faults, seed));
     }
 
+    /// Mutating Channel and Directory requests received so far (the
+    /// customer's simulated console and the sandbox's own surface excluded).
+    pub fn mutations(&self) -> u64 {
+        self.shared
+            .mutations
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// The whole world, like `GET /sandbox/v1/world`.
     pub fn world(&self) -> serde_json::Value {
         self.shared.world_json()

@@ -25,6 +25,9 @@ pub struct Shared {
     pub max_body_bytes: usize,
     /// Google's per-minute buckets, when switched on.
     pub quotas: Option<Quotas>,
+    /// Mutating Channel and Directory requests received, answered or not:
+    /// what tests count to prove nothing was sent.
+    pub mutations: std::sync::atomic::AtomicU64,
 }
 
 /// Request-level limits: body size and quota window.
@@ -57,6 +60,7 @@ impl Shared {
             persister,
             max_body_bytes: limits.max_body_bytes,
             quotas: limits.quota_window.map(Quotas::new),
+            mutations: Default::default(),
         }
     }
 

@@ -73,6 +73,18 @@ pub enum StateError {
         holder: Box<LockInfo>,
     },
 
+    #[error("state {} is of format version 1 and cannot be read as version 2: {source}", path.display())]
+    Migration {
+        path: PathBuf,
+        #[source]
+        source: super::MigrationError,
+    },
+
+    #[error(
+        "state serial {serial} is the largest there is; no further change can be recorded — start a new state (`resold state list` shows what to re-adopt)"
+    )]
+    SerialExhausted { serial: u64 },
+
     #[error("cannot serialise the state: {0}")]
     Serialize(#[source] serde_json::Error),
 }

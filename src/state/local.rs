@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::backend::HeldLock;
 use super::backups::{self, parent_dir};
+use super::format::{self, FormatError};
 use super::lock::{self, HeldFile};
 use super::{Backend, LockGuard, LockInfo, STATE_FORMAT_VERSION, State, StateError};
 
@@ -149,7 +150,7 @@ impl Backend for LocalBackend {
     }
 
     fn read(&self) -> Result<Option<State>, StateError> {
-        let bytes = match std::fs::read(&self.path) {
+        let bytes = match read_file(&self.path) {
             Ok(bytes) => bytes,
             Err(source) if source.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(io("read", &self.path, source)),
@@ -164,21 +165,19 @@ impl Backend for LocalBackend {
         }
         // The version is checked before the shape, so a newer format is
         // reported as such rather than as corruption.
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
-        let version = value.get("version").and_then(serde_json::Value::as_u64);
-        if let Some(found) = version
-            && found > u64::from(STATE_FORMAT_VERSION)
-        {
-            return Err(StateError::UnsupportedVersion {
+        match format::parse(&bytes) {
+            Ok(state) => Ok(Some(state)),
+            Err(FormatError::TooNew { found }) => Err(StateError::UnsupportedVersion {
                 path: self.path.clone(),
-                found: u32::try_from(found).unwrap_or(u32::MAX),
+                found,
                 supported: STATE_FORMAT_VERSION,
-            });
+            }),
+            Err(FormatError::Migration(source)) => Err(StateError::Migration {
+                path: self.path.clone(),
+                source,
+            }),
+            Err(FormatError::Parse(error)) => Err(corrupt(error.to_string())),
         }
-        serde_json::from_value(value)
-            .map(Some)
-            .map_err(|e| corrupt(e.to_string()))
     }
 
     fn write(&self, state: &State, expected_serial: Option<u64>) -> Result<(), StateError> {
@@ -218,6 +217,15 @@ impl Backend for LocalBackend {
         if !session.backed_up {
             if let Some(serial) = stored_serial {
                 backups::take(&self.path, serial)?;
+                // A version-1 file is kept for good before it is first
+                // rewritten as version 2: numbered backups rotate out.
+                if read_file(&self.path)
+                    .ok()
+                    .and_then(|bytes| format::version_of(&bytes))
+                    .is_some_and(|v| v < STATE_FORMAT_VERSION)
+                {
+                    backups::keep_old_format(&self.path)?;
+                }
             }
             session.backed_up = true;
         }
@@ -245,6 +253,12 @@ fn lock_session(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
     session
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The one place the state file's bytes are read (a bounded, no-symlink
+/// reader can replace it alone).
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    std::fs::read(path)
 }
 
 fn io(action: &'static str, path: &Path, source: std::io::Error) -> StateError {

@@ -3,16 +3,22 @@
 mod backend;
 pub mod backups;
 mod error;
+mod format;
 mod local;
 mod lock;
+mod rename;
 mod types;
+mod v1;
 
 use std::path::Path;
 
 pub use backend::{Backend, HeldLock, LockGuard, LockInfo};
 pub use error::StateError;
+pub use format::version_of;
 pub use local::LocalBackend;
+pub use rename::{RenameError, rename_customer};
 pub use types::*;
+pub use v1::MigrationError;
 
 use crate::config::{StateConfig, StateKind};
 

@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Customer, PlanKind, Renewal, Subscription, SubscriptionState};
+use crate::model::{Customer, PlanKind, Renewal, SubscriptionState};
+use crate::operation::Operation;
 
-pub const STATE_FORMAT_VERSION: u32 = 1;
+/// Version 2: typed journal entries (version 1 is migrated on read, `v1.rs`).
+pub const STATE_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -35,6 +37,51 @@ impl State {
             account,
             customers: BTreeMap::new(),
         }
+    }
+
+    /// The serial after this one; a state at the largest serial cannot be
+    /// written again (it never wraps to 0).
+    pub fn next_serial(serial: u64) -> Result<u64, super::StateError> {
+        serial
+            .checked_add(1)
+            .ok_or(super::StateError::SerialExhausted { serial })
+    }
+
+    /// Whether any subscription record or pending step already used `id`.
+    pub fn has_request_id(&self, id: &crate::operation::RequestId) -> bool {
+        let text = id.to_string();
+        self.customers.values().any(|record| {
+            record
+                .subscriptions
+                .values()
+                .any(|s| s.request_ids.contains(&text))
+                || record
+                    .pending
+                    .iter()
+                    .any(|p| p.operation.request_id() == Some(*id))
+        })
+    }
+}
+
+impl CustomerRecord {
+    /// An empty record for a customer about to get its first step.
+    pub fn empty(protect: bool) -> CustomerRecord {
+        CustomerRecord {
+            channel_name: None,
+            cloud_identity_id: None,
+            applied: None,
+            protect,
+            subscriptions: BTreeMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// sha256 of the record's JSON: what a saved plan was made against, per
+    /// customer (the grain of per-customer stale checks).
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(sha2::Sha256::digest(&bytes))
     }
 }
 
@@ -84,24 +131,18 @@ pub struct SubscriptionRecord {
 pub struct PendingStep {
     /// The plan action's address, e.g. `customer.acme-se.subscription.vault`.
     pub address: String,
-    /// The action kind, e.g. `create-customer`, `order`.
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    /// Exactly what is sent, with every reference resolved, so a run after a
+    /// crash looks it up or re-sends the same request (same `requestId`).
+    pub operation: Operation,
+    pub started_at: String,
     /// The long-running operation, once Google returned one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operation: Option<String>,
-    pub started_at: String,
-    /// What the step sends, kept so that a run after a crash can look it up
-    /// or re-send exactly the same request (with the same `request_id`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer: Option<Customer>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subscription: Option<Subscription>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entitlement_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purchase_order_id: Option<String>,
+    pub google_operation: Option<String>,
+}
+
+impl PendingStep {
+    /// Whether this entry journals `operation` at `address`.
+    pub fn is(&self, address: &str, operation: &Operation) -> bool {
+        self.address == address && self.operation.kind() == operation.kind()
+    }
 }

@@ -5,24 +5,29 @@
 use std::sync::Arc;
 
 use resold::apply::{Journal, Resolution};
+use resold::fixtures::{entitlement_of, order_operation};
 use resold::model::Customer;
+use resold::operation::{CustomerOperation, Operation};
 use resold::state::{CustomerRecord, PendingStep, State};
 
 use super::harness::{Harness, assert_state_matches_world, portfolio};
 
-fn pending(kind: &str, address: &str, customer: &Customer) -> PendingStep {
+fn pending(address: &str, operation: Operation) -> PendingStep {
     PendingStep {
         address: address.into(),
-        kind: kind.into(),
-        request_id: None,
-        operation: None,
+        operation,
         started_at: "2026-11-28T09:00:00Z".into(),
-        customer: Some(customer.clone()),
-        subscription: None,
-        channel_name: None,
-        entitlement_name: None,
-        purchase_order_id: None,
+        google_operation: None,
     }
+}
+
+fn create(customer: &Customer) -> Operation {
+    Operation::Customer(CustomerOperation::CreateCustomer {
+        customer: Customer {
+            subscriptions: Vec::new(),
+            ..customer.clone()
+        },
+    })
 }
 
 /// Writes `state` as if an earlier run had crashed right after journaling.
@@ -37,11 +42,7 @@ fn crash_with(harness: &Harness, mut state: State) {
 /// the create of `customer`, before it recorded any answer.
 fn crash_while_creating(harness: &Harness, customer: &Customer) {
     let mut state = harness.state();
-    let step = pending(
-        "create-customer",
-        &format!("customer.{}", customer.name),
-        customer,
-    );
+    let step = pending(&format!("customer.{}", customer.name), create(customer));
     let record = CustomerRecord {
         channel_name: None,
         cloud_identity_id: None,
@@ -109,22 +110,14 @@ async fn a_pending_order_is_re_sent_with_the_same_request_id_and_orders_once() {
 
     // The crashed run journaled the order, sent it, and died before recording.
     let subscription = desired[0].subscriptions[0].clone();
-    let request_id = uuid::Uuid::new_v4().to_string();
-    harness
-        .provider
-        .order(&channel, &subscription, None, &request_id)
-        .await
-        .unwrap();
+    let order = order_operation(&channel, &subscription, None);
+    let request_id = order.request_id().to_string();
+    entitlement_of(harness.provider.entitlement(&order).await.unwrap());
     let mut state = harness.state();
-    let mut step = pending(
-        "order",
+    let step = pending(
         "customer.order-0000.subscription.business-standard",
-        &desired[0],
+        Operation::Entitlement(order),
     );
-    step.customer = None;
-    step.request_id = Some(request_id.clone());
-    step.subscription = Some(subscription);
-    step.channel_name = Some(channel);
     state
         .customers
         .get_mut("order-0000")
@@ -185,7 +178,7 @@ async fn the_journal_group_commits_concurrent_changes() {
     let changes = desired.iter().map(|c| {
         let journal = Arc::clone(&journal);
         let name = c.name.clone();
-        let step = pending("create-customer", &format!("customer.{name}"), c);
+        let step = pending(&format!("customer.{name}"), create(c));
         async move { journal.begin(&name, true, step).await }
     });
     for result in futures::future::join_all(changes).await {
