@@ -138,13 +138,17 @@ fn record_only(op: &RecordOperation, record: &mut CustomerRecord) {
         RecordOperation::AdoptCustomer {
             channel_name,
             cloud_identity_id,
-            customer,
+            protect,
+            baseline,
         } => {
             record.channel_name = Some(channel_name.clone());
             if cloud_identity_id.is_some() {
                 record.cloud_identity_id = cloud_identity_id.clone();
             }
-            record.protect = customer.protect;
+            record.protect = *protect;
+            if baseline.is_some() {
+                record.applied = baseline.clone();
+            }
         }
         RecordOperation::AdoptEntitlement {
             entitlement,

@@ -246,9 +246,9 @@ impl Run<'_> {
 fn customer_protect(operation: &Operation) -> Option<bool> {
     match operation {
         Operation::Customer(op) => Some(op.customer().protect),
-        Operation::Record(crate::operation::RecordOperation::AdoptCustomer {
-            customer, ..
-        }) => Some(customer.protect),
+        Operation::Record(crate::operation::RecordOperation::AdoptCustomer { protect, .. }) => {
+            Some(*protect)
+        }
         _ => None,
     }
 }

@@ -82,7 +82,7 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
         refresh: RefreshMode::from(args.refresh),
         policy: ctx.config.config.policy.clone(),
         manifest_digest: portfolio.digest.clone(),
-        lock_holder: None,
+        ..PlanOptions::default()
     };
     let request = workflow::PlanRequest {
         desired: &portfolio.customers,

@@ -194,7 +194,8 @@ mod tests {
             Operation::Record(RecordOperation::AdoptCustomer {
                 channel_name: "accounts/A/customers/C".into(),
                 cloud_identity_id: None,
-                customer,
+                protect: true,
+                baseline: Some(customer),
             }),
         ];
         let json = serde_json::to_value(&ops).unwrap();

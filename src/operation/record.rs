@@ -51,12 +51,16 @@ pub enum DriftTarget {
     deny_unknown_fields
 )]
 pub enum RecordOperation {
-    /// The Channel customer exists under this reseller account already.
+    /// The Channel customer exists under this reseller account already:
+    /// record its ids, the manifest's `protect`, and — when it was read —
+    /// Google's values as the baseline later plans compare with.
     AdoptCustomer {
         channel_name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cloud_identity_id: Option<String>,
-        customer: Customer,
+        protect: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        baseline: Option<Customer>,
     },
     /// The entitlement exists already: record it with Google's values.
     AdoptEntitlement {

@@ -52,7 +52,9 @@ pub(super) fn plan_customer(
         drift_check: seen.map(|_| DriftCheck::Checked),
     };
     // Resold's own unfinished steps: what Google shows may be their effect.
-    if record.is_some_and(|r| !r.pending.is_empty()) {
+    if record.is_some_and(|r| !r.pending.is_empty())
+        || ctx.options.changed_while_read.contains(&desired.name)
+    {
         return outcome;
     }
     match record.and_then(|r| r.channel_name.as_deref()) {
@@ -103,6 +105,7 @@ fn plan_unrecorded(
             desired,
             &seen.channel_name,
             seen.cloud_identity_id.clone(),
+            Some(baseline(desired, seen)),
             "found in the reseller account but not in the state",
             draft,
         );
@@ -202,6 +205,7 @@ fn adopt(
     desired: &Customer,
     channel_name: &str,
     cloud_identity_id: Option<String>,
+    baseline: Option<Customer>,
     why: &str,
     draft: &mut Draft,
 ) {
@@ -211,10 +215,28 @@ fn adopt(
         Operation::Record(RecordOperation::AdoptCustomer {
             channel_name: channel_name.to_string(),
             cloud_identity_id,
-            customer: details(desired),
+            protect: desired.protect,
+            baseline,
         }),
         format!("{why}: record it, create nothing"),
     ));
+}
+
+/// What adopting records as applied: the manifest's values, with Google's
+/// wherever the Channel record shows the field — so a later plan compares
+/// with what exists, and what the manifest wants differently stays a change.
+fn baseline(desired: &Customer, seen: &ObservedCustomer) -> Customer {
+    let mut fields = channel_fields(desired, None, Some(seen));
+    fields.push(customer_type_field(desired, None, Some(seen)));
+    let live: Vec<(String, Option<serde_json::Value>)> = fields
+        .into_iter()
+        .filter_map(|f| f.observed.map(|observed| (f.name, observed)))
+        .collect();
+    crate::operation::customer_with(
+        &details(desired),
+        live.iter()
+            .map(|(name, value)| (name.as_str(), value.as_ref())),
+    )
 }
 
 /// `checkCloudIdentityAccountsExist` says the domain is ours, but the
@@ -229,6 +251,7 @@ fn owned_but_not_read(desired: &Customer, owned: &ExistingAccount, draft: &mut D
                 desired,
                 channel_name,
                 owned.cloud_identity_id.clone(),
+                None,
                 "the domain already belongs to a customer of this reseller account",
                 draft,
             );

@@ -132,6 +132,7 @@ pub(super) fn plan(
         in_flight: InFlight {
             lock: options.lock_holder.clone(),
             pending,
+            changing: options.changed_while_read.iter().cloned().collect(),
         },
         state_lineage: state.lineage.clone(),
         state_serial: state.serial,

@@ -51,11 +51,14 @@ pub struct InFlight {
     /// Steps the journal holds as started but not finished.
     #[serde(default)]
     pub pending: Vec<PendingSummary>,
+    /// Customers the running apply changed while this plan read Google.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changing: Vec<String>,
 }
 
 impl InFlight {
     pub fn is_empty(&self) -> bool {
-        self.lock.is_none() && self.pending.is_empty()
+        self.lock.is_none() && self.pending.is_empty() && self.changing.is_empty()
     }
 
     /// True when the pending steps belong to a run that is gone (nobody

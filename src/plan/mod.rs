@@ -91,6 +91,10 @@ pub struct PlanOptions {
     pub manifest_digest: String,
     /// Who holds the state lock while this plan is made, if anyone.
     pub lock_holder: Option<LockHolder>,
+    /// Customers whose state record a running apply changed while this plan
+    /// read Google: what was read may be that apply's work, so they are in
+    /// flight too.
+    pub changed_while_read: std::collections::BTreeSet<String>,
 }
 
 impl PlanOptions {
@@ -109,6 +113,7 @@ impl PlanOptions {
             policy,
             manifest_digest,
             lock_holder: None,
+            changed_while_read: Default::default(),
         }
     }
 }
@@ -205,6 +210,7 @@ impl Plan {
         !self.actions.is_empty()
             || self.findings.iter().any(|f| f.blocking)
             || !self.in_flight.pending.is_empty()
+            || !self.in_flight.changing.is_empty()
     }
 
     /// Drift that counts: not ignored. Unknown Admin-console drift is not drift.

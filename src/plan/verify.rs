@@ -5,8 +5,6 @@
 //! manifests, the state and a fresh observation must equal the saved one,
 //! action by action, request ids aside.
 
-use std::collections::BTreeSet;
-
 use crate::operation::RequestId;
 use crate::state::State;
 
@@ -118,11 +116,11 @@ pub fn check_request_ids(saved: &SavedPlan, state: &State) -> Result<(), Request
             });
         }
     }
-    let ids: BTreeSet<RequestId> = seen.keys().copied().collect();
-    if let Some(id) = ids.iter().find(|id| state.has_request_id(id)) {
+    let used = state.used_request_ids();
+    if let Some((id, address)) = seen.iter().find(|(id, _)| used.contains(&id.to_string())) {
         return Err(RequestIdProblem::Used {
             id: *id,
-            address: seen[id].to_string(),
+            address: address.to_string(),
         });
     }
     Ok(())

@@ -186,6 +186,12 @@ fn in_flight(plan: &Plan) -> String {
             md(&lock.since)
         ));
     }
+    if !in_flight.changing.is_empty() {
+        out.push_str(&format!(
+            "Changed by the running apply while this plan read Google (nothing planned, not drift): {}\n\n",
+            md(&in_flight.changing.join(", "))
+        ));
+    }
     if !in_flight.pending.is_empty() {
         let whose = if in_flight.interrupted() {
             "Interrupted: resold's own steps from an apply that did not finish"

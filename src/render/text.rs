@@ -98,6 +98,12 @@ fn in_flight(out: &mut Out, plan: &Plan) {
         )));
         out.line("What it is doing at Google is resold's own work, not drift; plan again once it is done (or use --lock-timeout to wait).");
     }
+    if !in_flight.changing.is_empty() {
+        out.line(&format!(
+            "  Changed by the running apply while this plan read Google (nothing planned, not drift): {}",
+            terminal(&in_flight.changing.join(", "))
+        ));
+    }
     if !in_flight.pending.is_empty() {
         let whose = if in_flight.interrupted() {
             "Interrupted: resold's own steps from an apply that did not finish"

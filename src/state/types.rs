@@ -47,19 +47,20 @@ impl State {
             .ok_or(super::StateError::SerialExhausted { serial })
     }
 
-    /// Whether any subscription record or pending step already used `id`.
-    pub fn has_request_id(&self, id: &crate::operation::RequestId) -> bool {
-        let text = id.to_string();
-        self.customers.values().any(|record| {
-            record
-                .subscriptions
-                .values()
-                .any(|s| s.request_ids.contains(&text))
-                || record
-                    .pending
-                    .iter()
-                    .any(|p| p.operation.request_id() == Some(*id))
-        })
+    /// Every request id a subscription record or pending step used, in
+    /// one pass (a saved plan's ids are checked against it, not each
+    /// against the whole state).
+    pub fn used_request_ids(&self) -> std::collections::HashSet<String> {
+        let mut used = std::collections::HashSet::new();
+        for record in self.customers.values() {
+            for sub in record.subscriptions.values() {
+                used.extend(sub.request_ids.iter().cloned());
+            }
+            for pending in &record.pending {
+                used.extend(pending.operation.request_id().map(|id| id.to_string()));
+            }
+        }
+        used
     }
 }
 

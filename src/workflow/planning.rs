@@ -2,6 +2,7 @@
 //! stands (with its pending steps), as much of Google as `--refresh` asks,
 //! then the pure diff.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::model::Customer;
@@ -49,7 +50,25 @@ pub async fn plan(
             Some(observe(provider.as_ref(), desired, &state, names.as_deref()).await?)
         }
     };
+    if observed.is_some() {
+        // An apply journals each step before its call and records it after,
+        // so a record unchanged from before to after the reads was not
+        // touched at Google meanwhile; one that changed may have been.
+        let after = backend.read()?.unwrap_or_else(|| State::new(None));
+        options.changed_while_read = changed_records(&state, &after);
+    }
     Ok(plan::diff(desired, &state, observed.as_ref(), &options))
+}
+
+/// Customers whose record differs between two reads of the state.
+fn changed_records(before: &State, after: &State) -> BTreeSet<String> {
+    before
+        .customers
+        .keys()
+        .chain(after.customers.keys())
+        .filter(|name| before.customers.get(*name) != after.customers.get(*name))
+        .cloned()
+        .collect()
 }
 
 /// Reads `names` (`None`: everyone) from Google.

@@ -128,6 +128,17 @@ impl Harness {
         }
     }
 
+    /// Deletes the state file, journal and all, as a fresh CI runner would
+    /// start without it.
+    pub fn lose_state(&self) {
+        let path = self.dir.path().join(".resold/state.json");
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => panic!("{}: {error}", path.display()),
+        }
+    }
+
     pub fn world(&self) -> World {
         World::from_json(&self.sandbox.world())
     }

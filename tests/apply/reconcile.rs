@@ -191,3 +191,51 @@ async fn the_journal_group_commits_concurrent_changes() {
     assert_eq!(stored.customers.len(), 50, "every change is on disk");
     assert_eq!(stored.serial, writes);
 }
+
+#[tokio::test]
+async fn a_version_1_journal_entry_is_migrated_and_resolved_without_ordering_twice() {
+    let harness = Harness::new().await;
+    let desired = portfolio("legacy", 1, 1);
+    let without_orders: Vec<Customer> = desired
+        .iter()
+        .map(|c| Customer {
+            subscriptions: Vec::new(),
+            ..c.clone()
+        })
+        .collect();
+    assert!(harness.apply(&without_orders, 1).await.succeeded());
+    let channel = harness.state().customers["legacy-0000"]
+        .channel_name
+        .clone()
+        .unwrap();
+    // An older resold sent the order and died; its journal is version 1.
+    let subscription = desired[0].subscriptions[0].clone();
+    let order = order_operation(&channel, &subscription, None);
+    let request_id = order.request_id().to_string();
+    entitlement_of(harness.provider.entitlement(&order).await.unwrap());
+    let mut v1 = serde_json::to_value(harness.state()).unwrap();
+    v1["version"] = 1.into();
+    v1["customers"]["legacy-0000"]["pending"] = serde_json::json!([{
+        "address": "customer.legacy-0000.subscription.business-standard",
+        "kind": "order",
+        "requestId": request_id,
+        "startedAt": "2026-11-28T09:00:00Z",
+        "subscription": subscription,
+        "channelName": channel,
+    }]);
+    let path = harness.dir.path().join(".resold/state.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&v1).unwrap()).unwrap();
+
+    let applied = harness.apply(&desired, 1).await;
+    assert_eq!(applied.reconciled[0].resolution, Resolution::Recorded);
+    assert!(applied.succeeded(), "{:?}", applied.outcome().counts());
+    assert!(applied.plan.as_ref().unwrap().actions.is_empty());
+    assert_eq!(harness.world().entitlements.len(), 1, "ordered once");
+    let record = &harness.state().customers["legacy-0000"].subscriptions["business-standard"];
+    assert_eq!(record.request_ids, vec![request_id]);
+    assert!(resold::state::backups::old_format_path(&path).exists());
+    assert_eq!(
+        resold::state::version_of(&std::fs::read(&path).unwrap()),
+        Some(2)
+    );
+}

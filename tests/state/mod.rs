@@ -3,6 +3,7 @@
 mod corrupt;
 mod local;
 mod locking;
+mod migration;
 
 use std::path::{Path, PathBuf};
 
