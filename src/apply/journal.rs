@@ -82,11 +82,7 @@ impl Journal {
         protect: bool,
         pending: PendingStep,
     ) -> Result<(), JournalError> {
-        self.change(|state| {
-            let record = state
-                .customers
-                .entry(customer.to_string())
-                .or_insert_with(|| CustomerRecord::empty(protect));
+        self.record(customer, protect, |record| {
             record
                 .pending
                 .retain(|p| !p.is(&pending.address, &pending.operation));
@@ -120,8 +116,9 @@ impl Journal {
         .await
     }
 
-    /// A state-only change to one customer's record (created if new), in
-    /// one durable write: nothing is sent, so nothing is journaled first.
+    /// A change to one customer's record (created if new), in one durable
+    /// write. State-only operations are recorded with it directly: nothing
+    /// is sent for them, so nothing is journaled first.
     pub async fn record(
         &self,
         customer: &str,

@@ -9,7 +9,8 @@
 //! Layers, bottom up: `auth` (token sources) → `http` (one call: auth,
 //! `limits`, retries, error mapping) → `channel` / `directory` (typed calls,
 //! paging) → `lro` (waiting for operations), `offers` (the account's offers)
-//! → policies: `customers` (look before re-sending), `orders` (request ids),
+//! → policies: `customers` (look before creating or re-sending), `orders`
+//! (one entitlement method, request ids),
 //! `observe` (parallel reads) → `client` (the trait implementation).
 
 mod auth;

@@ -1,13 +1,11 @@
 //! `resold apply` and `resold state` as a user runs them: saved plans,
 //! confirmation, the lock, a broken state file.
 
-use std::time::{Duration, Instant};
-
 use resold::sandbox::{FaultConfig, FaultRule};
 use resold::state::Backend;
 
 use super::harness::World;
-use super::project::{Project, describe, text};
+use super::project::{Project, describe, set_licenses, text};
 use crate::support::start_sandbox;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,17 +76,7 @@ async fn a_saved_plan_runs_when_google_changed_only_what_it_does_not_touch() {
     // The customer buys more licences of the edition themselves before the
     // plan (which orders Vault) is applied: drift, but the operations
     // derived now are the reviewed ones, so the plan runs as reviewed.
-    let domain = "drifted-000.se";
-    let reply = crate::support::http()
-        .post(format!(
-            "{}/sandbox/v1/customers/{domain}:setLicenses",
-            sandbox.base_url()
-        ))
-        .json(&serde_json::json!({"sku": "business-standard", "maxUnits": 40}))
-        .send()
-        .await
-        .unwrap();
-    assert!(reply.status().is_success(), "{:?}", reply.text().await);
+    set_licenses(&sandbox, "drifted-000.se", "business-standard", 40).await;
 
     let applied = project.run(&["apply", "plan.json"]).await;
     assert!(applied.status.success(), "{}", describe(&applied));
@@ -115,15 +103,7 @@ async fn a_second_apply_reports_the_lock_holder_and_changes_nothing() {
         .command(&["apply", "--auto-approve", "--parallelism", "1"])
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while project.backend().lock_info().unwrap().is_none() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "first apply never locked"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let holder = project.backend().lock_info().unwrap().unwrap();
+    let holder = project.wait_until_locked().await;
 
     let second = project.run(&["apply", "--auto-approve"]).await;
     assert_eq!(second.status.code(), Some(1), "{}", describe(&second));

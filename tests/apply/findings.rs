@@ -8,7 +8,7 @@ use resold::state::Backend;
 use serde_json::json;
 
 use super::harness::World;
-use super::project::{Project, console, describe, text};
+use super::project::{Project, console, describe, set_licenses, text};
 use crate::support::{start_sandbox, start_sandbox_with};
 
 /// Finding 2: a blind plan (`--refresh=none`) saw 10 seats where Google has
@@ -18,13 +18,7 @@ async fn a_blind_plan_cannot_lower_what_it_did_not_see() {
     let sandbox = start_sandbox().await;
     let project = Project::new(&sandbox, "blind", 1, 1);
     project.apply_approved().await;
-    console(
-        &sandbox,
-        "blind-000.se",
-        "setLicenses",
-        json!({"sku": "business-standard", "maxUnits": 16}),
-    )
-    .await;
+    set_licenses(&sandbox, "blind-000.se", "business-standard", 16).await;
     project.edit_manifest("blind.yaml", "seats: 10", "seats: 15");
 
     let seeing = project.run(&["plan"]).await;
@@ -179,13 +173,7 @@ async fn accepted_drift_is_recorded_once_and_then_clears() {
     let sandbox = start_sandbox().await;
     let project = Project::new(&sandbox, "accept", 1, 2);
     project.apply_approved().await;
-    console(
-        &sandbox,
-        "accept-000.se",
-        "setLicenses",
-        json!({"sku": "business-standard", "maxUnits": 15}),
-    )
-    .await;
+    set_licenses(&sandbox, "accept-000.se", "business-standard", 15).await;
     let drift = project.run(&["plan", "--detailed-exitcode"]).await;
     assert_eq!(drift.status.code(), Some(3), "{}", describe(&drift));
 
@@ -211,25 +199,13 @@ async fn accepted_drift_is_recorded_once_and_then_clears() {
     assert_eq!(clean.status.code(), Some(0), "{}", describe(&clean));
 
     // Later the customer goes to 16: drift again, never a planned decrease.
-    console(
-        &sandbox,
-        "accept-000.se",
-        "setLicenses",
-        json!({"sku": "business-standard", "maxUnits": 16}),
-    )
-    .await;
+    set_licenses(&sandbox, "accept-000.se", "business-standard", 16).await;
     let later = project.run(&["plan", "--detailed-exitcode"]).await;
     assert_eq!(later.status.code(), Some(3), "{}", describe(&later));
     assert!(!text(&later.stdout).contains("change-seats"));
 
     // --refresh-only records what Google shows, and sends nothing.
-    console(
-        &sandbox,
-        "accept-000.se",
-        "setLicenses",
-        json!({"sku": "vault", "maxUnits": 11}),
-    )
-    .await;
+    set_licenses(&sandbox, "accept-000.se", "vault", 11).await;
     let refresh = project
         .run(&["apply", "--refresh-only", "--auto-approve"])
         .await;
@@ -333,11 +309,7 @@ async fn a_second_apply_with_a_lock_timeout_waits_its_turn() {
         .command(&["apply", "--auto-approve", "--parallelism", "1"])
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while project.backend().lock_info().unwrap().is_none() {
-        assert!(started.elapsed() < Duration::from_secs(30));
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    project.wait_until_locked().await;
     let second = project
         .run(&["apply", "--auto-approve", "--lock-timeout", "2m"])
         .await;

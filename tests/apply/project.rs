@@ -142,6 +142,21 @@ impl Project {
         command
     }
 
+    /// Waits until some run holds the state lock; its holder record.
+    pub async fn wait_until_locked(&self) -> resold::state::LockInfo {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(holder) = self.backend().lock_info().unwrap() {
+                return holder;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "nobody took the lock"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     /// Runs `resold ARGS` to completion without blocking the async runtime
     /// (the sandbox it talks to lives on it).
     pub async fn run(&self, args: &[&str]) -> Output {
@@ -172,6 +187,12 @@ pub fn describe(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
+}
+
+/// The customer changes its own licence cap for `sku` (seed §14).
+pub async fn set_licenses(sandbox: &RunningSandbox, domain: &str, sku: &str, max_units: u32) {
+    let body = serde_json::json!({"sku": sku, "maxUnits": max_units});
+    console(sandbox, domain, "setLicenses", body).await;
 }
 
 /// The customer acts in its own Admin console (seed §14-16) through the

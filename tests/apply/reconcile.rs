@@ -7,7 +7,7 @@ use std::sync::Arc;
 use resold::apply::{Journal, Resolution};
 use resold::fixtures::{entitlement_of, order_operation};
 use resold::model::Customer;
-use resold::operation::{CustomerOperation, Operation};
+use resold::operation::{CustomerOperation, EntitlementOperation, Operation};
 use resold::state::{CustomerRecord, PendingStep, State};
 
 use super::harness::{Harness, assert_state_matches_world, portfolio};
@@ -91,10 +91,13 @@ async fn a_create_that_never_left_is_planned_again() {
     assert_state_matches_world(&harness.state(), &harness.world());
 }
 
-#[tokio::test]
-async fn a_pending_order_is_re_sent_with_the_same_request_id_and_orders_once() {
-    let harness = Harness::new().await;
-    let desired = portfolio("order", 1, 1);
+/// One customer applied without its order; then the order is sent the way
+/// a run that died before recording it sent it: (desired, channel, order).
+async fn ordered_but_not_recorded(
+    harness: &Harness,
+    prefix: &str,
+) -> (Vec<Customer>, String, EntitlementOperation) {
+    let desired = portfolio(prefix, 1, 1);
     let without_orders: Vec<Customer> = desired
         .iter()
         .map(|c| Customer {
@@ -103,16 +106,21 @@ async fn a_pending_order_is_re_sent_with_the_same_request_id_and_orders_once() {
         })
         .collect();
     assert!(harness.apply(&without_orders, 1).await.succeeded());
-    let channel = harness.state().customers["order-0000"]
+    let channel = harness.state().customers[&desired[0].name]
         .channel_name
         .clone()
         .unwrap();
-
-    // The crashed run journaled the order, sent it, and died before recording.
-    let subscription = desired[0].subscriptions[0].clone();
-    let order = order_operation(&channel, &subscription, None);
-    let request_id = order.request_id().to_string();
+    let order = order_operation(&channel, &desired[0].subscriptions[0], None);
     entitlement_of(harness.provider.entitlement(&order).await.unwrap());
+    (desired, channel, order)
+}
+
+#[tokio::test]
+async fn a_pending_order_is_re_sent_with_the_same_request_id_and_orders_once() {
+    let harness = Harness::new().await;
+    // The crashed run journaled the order, sent it, and died before recording.
+    let (desired, _, order) = ordered_but_not_recorded(&harness, "order").await;
+    let request_id = order.request_id().to_string();
     let mut state = harness.state();
     let step = pending(
         "customer.order-0000.subscription.business-standard",
@@ -195,24 +203,10 @@ async fn the_journal_group_commits_concurrent_changes() {
 #[tokio::test]
 async fn a_version_1_journal_entry_is_migrated_and_resolved_without_ordering_twice() {
     let harness = Harness::new().await;
-    let desired = portfolio("legacy", 1, 1);
-    let without_orders: Vec<Customer> = desired
-        .iter()
-        .map(|c| Customer {
-            subscriptions: Vec::new(),
-            ..c.clone()
-        })
-        .collect();
-    assert!(harness.apply(&without_orders, 1).await.succeeded());
-    let channel = harness.state().customers["legacy-0000"]
-        .channel_name
-        .clone()
-        .unwrap();
     // An older resold sent the order and died; its journal is version 1.
+    let (desired, channel, order) = ordered_but_not_recorded(&harness, "legacy").await;
     let subscription = desired[0].subscriptions[0].clone();
-    let order = order_operation(&channel, &subscription, None);
     let request_id = order.request_id().to_string();
-    entitlement_of(harness.provider.entitlement(&order).await.unwrap());
     let mut v1 = serde_json::to_value(harness.state()).unwrap();
     v1["version"] = 1.into();
     v1["customers"]["legacy-0000"]["pending"] = serde_json::json!([{

@@ -316,9 +316,10 @@ fn customer() -> Customer {
     }
 }
 
-/// Before a create: no customer of the domain is listed, no Google
-/// account exists for it.
-async fn mount_nothing_found(server: &MockServer, priority: u8, times: u64) {
+/// What the lookup before a create finds: `accounts` from
+/// `checkCloudIdentityAccountsExist`, and no customer of the domain listed
+/// (for the first `times` lists, at `priority`).
+async fn mount_lookup(server: &MockServer, accounts: Value, priority: u8, times: u64) {
     Mock::given(method("GET"))
         .and(path("/v1/accounts/C1/customers"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
@@ -328,9 +329,17 @@ async fn mount_nothing_found(server: &MockServer, priority: u8, times: u64) {
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/accounts/C1:checkCloudIdentityAccountsExist"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"cloudIdentityAccounts": accounts})),
+        )
         .mount(server)
         .await;
+}
+
+/// Before a create: no customer of the domain is listed, no Google
+/// account exists for it.
+async fn mount_nothing_found(server: &MockServer, priority: u8, times: u64) {
+    mount_lookup(server, json!([]), priority, times).await;
 }
 
 /// Requests of `method` to exactly `path`.
@@ -408,20 +417,9 @@ async fn customer_create_adopts_what_the_lookup_finds_and_sends_no_create() {
 async fn customer_create_adopts_an_owned_account_the_lagging_list_hides() {
     let server = MockServer::start().await;
     let customers = "/v1/accounts/C1/customers";
-    Mock::given(method("GET"))
-        .and(path(customers))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/accounts/C1:checkCloudIdentityAccountsExist"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"cloudIdentityAccounts": [
-            {"existing": true, "owned": true, "customerName": "accounts/C1/customers/X7",
-             "customerCloudIdentityId": "C07", "customerType": "DOMAIN"}]})),
-        )
-        .mount(&server)
-        .await;
+    let owned = json!([{"existing": true, "owned": true, "customerName": "accounts/C1/customers/X7",
+        "customerCloudIdentityId": "C07", "customerType": "DOMAIN"}]);
+    mount_lookup(&server, owned, 1, u64::MAX).await;
     let provider = provider(&server, retry(5, 30)).await;
     let created = provider.create_customer(&customer()).await.unwrap();
     assert_eq!(created.channel_name, "accounts/C1/customers/X7");
@@ -433,19 +431,8 @@ async fn customer_create_adopts_an_owned_account_the_lagging_list_hides() {
 async fn customer_create_refuses_a_domain_with_a_foreign_account() {
     let server = MockServer::start().await;
     let customers = "/v1/accounts/C1/customers";
-    Mock::given(method("GET"))
-        .and(path(customers))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/accounts/C1:checkCloudIdentityAccountsExist"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"cloudIdentityAccounts": [
-            {"existing": true, "owned": false, "customerType": "DOMAIN"}]})),
-        )
-        .mount(&server)
-        .await;
+    let foreign = json!([{"existing": true, "owned": false, "customerType": "DOMAIN"}]);
+    mount_lookup(&server, foreign, 1, u64::MAX).await;
     let provider = provider(&server, retry(5, 30)).await;
     let error = provider.create_customer(&customer()).await.unwrap_err();
     assert!(
