@@ -147,3 +147,19 @@ impl PendingStep {
         self.address == address && self.operation.kind() == operation.kind()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_serial_saturates_with_an_error_instead_of_wrapping() {
+        assert_eq!(State::next_serial(41).unwrap(), 42);
+        let error = State::next_serial(u64::MAX).unwrap_err();
+        assert!(
+            matches!(error, super::super::StateError::SerialExhausted { serial } if serial == u64::MAX),
+            "{error}"
+        );
+        assert!(error.to_string().contains("no further change can be recorded"));
+    }
+}

@@ -219,3 +219,58 @@ async fn state_commands_list_show_and_remove_customers() {
         describe(&unlock)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expect_fingerprint_runs_only_the_reviewed_plan() {
+    let sandbox = start_sandbox().await;
+    let project = Project::new(&sandbox, "print", 2, 1);
+    // The pull request's comment shows the fingerprint...
+    let review = project.run(&["plan", "--format", "markdown"]).await;
+    let comment = text(&review.stdout);
+    let json = project.run(&["plan", "--format", "json"]).await;
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let fingerprint = plan["fingerprint"].as_str().unwrap().to_string();
+    assert_eq!(fingerprint.len(), 64);
+    assert!(comment.contains(&format!("Fingerprint `{fingerprint}`")), "{comment}");
+
+    // ...another plan (a different one) is refused, with nothing sent...
+    let mutations = sandbox.mutations();
+    let wrong = "0".repeat(64);
+    let refused = project
+        .run(&["apply", "--auto-approve", "--expect-fingerprint", &wrong])
+        .await;
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    assert!(
+        text(&refused.stderr).contains(&format!(
+            "the plan to apply has fingerprint {fingerprint}, not the expected {wrong}"
+        )),
+        "{}",
+        describe(&refused)
+    );
+    assert_eq!(sandbox.mutations(), mutations);
+    assert!(!project.state_path().exists());
+
+    // ...and the plan derived again at merge time, with fresh request ids,
+    // has the reviewed fingerprint and runs.
+    let applied = project
+        .run(&["apply", "--auto-approve", "--expect-fingerprint", &fingerprint])
+        .await;
+    assert!(applied.status.success(), "{}", describe(&applied));
+    assert!(
+        text(&applied.stdout).contains(&format!("Plan fingerprint: {fingerprint}")),
+        "{}",
+        describe(&applied)
+    );
+    assert_eq!(World::from_json(&sandbox.world()).customers.len(), 2);
+
+    // A saved plan is held to it too.
+    project.write_customers("print", 2, 2);
+    let saved = project.run(&["plan", "--out", "p.json"]).await;
+    assert!(saved.status.success(), "{}", describe(&saved));
+    let mutations = sandbox.mutations();
+    let refused = project
+        .run(&["apply", "p.json", "--expect-fingerprint", &fingerprint])
+        .await;
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    assert_eq!(sandbox.mutations(), mutations);
+}

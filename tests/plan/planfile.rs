@@ -220,3 +220,24 @@ fn an_edited_seat_count_is_named_with_both_values() {
     assert!(message.contains("seats 25 -> 30"), "{message}");
     assert_ne!(saved.plan.fingerprint(), derived.fingerprint());
 }
+
+#[test]
+fn a_request_id_that_is_not_a_uuid_is_refused_when_read() {
+    let (_, saved) = saved();
+    let mut json: serde_json::Value = serde_json::from_str(&saved.to_json()).unwrap();
+    json["plan"]["actions"][0]["operation"]["requestId"] = "retry-me".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, json.to_string()).unwrap();
+    let error = SavedPlan::read(&path).unwrap_err().to_string();
+    assert!(error.contains("is not a saved resold plan"), "{error}");
+    assert!(error.contains("change-seats"), "{error}");
+}
+
+#[test]
+fn a_nil_request_id_is_refused() {
+    let (world, mut saved) = saved();
+    *saved.plan.actions[0].operation.request_id_mut().unwrap() = uuid::Uuid::nil();
+    let error = check_request_ids(&saved, &world.state).unwrap_err();
+    assert!(matches!(error, RequestIdProblem::Nil { .. }), "{error}");
+}
