@@ -160,6 +160,10 @@ mod tests {
             matches!(error, super::super::StateError::SerialExhausted { serial } if serial == u64::MAX),
             "{error}"
         );
-        assert!(error.to_string().contains("no further change can be recorded"));
+        assert!(
+            error
+                .to_string()
+                .contains("no further change can be recorded")
+        );
     }
 }

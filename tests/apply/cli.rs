@@ -231,7 +231,10 @@ async fn expect_fingerprint_runs_only_the_reviewed_plan() {
     let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let fingerprint = plan["fingerprint"].as_str().unwrap().to_string();
     assert_eq!(fingerprint.len(), 64);
-    assert!(comment.contains(&format!("Fingerprint `{fingerprint}`")), "{comment}");
+    assert!(
+        comment.contains(&format!("Fingerprint `{fingerprint}`")),
+        "{comment}"
+    );
 
     // ...another plan (a different one) is refused, with nothing sent...
     let mutations = sandbox.mutations();
@@ -253,7 +256,12 @@ async fn expect_fingerprint_runs_only_the_reviewed_plan() {
     // ...and the plan derived again at merge time, with fresh request ids,
     // has the reviewed fingerprint and runs.
     let applied = project
-        .run(&["apply", "--auto-approve", "--expect-fingerprint", &fingerprint])
+        .run(&[
+            "apply",
+            "--auto-approve",
+            "--expect-fingerprint",
+            &fingerprint,
+        ])
         .await;
     assert!(applied.status.success(), "{}", describe(&applied));
     assert!(
