@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod apply;
+mod completions;
 mod context;
 mod init;
 mod logging;
@@ -15,6 +16,7 @@ mod sandbox;
 mod schema;
 mod state;
 mod validate;
+mod version;
 
 pub use logging::Verbosity;
 
@@ -48,7 +50,7 @@ pub fn usage_exit(error: &clap::Error) -> ExitCode {
 #[derive(Debug, Parser)]
 #[command(
     name = "resold",
-    version,
+    version = crate::build_info::SUMMARY,
     about = "Keep a Google Workspace reseller's customers as code",
     after_help = EXIT_CODES
 )]
@@ -108,6 +110,10 @@ pub enum Command {
     State(state::Args),
     /// Run or drive the local emulator of Google's APIs.
     Sandbox(sandbox::Args),
+    /// Print the version and the commit this binary was built from.
+    Version(version::Args),
+    /// Print a shell completion script.
+    Completions(completions::Args),
 }
 
 pub fn run(cli: Cli) -> CommandResult {
@@ -128,6 +134,8 @@ pub fn run(cli: Cli) -> CommandResult {
         Command::Apply(args) => apply::run(&global, args),
         Command::State(args) => state::run(&global, args),
         Command::Sandbox(args) => sandbox::run(&global, args),
+        Command::Version(args) => version::run(&global, args),
+        Command::Completions(args) => completions::run(&global, args),
     }
 }
 

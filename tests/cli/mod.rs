@@ -1,8 +1,10 @@
 //! The `resold` binary as an operator and a CI script meet it: logs on
-//! stderr, exit codes.
+//! stderr, exit codes, `version`, shell completions.
 
+mod completions;
 mod exit_codes;
 mod logs;
+mod version;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
