@@ -65,10 +65,7 @@ pub enum ProviderError {
     #[error("{0}")]
     Api(ApiError),
     /// No HTTP answer: the URL (never its query) and what to do about it.
-    #[error(
-        "{method}: no answer from {url}: {failure}{}",
-        hint_suffix(failure, url)
-    )]
+    #[error("{method}: no answer from {url}: {}", failure.with_hint(url))]
     Transport {
         method: String,
         url: String,
@@ -137,12 +134,5 @@ impl ProviderError {
     pub fn outcome_unknown(&self) -> bool {
         matches!(self.kind(), Some(ErrorKind::Transient))
             || matches!(self, ProviderError::OperationPending { .. })
-    }
-}
-
-fn hint_suffix(failure: &TransportFailure, url: &str) -> String {
-    match failure.hint(url) {
-        Some(hint) => format!(" — {hint}"),
-        None => String::new(),
     }
 }

@@ -79,6 +79,15 @@ impl TransportFailure {
         )
     }
 
+    /// The failure and, when there is one, its hint: "connection refused —
+    /// is `resold sandbox serve --addr 127.0.0.1:8787` running? ...".
+    pub fn with_hint(&self, url: &str) -> String {
+        match self.hint(url) {
+            Some(hint) => format!("{self} — {hint}"),
+            None => self.to_string(),
+        }
+    }
+
     /// What to do about it, given the URL that failed.
     pub fn hint(&self, url: &str) -> Option<String> {
         let target = Target::of(url);

@@ -1,9 +1,10 @@
 //! The `resold` binary as an operator and a CI script meet it: logs on
-//! stderr, exit codes, `version`, shell completions.
+//! stderr, exit codes, `version`, shell completions, the sandbox console.
 
 mod completions;
 mod exit_codes;
 mod logs;
+mod sandbox_console;
 mod version;
 
 use std::path::{Path, PathBuf};
