@@ -144,37 +144,26 @@ pub fn log_attempt(
     let path = url_path(&call.url);
     let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
     let retry = attempt.saturating_sub(1);
+    // One field list for the three outcomes; tracing wants its level fixed
+    // at each call site.
+    macro_rules! attempt_event {
+        ($level:ident, $message:literal, $($outcome:tt)+) => {
+            tracing::$level!(
+                target: LOG_TARGET,
+                method = %call.method_id,
+                verb = %call.verb,
+                path = %path,
+                $($outcome)+,
+                ms,
+                retry,
+                $message
+            )
+        };
+    }
     match outcome {
-        Ok(status) if status < 400 => tracing::debug!(
-            target: LOG_TARGET,
-            method = %call.method_id,
-            verb = %call.verb,
-            path = %path,
-            status,
-            ms,
-            retry,
-            "google call"
-        ),
-        Ok(status) => tracing::info!(
-            target: LOG_TARGET,
-            method = %call.method_id,
-            verb = %call.verb,
-            path = %path,
-            status,
-            ms,
-            retry,
-            "google call failed"
-        ),
-        Err(failure) => tracing::info!(
-            target: LOG_TARGET,
-            method = %call.method_id,
-            verb = %call.verb,
-            path = %path,
-            %failure,
-            ms,
-            retry,
-            "google call got no answer"
-        ),
+        Ok(status) if status < 400 => attempt_event!(debug, "google call", status),
+        Ok(status) => attempt_event!(info, "google call failed", status),
+        Err(failure) => attempt_event!(info, "google call got no answer", %failure),
     }
 }
 

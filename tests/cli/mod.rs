@@ -10,6 +10,8 @@ mod version;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub use crate::support::{describe, text};
+
 /// Runs the binary in `dir` with an environment free of the caller's log
 /// and config settings, plus `env`.
 pub fn resold(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -26,20 +28,6 @@ pub fn resold(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         command.env(key, value);
     }
     command.output().expect("resold runs")
-}
-
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Exit code, stdout and stderr, for assertion messages.
-pub fn describe(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    )
 }
 
 /// The repository's example portfolio (config and customers, no state),
