@@ -57,8 +57,9 @@ struct ServeArgs {
     /// Answer ALREADY_EXISTS to a second customers.create for a domain.
     #[arg(long)]
     reject_duplicate_domains: bool,
-    /// Seconds a new customer stays out of filtered customers.list results.
-    #[arg(long, default_value_t = 0)]
+    /// Seconds a new customer stays out of filtered customers.list results
+    /// (Google: "usually a few seconds"; 0 for none).
+    #[arg(long, default_value_t = sandbox::DEFAULT_FILTER_LAG.as_secs())]
     filter_lag_seconds: u64,
 }
 
@@ -228,6 +229,9 @@ async fn serve_until_stopped(args: ServeArgs) -> CommandResult {
         ..SandboxOptions::default()
     };
     let running = sandbox::start(options).await?;
+    if !running.addr().ip().is_loopback() {
+        eprintln!("{}", exposed_warning(running.addr()));
+    }
     // The first line is machine-read by scripts (conformance/run): keep its shape.
     println!("sandbox listening on {}", running.base_url());
     println!(
@@ -240,6 +244,17 @@ async fn serve_until_stopped(args: ServeArgs) -> CommandResult {
     wait_for_signal().await?;
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Said when the sandbox listens beyond loopback: anyone who can reach the
+/// port can use the well-known development token.
+fn exposed_warning(addr: SocketAddr) -> String {
+    format!(
+        "WARNING: the sandbox listens on {addr}, which other machines can reach. It accepts the \
+         public development token `{}`: anyone who can connect can read and change its world \
+         and its fault rules. Bind 127.0.0.1 unless you mean this.",
+        sandbox::DEV_TOKEN
+    )
 }
 
 async fn wait_for_signal() -> Result<(), SandboxCliError> {

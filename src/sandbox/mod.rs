@@ -42,7 +42,11 @@ mod query;
 mod quotas;
 mod routes;
 mod schema_check;
+mod seeding;
 mod shared;
+mod suspensions;
+mod transferable;
+mod transfers;
 mod world;
 
 use std::net::SocketAddr;
@@ -68,6 +72,10 @@ use world::World;
 pub const DEFAULT_ACCOUNT: &str = "accounts/C00sandbox";
 /// Request bodies above this size get 413.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a new customer stays out of filtered `customers.list` results by
+/// default: Google's filtered lists lag creation by "usually a few seconds"
+/// (cloud.google.com/channel/docs/concepts/google-cloud/filter-customers).
+pub const DEFAULT_FILTER_LAG: Duration = Duration::from_secs(5);
 
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
@@ -92,7 +100,8 @@ pub struct SandboxOptions {
     /// ALREADY_EXISTS. Off by default: Google documents no such error, so
     /// clients must deduplicate themselves (google-apis.md §5).
     pub reject_duplicate_domains: bool,
-    /// Filtered `customers.list` hides customers younger than this.
+    /// Filtered `customers.list` hides customers younger than this
+    /// (`DEFAULT_FILTER_LAG`; tests that need no lag set zero).
     pub filter_lag: Duration,
     pub max_body_bytes: usize,
     /// Play a Test Partner Sales Console account of this reseller domain:
@@ -114,7 +123,7 @@ impl Default for SandboxOptions {
             polls_until_done: 1,
             operation_delay: Duration::ZERO,
             reject_duplicate_domains: false,
-            filter_lag: Duration::ZERO,
+            filter_lag: DEFAULT_FILTER_LAG,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             quota_window: None,
             test_partner_domain: None,
@@ -163,6 +172,7 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, SandboxErr
     }
     .unwrap_or_else(|| World::new(&format!("accounts/{account_id}"), options.seed));
     let mut world = world;
+    world.ensure_token_key();
     world.test_partner_domain = options.test_partner_domain.clone();
     let account = world.account.clone();
     let persister = options.state_path.clone().map(Persister::new);

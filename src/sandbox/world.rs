@@ -2,7 +2,7 @@
 //! change and operation, as one serialisable value. Handlers get `&World` or
 //! `&mut World` under a lock and never await while holding it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -40,6 +40,13 @@ pub struct World {
     pub operations: BTreeMap<String, OperationRecord>,
     /// `method|target|requestId` → operation id: the idempotency memory.
     pub request_ids: BTreeMap<String, String>,
+    /// The secret that signs the access tokens `/token` issues (hex): kept
+    /// with the world so tokens outlive a restart, never shown by `GET world`.
+    #[serde(default)]
+    pub token_key: String,
+    /// Operations accepted whose work has not been carried out yet.
+    #[serde(default)]
+    pub pending_operations: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -70,7 +77,37 @@ pub enum Owner {
     /// Provisioned or imported by this reseller: the Channel customer id.
     Ours { customer: String },
     /// Another owner (seed §3): legacy free edition, nonprofit, another reseller, Google direct.
-    Foreign { edition: String, auth_token: String },
+    Foreign { edition: String },
+}
+
+/// A subscription a Cloud Identity account has with its other owner (another
+/// reseller, or Google directly): what `listTransferableSkus` reports and
+/// `transferEntitlements` takes over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Holding {
+    /// The catalogue key, or `LEGACY_SKU` for a legacy free edition.
+    pub sku_key: String,
+    pub plan: crate::model::PlanKind,
+    pub seats: i64,
+    #[serde(default)]
+    pub suspended: bool,
+    /// End of the running commitment term (RFC 3339); empty when not committed.
+    #[serde(default)]
+    pub commitment_end_time: String,
+}
+
+/// The SKU key of a legacy G Suite free edition: not sold, not transferable.
+pub const LEGACY_SKU: &str = "legacy-free-edition";
+
+/// The token a customer's super admin makes so a reseller may take it over
+/// (support.google.com/a/answer/7643790).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferToken {
+    pub token: String,
+    /// RFC 3339; the token is refused from then on.
+    pub expire_time: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,6 +126,15 @@ pub struct Identity {
     /// The customer switched off Admin SDK access for its domain.
     #[serde(default)]
     pub api_access_disabled: bool,
+    /// Subscriptions still with the other owner, waiting to be transferred.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holdings: Vec<Holding>,
+    /// The customer's current transfer token, if it made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_token: Option<TransferToken>,
+    /// Imported with a valid token: later transfer calls may omit it.
+    #[serde(default)]
+    pub transfer_authorized: bool,
     /// What Channel shows as `cloudIdentityInfo`.
     pub info: CloudIdentityInfo,
     /// The customer's own Admin console profile (Directory `customers`).
@@ -105,16 +151,32 @@ pub struct OperationRecord {
     /// Unix milliseconds (simulated clock) before which it is still running.
     #[serde(default)]
     pub ready_at_ms: i64,
+    /// The request to carry out when the operation becomes done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<super::operations::PendingWork>,
 }
 
 impl World {
     pub fn new(account: &str, seed: u64) -> World {
-        World {
+        let mut world = World {
             format_version: FORMAT_VERSION,
             account: account.to_string(),
             seed,
             ..World::default()
+        };
+        world.ensure_token_key();
+        world
+    }
+
+    /// Gives a world saved without a token key (or a new one) a random key.
+    pub fn ensure_token_key(&mut self) {
+        if self.token_key.len() != 64 {
+            self.token_key = hex::encode(rand::random::<[u8; 32]>());
         }
+    }
+
+    pub fn token_key(&self) -> &[u8] {
+        self.token_key.as_bytes()
     }
 
     /// The account id without `accounts/`.

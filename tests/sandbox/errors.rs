@@ -126,6 +126,19 @@ async fn orders_are_checked_against_offers_and_the_portfolio() {
     );
 
     let name = base["name"].as_str().unwrap();
+    // Discovery, Parameter.editable: num_units "is editable when entitlement
+    // is active"; the new order waits for the Terms of Service.
+    assert_ne!(base["parameters"][0]["editable"], json!(true), "{base}");
+    let while_suspended = act(
+        &api,
+        name,
+        "changeParameters",
+        json!({"parameters": seats("num_units", 6)}),
+    )
+    .await;
+    assert_error(&while_suspended, 400, "FAILED_PRECONDITION");
+    assert_eq!(while_suspended.reason(), "NOT_ACTIVE");
+    console(&api, "orders.se", "acceptTos", json!({})).await;
     let decrease = act(
         &api,
         name,
@@ -166,8 +179,7 @@ async fn state_changes_fail_with_their_documented_reasons() {
     let flexible = offer(&api, "Google Workspace Business Starter", "FLEXIBLE", None).await;
     let base = ordered(&api, &customer, &flexible, seats("max_units", 5), false).await;
     let name = base["name"].as_str().unwrap();
-    let cases: [(&str, Value, &str); 5] = [
-        ("suspend", json!({}), "NOT_ACTIVE"),
+    let cases: [(&str, Value, &str); 4] = [
         ("activate", json!({}), "SUSPENSION_NOT_RESELLER_INITIATED"),
         ("cancel", json!({}), "DELETION_TYPE_NOT_ALLOWED"),
         (
@@ -182,6 +194,21 @@ async fn state_changes_fail_with_their_documented_reasons() {
         assert_error(&reply, 400, "FAILED_PRECONDITION");
         assert_eq!(reply.reason(), reason, "{verb}");
     }
+    // An order waiting for the ToS can be suspended (Google's codelab does),
+    // and the reseller's reason adds to the pending one.
+    let suspended = finish(&api, &act(&api, name, "suspend", json!({})).await.body).await;
+    assert_eq!(
+        suspended["response"]["suspensionReasons"],
+        json!(["PENDING_TOS_ACCEPTANCE", "RESELLER_INITIATED"])
+    );
+    let twice = act(&api, name, "suspend", json!({})).await;
+    assert_eq!(twice.reason(), "NOT_ACTIVE");
+    let lifted = finish(&api, &act(&api, name, "activate", json!({})).await.body).await;
+    assert_eq!(lifted["response"]["provisioningState"], "SUSPENDED");
+    assert_eq!(
+        lifted["response"]["suspensionReasons"],
+        json!(["PENDING_TOS_ACCEPTANCE"])
+    );
     console(&api, "states.se", "acceptTos", json!({})).await;
     let activate = act(&api, name, "activate", json!({})).await;
     assert_eq!(activate.reason(), "NOT_SUSPENDED");
