@@ -288,7 +288,7 @@ pub fn import(world: &mut World, ctx: &Ctx, account: &str) -> ApiResult<Value> {
         };
     }
     let reply = to_json(&customer)?;
-    world.customers.entry(id).or_default().channel = customer;
+    world.customers.entry_or_default(id).channel = customer;
     Ok(reply)
 }
 

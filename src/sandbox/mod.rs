@@ -45,6 +45,7 @@ mod schema_check;
 mod seeding;
 mod shared;
 mod suspensions;
+mod tracked;
 mod transferable;
 mod transfers;
 mod world;
@@ -82,8 +83,9 @@ pub const DEFAULT_FILTER_LAG: Duration = Duration::from_secs(5);
 pub struct SandboxOptions {
     /// Where to listen; port 0 picks a free one.
     pub addr: SocketAddr,
-    /// Persist the world here (atomically, before answering a mutation) and
-    /// load it at start; `None` keeps it in memory only.
+    /// Persist the world here (a snapshot plus a change log beside it,
+    /// `<path>.log`, durable before a mutation is answered) and load it at
+    /// start; `None` keeps it in memory only.
     pub state_path: Option<PathBuf>,
     pub faults: Option<FaultConfig>,
     /// Makes generated ids and fault probabilities reproducible.
@@ -175,7 +177,22 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, SandboxErr
     world.ensure_token_key();
     world.test_partner_domain = options.test_partner_domain.clone();
     let account = world.account.clone();
-    let persister = options.state_path.clone().map(Persister::new);
+    // Start from one snapshot with everything folded in, and an empty log.
+    let persister = match &options.state_path {
+        Some(path) => {
+            let bytes = serde_json::to_vec(&world).map_err(|e| PersistError::Write {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            persist::compact(path, &bytes)?;
+            Some(Persister::new(
+                path.clone(),
+                world.log_generation,
+                bytes.len() as u64,
+            ))
+        }
+        None => None,
+    };
     let behaviour = Behaviour {
         polls_until_done: options.polls_until_done,
         operation_delay: options.operation_delay,
@@ -263,19 +280,21 @@ impl RunningSandbox {
                 .map_err(SandboxError::Serve)?;
         }
         if let Some(persister) = &self.shared.persister {
-            // Let a write in flight land first, so it cannot overwrite the final one.
-            persister.wait_durable(persister.current()).await?;
+            // Let the log catch up first, so no append races the final snapshot.
+            persister.wait_durable(self.shared.generation()).await?;
         }
         if let Some(writer) = self.writer.take() {
             writer.abort();
         }
         if let Some(persister) = &self.shared.persister {
-            let (_, bytes) = self.shared.snapshot();
-            let bytes = bytes.map_err(|message| PersistError::Write {
-                path: persister.path().to_path_buf(),
-                message,
-            })?;
-            persist::write_atomically(persister.path(), &bytes)?;
+            let bytes = self
+                .shared
+                .snapshot()
+                .map_err(|message| PersistError::Write {
+                    path: persister.path().to_path_buf(),
+                    message,
+                })?;
+            persist::compact(persister.path(), &bytes)?;
         }
         Ok(())
     }

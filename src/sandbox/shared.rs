@@ -81,7 +81,8 @@ impl Shared {
     }
 
     /// Runs a handler that may change the world or only bookkeeping (an
-    /// operation poll); it says which, and only a change is persisted.
+    /// operation poll); it says which. A change of a persisted world is
+    /// logged (what it touched, not the world) and answered once durable.
     pub async fn mutate_if(
         &self,
         handler: impl FnOnce(&mut World) -> (ApiResult<Value>, bool),
@@ -90,8 +91,18 @@ impl Shared {
             let mut world = self.world.write().unwrap_or_else(PoisonError::into_inner);
             let (result, changed) = handler(&mut world);
             let generation = match (changed, &self.persister) {
-                (true, Some(persister)) => Some(persister.mutated()),
-                _ => None,
+                (true, Some(persister)) => {
+                    let generation = persister.next_generation();
+                    let line = world
+                        .take_change(generation)
+                        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
+                    persister.enqueue(generation, line);
+                    Some(generation)
+                }
+                _ => {
+                    world.forget_change();
+                    None
+                }
             };
             (result, generation)
         };
@@ -104,14 +115,16 @@ impl Shared {
         result
     }
 
-    /// The world as saved, stamped with the generation it includes.
-    pub fn snapshot(&self) -> (u64, Result<Vec<u8>, String>) {
+    /// The whole world as a snapshot file holds it (with the last
+    /// generation it includes).
+    pub fn snapshot(&self) -> Result<Vec<u8>, String> {
         let world = self.world.read().unwrap_or_else(PoisonError::into_inner);
-        let generation = self.persister.as_ref().map_or(0, |p| p.current());
-        (
-            generation,
-            serde_json::to_vec(&*world).map_err(|e| e.to_string()),
-        )
+        serde_json::to_vec(&*world).map_err(|e| e.to_string())
+    }
+
+    /// The last change made to the world.
+    pub fn generation(&self) -> u64 {
+        self.read(|world| world.log_generation)
     }
 
     /// The world as `GET /sandbox/v1/world` shows it: without the token key,
@@ -120,6 +133,7 @@ impl Shared {
         let mut value = self.read(|world| serde_json::to_value(world).unwrap_or(Value::Null));
         if let Value::Object(fields) = &mut value {
             fields.remove("tokenKey");
+            fields.remove("logGeneration");
         }
         value
     }

@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::tracked::Tracked;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -33,13 +35,16 @@ pub struct World {
     #[serde(default)]
     pub clock_offset_seconds: i64,
     /// Channel customers by customer id.
-    pub customers: BTreeMap<String, CustomerRecord>,
+    pub customers: Tracked<CustomerRecord>,
     /// Cloud Identity accounts by Cloud Identity id: ours and foreign ones.
-    pub identities: BTreeMap<String, Identity>,
+    pub identities: Tracked<Identity>,
     /// Operations by id (`operations/{id}`).
-    pub operations: BTreeMap<String, OperationRecord>,
+    pub operations: Tracked<OperationRecord>,
     /// `method|target|requestId` → operation id: the idempotency memory.
-    pub request_ids: BTreeMap<String, String>,
+    pub request_ids: Tracked<String>,
+    /// The last persisted change this world includes (persist.rs).
+    #[serde(default)]
+    pub log_generation: u64,
     /// The secret that signs the access tokens `/token` issues (hex): kept
     /// with the world so tokens outlive a restart, never shown by `GET world`.
     #[serde(default)]
@@ -249,6 +254,83 @@ impl World {
         self.identities
             .values()
             .any(|identity| identity.admin_email.eq_ignore_ascii_case(email))
+    }
+}
+
+/// What one mutation changed, as the change log keeps it: the touched
+/// entries (null: removed) and the small scalars, stamped with the
+/// mutation's generation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub generation: u64,
+    pub id_counter: u64,
+    pub clock_offset_seconds: i64,
+    #[serde(default)]
+    pub pending_operations: BTreeSet<String>,
+    #[serde(default)]
+    pub customers: BTreeMap<String, Option<CustomerRecord>>,
+    #[serde(default)]
+    pub identities: BTreeMap<String, Option<Identity>>,
+    #[serde(default)]
+    pub operations: BTreeMap<String, Option<OperationRecord>>,
+    #[serde(default)]
+    pub request_ids: BTreeMap<String, Option<String>>,
+}
+
+fn touched_json<V: Serialize>(map: &mut Tracked<V>) -> serde_json::Result<serde_json::Value> {
+    let mut entries = serde_json::Map::new();
+    for (key, value) in map.take_touched() {
+        entries.insert(key, serde_json::to_value(value)?);
+    }
+    Ok(serde_json::Value::Object(entries))
+}
+
+impl World {
+    /// The change since the last call, as one log line (JSON, no newline),
+    /// stamped `generation`; costs what was touched, not the world.
+    pub fn take_change(&mut self, generation: u64) -> serde_json::Result<Vec<u8>> {
+        self.log_generation = generation;
+        let line = serde_json::json!({
+            "generation": generation,
+            "idCounter": self.id_counter,
+            "clockOffsetSeconds": self.clock_offset_seconds,
+            "pendingOperations": self.pending_operations,
+            "customers": touched_json(&mut self.customers)?,
+            "identities": touched_json(&mut self.identities)?,
+            "operations": touched_json(&mut self.operations)?,
+            "requestIds": touched_json(&mut self.request_ids)?,
+        });
+        serde_json::to_vec(&line)
+    }
+
+    /// Forgets what was touched: the change is not kept (memory-only world,
+    /// or a refused request).
+    pub fn forget_change(&mut self) {
+        self.customers.forget_touched();
+        self.identities.forget_touched();
+        self.operations.forget_touched();
+        self.request_ids.forget_touched();
+    }
+
+    /// Replays a logged change (one the world does not include yet).
+    pub fn apply_change(&mut self, change: Change) {
+        self.log_generation = change.generation;
+        self.id_counter = change.id_counter;
+        self.clock_offset_seconds = change.clock_offset_seconds;
+        self.pending_operations = change.pending_operations;
+        for (key, value) in change.customers {
+            self.customers.restore(key, value);
+        }
+        for (key, value) in change.identities {
+            self.identities.restore(key, value);
+        }
+        for (key, value) in change.operations {
+            self.operations.restore(key, value);
+        }
+        for (key, value) in change.request_ids {
+            self.request_ids.restore(key, value);
+        }
     }
 }
 
