@@ -133,7 +133,8 @@ enum ConsoleCommand {
         #[arg(long)]
         max_units: i64,
     },
-    /// Create a Google account for a domain the reseller does not own (seed §3).
+    /// Create a Google account for a domain the reseller does not own (seed §3),
+    /// with the subscriptions it runs elsewhere and a transfer token.
     SeedAccount {
         #[command(flatten)]
         endpoint: Endpoint,
@@ -142,6 +143,24 @@ enum ConsoleCommand {
         /// legacy-free | nonprofit | other-reseller | direct
         #[arg(long)]
         edition: String,
+        /// A subscription it has with its owner: SKU[:PLAN[:SEATS]], e.g.
+        /// business-standard:annual-yearly:10 (repeatable; default: the edition's).
+        #[arg(long = "sku", value_name = "SKU[:PLAN[:SEATS]]")]
+        skus: Vec<String>,
+        /// Days its transfer token stays valid (0 or less: already expired).
+        #[arg(long, allow_hyphen_values = true)]
+        token_valid_days: Option<i64>,
+        /// DOMAIN (default) or TEAM.
+        #[arg(long)]
+        customer_type: Option<String>,
+    },
+    /// The customer's super admin makes a new transfer token (the old one stops working).
+    GenerateTransferToken {
+        #[command(flatten)]
+        target: CustomerArgs,
+        /// Days the token stays valid (default 14).
+        #[arg(long, allow_hyphen_values = true)]
+        valid_days: Option<i64>,
     },
     /// Install fault rules from a JSON file.
     SetFaults {
@@ -186,6 +205,8 @@ enum SandboxCliError {
     Refused { status: u16, body: String },
     #[error("cannot wait for a shutdown signal: {0}")]
     Signal(std::io::Error),
+    #[error("--sku `{0}` is not SKU[:PLAN[:SEATS]] (e.g. business-standard:annual-yearly:10)")]
+    SkuSpec(String),
 }
 
 pub fn run(_global: &Global, args: Args) -> CommandResult {
@@ -308,12 +329,38 @@ async fn console_action(action: ConsoleCommand) -> CommandResult {
             endpoint,
             domain,
             edition,
-        } => (
-            endpoint.endpoint,
-            reqwest::Method::POST,
-            "/sandbox/v1/accounts".to_string(),
-            Some(json!({"domain": domain, "edition": edition})),
-        ),
+            skus,
+            token_valid_days,
+            customer_type,
+        } => {
+            let mut body = json!({"domain": domain, "edition": edition});
+            if !skus.is_empty() {
+                body["skus"] = Value::Array(
+                    skus.iter()
+                        .map(|spec| sku_spec(spec))
+                        .collect::<Result<_, _>>()?,
+                );
+            }
+            if let Some(days) = token_valid_days {
+                body["tokenValidDays"] = json!(days);
+            }
+            if let Some(kind) = customer_type {
+                body["customerType"] = json!(kind);
+            }
+            (
+                endpoint.endpoint,
+                reqwest::Method::POST,
+                "/sandbox/v1/accounts".to_string(),
+                Some(body),
+            )
+        }
+        ConsoleCommand::GenerateTransferToken { target, valid_days } => {
+            let body = match valid_days {
+                Some(days) => json!({"validDays": days}),
+                None => json!({}),
+            };
+            customer_call(target, "generateTransferToken", body)
+        }
         ConsoleCommand::SetFaults { endpoint, file } => {
             let text = std::fs::read_to_string(&file).map_err(|source| SandboxCliError::Read {
                 path: file.clone(),
@@ -350,6 +397,24 @@ async fn console_action(action: ConsoleCommand) -> CommandResult {
         serde_json::to_string_pretty(&reply).map_err(SandboxCliError::Json)?
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `SKU[:PLAN[:SEATS]]` as the seed body's `{sku, plan, seats}`.
+fn sku_spec(spec: &str) -> Result<Value, SandboxCliError> {
+    let mut parts = spec.split(':');
+    let sku = parts.next().unwrap_or_default();
+    let plan = parts.next().unwrap_or_default();
+    let mut entry = json!({"sku": sku, "plan": plan});
+    if let Some(seats) = parts.next() {
+        let seats: i64 = seats
+            .parse()
+            .map_err(|_| SandboxCliError::SkuSpec(spec.to_string()))?;
+        entry["seats"] = json!(seats);
+    }
+    if sku.is_empty() || parts.next().is_some() {
+        return Err(SandboxCliError::SkuSpec(spec.to_string()));
+    }
+    Ok(entry)
 }
 
 fn customer_call(
