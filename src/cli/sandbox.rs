@@ -57,6 +57,14 @@ struct ServeArgs {
     /// Answer ALREADY_EXISTS to a second customers.create for a domain.
     #[arg(long)]
     reject_duplicate_domains: bool,
+    /// checkCloudIdentityAccountsExist says owned: false until a customer
+    /// has its first order (undocumented; the default says owned: true).
+    #[arg(long)]
+    unowned_until_first_order: bool,
+    /// customers.patch without updateMask is INVALID_ARGUMENT (undocumented;
+    /// by default it changes every patchable field).
+    #[arg(long)]
+    require_update_mask: bool,
     /// Seconds a new customer stays out of filtered customers.list results
     /// (Google: "usually a few seconds"; 0 for none).
     #[arg(long, default_value_t = sandbox::DEFAULT_FILTER_LAG.as_secs())]
@@ -246,6 +254,8 @@ async fn serve_until_stopped(args: ServeArgs) -> CommandResult {
             .map(std::time::Duration::from_secs),
         test_partner_domain: args.test_partner_domain,
         reject_duplicate_domains: args.reject_duplicate_domains,
+        owned_without_orders: !args.unowned_until_first_order,
+        patch_without_mask: !args.require_update_mask,
         filter_lag: std::time::Duration::from_secs(args.filter_lag_seconds),
         ..SandboxOptions::default()
     };

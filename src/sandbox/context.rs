@@ -18,6 +18,12 @@ pub struct Behaviour {
     pub operation_delay: Duration,
     pub reject_duplicate_domains: bool,
     pub filter_lag: Duration,
+    /// `checkCloudIdentityAccountsExist` says `owned: true` for a customer
+    /// of ours before it has any order (undocumented; README assumptions).
+    pub owned_without_orders: bool,
+    /// `customers.patch` without `updateMask` changes every patchable field
+    /// (else it is INVALID_ARGUMENT; undocumented, README assumptions).
+    pub patch_without_mask: bool,
 }
 
 impl Behaviour {

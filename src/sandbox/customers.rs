@@ -149,7 +149,10 @@ fn field_of(customer: &Customer, field: &str) -> String {
 
 pub fn patch(world: &mut World, ctx: &Ctx, reference: &CustomerRef) -> ApiResult<Value> {
     let input: Customer = query::body(ctx.body)?;
-    let mask = update_mask(ctx.query.get("updateMask"))?;
+    let mask = update_mask(
+        ctx.query.get("updateMask"),
+        ctx.behaviour.patch_without_mask,
+    )?;
     let now = world.timestamp();
     let record = world.customer_mut(reference)?;
     let mut updated = record.channel.clone();
@@ -178,9 +181,15 @@ pub fn patch(world: &mut World, ctx: &Ctx, reference: &CustomerRef) -> ApiResult
     to_json(&record.channel)
 }
 
-/// The mask's paths in snake_case; absent means every patchable field.
-fn update_mask(raw: Option<&str>) -> ApiResult<Vec<String>> {
+/// The mask's paths in snake_case; absent means every patchable field
+/// (`all_when_absent`) or is refused.
+fn update_mask(raw: Option<&str>, all_when_absent: bool) -> ApiResult<Vec<String>> {
     let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        if !all_when_absent {
+            return Err(ApiError::invalid_argument(
+                "Required parameter update_mask is missing.",
+            ));
+        }
         return Ok(PATCHABLE.iter().map(|p| p.to_string()).collect());
     };
     raw.split(',')
@@ -335,9 +344,17 @@ pub fn check_accounts(world: &World, ctx: &Ctx, account: &str) -> ApiResult<Valu
                 Owner::Ours { customer } => format!("{}/customers/{customer}", world.account),
                 Owner::Foreign { .. } => String::new(),
             };
+            let has_orders = match &identity.owner {
+                Owner::Ours { customer } => world
+                    .customers
+                    .get(customer)
+                    .is_some_and(|c| !c.entitlements.is_empty()),
+                Owner::Foreign { .. } => false,
+            };
             CloudIdentityCustomerAccount {
                 existing: true,
-                owned: !customer_name.is_empty(),
+                owned: !customer_name.is_empty()
+                    && (has_orders || ctx.behaviour.owned_without_orders),
                 customer_name,
                 customer_cloud_identity_id: identity.id.clone(),
                 customer_type: identity.customer_type.clone(),

@@ -102,6 +102,12 @@ pub struct SandboxOptions {
     /// ALREADY_EXISTS. Off by default: Google documents no such error, so
     /// clients must deduplicate themselves (google-apis.md §5).
     pub reject_duplicate_domains: bool,
+    /// Undocumented: whether `owned` is true before a customer of ours has
+    /// any order. Default true; confirm on a Test Partner Sales Console.
+    pub owned_without_orders: bool,
+    /// Undocumented: whether `customers.patch` without `updateMask` changes
+    /// every patchable field (default) or is refused.
+    pub patch_without_mask: bool,
     /// Filtered `customers.list` hides customers younger than this
     /// (`DEFAULT_FILTER_LAG`; tests that need no lag set zero).
     pub filter_lag: Duration,
@@ -125,6 +131,8 @@ impl Default for SandboxOptions {
             polls_until_done: 1,
             operation_delay: Duration::ZERO,
             reject_duplicate_domains: false,
+            owned_without_orders: true,
+            patch_without_mask: true,
             filter_lag: DEFAULT_FILTER_LAG,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             quota_window: None,
@@ -197,6 +205,8 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, SandboxErr
         polls_until_done: options.polls_until_done,
         operation_delay: options.operation_delay,
         reject_duplicate_domains: options.reject_duplicate_domains,
+        owned_without_orders: options.owned_without_orders,
+        patch_without_mask: options.patch_without_mask,
         filter_lag: options.filter_lag,
     };
     let shared = Arc::new(Shared::new(

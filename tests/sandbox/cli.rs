@@ -91,7 +91,10 @@ async fn another_resellers_customer_is_seeded_with_its_subscriptions_and_token()
     let holdings = seeded["holdings"].as_array().unwrap();
     assert_eq!(holdings.len(), 2);
     assert_eq!(holdings[0]["seats"], 12);
-    assert!(seeded["authTokenExpireTime"].as_str().unwrap() < regenerated["transferToken"]["expireTime"].as_str().unwrap());
+    assert!(
+        seeded["authTokenExpireTime"].as_str().unwrap()
+            < regenerated["transferToken"]["expireTime"].as_str().unwrap()
+    );
     assert_ne!(seeded["authToken"], regenerated["transferToken"]["token"]);
 }
 
@@ -108,6 +111,9 @@ fn serving_beyond_loopback_warns_about_the_development_token() {
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut line).unwrap();
     child.kill().unwrap();
     let _ = child.wait();
-    assert!(line.starts_with("WARNING: the sandbox listens on 0.0.0.0:"), "{line}");
+    assert!(
+        line.starts_with("WARNING: the sandbox listens on 0.0.0.0:"),
+        "{line}"
+    );
     assert!(line.contains(resold::sandbox::DEV_TOKEN), "{line}");
 }

@@ -30,7 +30,11 @@ async fn exchange(stream: &mut TcpStream, request: &[u8]) -> (u16, String) {
         };
         let length: usize = head
             .lines()
-            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_string))
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length: ")
+                    .map(str::to_string)
+            })
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0);
         if body.len() >= length {
@@ -63,7 +67,11 @@ async fn a_keep_alive_connection_survives_early_refusals() {
         assert_eq!(status, 404);
         let (status, _) = exchange(
             &mut stream,
-            &post(&format!("/v1/{account}:checkCloudIdentityAccountsExist"), None, &body),
+            &post(
+                &format!("/v1/{account}:checkCloudIdentityAccountsExist"),
+                None,
+                &body,
+            ),
         )
         .await;
         assert_eq!(status, 401);
@@ -104,7 +112,10 @@ async fn an_oversized_body_gets_413_not_a_reset() {
     );
     let (status, head) = exchange(&mut stream, head.as_bytes()).await;
     assert_eq!(status, 413);
-    assert!(head.to_ascii_lowercase().contains("connection: close"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("connection: close"),
+        "{head}"
+    );
 }
 
 #[tokio::test]
@@ -116,13 +127,19 @@ async fn only_tokens_the_sandbox_issued_are_accepted() {
         json!({"scope": resold::sandbox::SCOPE_ORDER, "exp": i64::MAX / 2, "principal": "mallory@evil.example"})
             .to_string(),
     );
-    for forged in [format!("ya29.sandbox.{grant}"), format!("ya29.sandbox.{grant}.AAAA")] {
+    for forged in [
+        format!("ya29.sandbox.{grant}"),
+        format!("ya29.sandbox.{grant}.AAAA"),
+    ] {
         let api = Api::with_token(&sandbox, &forged);
         let reply = api.get(&api.account_path("/customers")).await;
         assert_eq!(reply.status, 401, "{forged}");
     }
     let world = Api::new(&sandbox).get("/sandbox/v1/world").await;
-    assert!(world.body.get("tokenKey").is_none(), "the signing key is never shown");
+    assert!(
+        world.body.get("tokenKey").is_none(),
+        "the signing key is never shown"
+    );
 }
 
 #[tokio::test]
@@ -138,5 +155,8 @@ async fn an_absurd_fault_latency_is_refused_clearly() {
         .await;
     assert_eq!(reply.status, 400);
     let message = reply.body["error"]["message"].as_str().unwrap();
-    assert!(message.contains("latencyMs") && message.contains("600000"), "{message}");
+    assert!(
+        message.contains("latencyMs") && message.contains("600000"),
+        "{message}"
+    );
 }

@@ -316,3 +316,36 @@ async fn quota_buckets_answer_429_when_switched_on() {
         "other bucket"
     );
 }
+
+/// What Google does not document is a switch (README, "Assumptions to
+/// confirm on a Test Partner Sales Console"): `owned` before the first
+/// order, and `customers.patch` without an `updateMask`.
+#[tokio::test]
+async fn undocumented_choices_can_be_switched() {
+    let sandbox = crate::support::start_sandbox_with(resold::sandbox::SandboxOptions {
+        owned_without_orders: false,
+        patch_without_mask: false,
+        ..resold::sandbox::SandboxOptions::default()
+    })
+    .await;
+    let api = Api::new(&sandbox);
+    let (customer, _) = provisioned(&api, "switch.se", "DOMAIN").await;
+    assert_ne!(owned(&api, "switch.se").await, json!(true), "no order yet");
+    let starter = offer(&api, "Google Workspace Business Starter", "FLEXIBLE", None).await;
+    ordered(&api, &customer, &starter, seats("max_units", 1), false).await;
+    assert_eq!(owned(&api, "switch.se").await, json!(true));
+    let unmasked = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/{customer}"),
+            Some(customer_body("switch.se")),
+        )
+        .await;
+    assert_error(&unmasked, 400, "INVALID_ARGUMENT");
+}
+
+async fn owned(api: &Api, domain: &str) -> Value {
+    let path = format!("/v1/{}:checkCloudIdentityAccountsExist", api.account);
+    api.post(&path, json!({"domain": domain})).await.body["cloudIdentityAccounts"][0]["owned"]
+        .clone()
+}
