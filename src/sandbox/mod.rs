@@ -11,13 +11,18 @@
 //! - `POST customers/{domain or Cloud Identity id}:{action}`: what the
 //!   customer does in its Admin console (`adminConsoleEdit`,
 //!   `grantResellerAccess`, `revokeResellerAccess`, `acceptTos`,
-//!   `verifyDomain`, `setLicenses`, `disableApiAccess`, `enableApiAccess`);
-//! - `POST accounts`: a Google account for a domain the reseller does not own;
+//!   `verifyDomain`, `setLicenses`, `disableApiAccess`, `enableApiAccess`,
+//!   `generateTransferToken`);
+//! - `POST accounts`: a Google account for a domain the reseller does not
+//!   own (another reseller's or Google's customer), with the subscriptions it
+//!   runs there and a transfer token (seeding.rs);
 //! - `POST clock:advance`: move time to term and trial ends;
 //! - `PUT|GET|DELETE faults`, `GET world`.
 //!
 //! Requests run in `dispatch`; each handler module owns one API resource and
-//! works on the `World` under a lock it never holds across an await.
+//! works on the `World` under a lock it never holds across an await. Where
+//! Google documents nothing, the choice made is listed in the README
+//! ("Assumptions to confirm on a Test Partner Sales Console").
 
 mod auth;
 mod catalog_api;

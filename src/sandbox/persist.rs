@@ -124,6 +124,15 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
     file.write_all(bytes).map_err(failed)?;
     file.as_file().sync_all().map_err(failed)?;
     file.persist(path).map_err(|e| failed(e.error))?;
+    sync_directory(&directory).map_err(failed)
+}
+
+/// Makes a rename or a new file in `directory` survive a power cut.
+fn sync_directory(directory: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(directory)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = directory;
     Ok(())
 }
 
@@ -152,6 +161,7 @@ fn append(log: &Path, lines: &[(u64, Vec<u8>)]) -> Result<u64, PersistError> {
         buffer.extend_from_slice(line);
         buffer.push(b'\n');
     }
+    let new = !log.exists();
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -159,6 +169,9 @@ fn append(log: &Path, lines: &[(u64, Vec<u8>)]) -> Result<u64, PersistError> {
         .map_err(failed)?;
     file.write_all(&buffer).map_err(failed)?;
     file.sync_data().map_err(failed)?;
+    if new && let Some(directory) = log.parent().filter(|p| !p.as_os_str().is_empty()) {
+        sync_directory(directory).map_err(failed)?;
+    }
     Ok(buffer.len() as u64)
 }
 

@@ -97,9 +97,10 @@ async fn a_killed_sandbox_keeps_every_acknowledged_mutation() {
     let base = base_url(&mut child).await;
     let client = crate::support::http();
     let account = resold::sandbox::DEFAULT_ACCOUNT;
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for worker in 0..8 {
-        let (client, base) = (client.clone(), base.clone());
+        let (client, base, answered) = (client.clone(), base.clone(), answered.clone());
         tasks.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             for i in 0..1000 {
@@ -111,15 +112,24 @@ async fn a_killed_sandbox_keeps_every_acknowledged_mutation() {
                     .send()
                     .await;
                 let Ok(reply) = reply else { break };
+                let status = reply.status().as_u16();
                 let Ok(body) = reply.json::<serde_json::Value>().await else {
                     break;
                 };
+                assert_eq!(status, 200, "{body}");
                 acknowledged.push(body["name"].as_str().unwrap_or_default().to_string());
+                answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
             acknowledged
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Mid-way: once a good number were answered, however slow the machine.
+    let started = std::time::Instant::now();
+    while answered.load(std::sync::atomic::Ordering::SeqCst) < 200
+        && started.elapsed() < std::time::Duration::from_secs(60)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     child.kill().expect("SIGKILL");
     let _ = child.wait();
     let mut acknowledged = Vec::new();
