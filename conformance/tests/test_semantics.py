@@ -169,8 +169,8 @@ def test_customer_filters_are_the_documented_ones(channel, checked):
 
 def test_json_follows_the_proto3_mapping(channel, checked, offers):
     """developers.google.com/protocol-buffers/docs/proto3#json: int64 is
-    accepted as a number or a string, int32 as a string, and `null` is the
-    field's default value."""
+    accepted as a number or a string, int32 as a string, an enum as its
+    number (YEAR is 3), and `null` is the field's default value."""
     domain = unique_domain("proto3")
     customer = provision(channel, checked, customer_body(domain), domain)["name"]
     offer = find_offer(offers, "Google Workspace Business Standard", "COMMITMENT", "YEAR")
@@ -179,7 +179,7 @@ def test_json_follows_the_proto3_mapping(channel, checked, offers):
         "parameters": [{"name": "num_units", "value": {"int64Value": 7}}],
         "commitmentSettings": {"renewalSettings": {
             "enableRenewal": True, "paymentPlan": "COMMITMENT",
-            "paymentCycle": {"periodType": "YEAR", "duration": "1"}}},
+            "paymentCycle": {"periodType": 3, "duration": "1"}}},
         "purchaseOrderId": None,
     }
     operation = checked(channel.accounts().customers().entitlements().create(

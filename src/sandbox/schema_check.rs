@@ -3,8 +3,9 @@
 //! fields are rejected ("Invalid JSON payload received. Unknown name ..."),
 //! so a misspelt field fails loudly instead of being silently dropped; and
 //! the proto3 JSON mapping is honoured — int64 fields (which travel as
-//! strings) also accept numbers, int32 fields also accept strings, and
-//! `null` stands for a field's default value — so handlers see one shape.
+//! strings) also accept numbers, int32 fields also accept strings, enums
+//! also accept their numbers, and `null` stands for a field's default value
+//! — so handlers see one shape.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -145,6 +146,22 @@ fn normalize_value(
             *value = Value::String(number);
             Ok(())
         }
+        // proto3 JSON: an enum may also be sent as its number (the discovery
+        // document lists values in proto order, *_UNSPECIFIED = 0 first).
+        (Some("string"), value @ Value::Number(_)) if schema["enum"].is_array() => {
+            let names = schema["enum"].as_array().cloned().unwrap_or_default();
+            let name = value
+                .as_u64()
+                .and_then(|n| names.get(usize::try_from(n).ok()?))
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::invalid_argument(format!(
+                        "Invalid value at '{at}' ({value}): not one of the enum's values."
+                    ))
+                })?;
+            *value = name;
+            Ok(())
+        }
         (Some("integer"), value @ Value::String(_)) => {
             let text = value.as_str().unwrap_or_default().to_string();
             let number: i64 = text.trim().parse().map_err(|_| not_an_integer(at, &text))?;
@@ -206,6 +223,14 @@ mod tests {
         );
         assert!(normal.get("requestId").is_none());
         assert!(normal["entitlement"].get("purchaseOrderId").is_none());
+        let by_number = br#"{"entitlement":{"commitmentSettings":{"renewalSettings":{"paymentPlan":2,"paymentCycle":{"periodType":3}}}}}"#;
+        let renewal = &check_request(CREATE, by_number).unwrap()["entitlement"]["commitmentSettings"]
+            ["renewalSettings"];
+        assert_eq!(renewal["paymentPlan"], "FLEXIBLE");
+        assert_eq!(renewal["paymentCycle"]["periodType"], "YEAR");
+        let out_of_range =
+            br#"{"entitlement":{"commitmentSettings":{"renewalSettings":{"paymentPlan":99}}}}"#;
+        assert!(check_request(CREATE, out_of_range).is_err());
         let fraction = br#"{"entitlement":{"parameters":[{"value":{"int64Value":2.5}}]}}"#;
         assert!(check_request(CREATE, fraction).is_err());
     }
