@@ -11,6 +11,15 @@ pub async fn start_sandbox() -> RunningSandbox {
     start_sandbox_with(SandboxOptions::default()).await
 }
 
+/// Default options without the filtered-list lag, for tests that filter
+/// right after creating and are not about the lag.
+pub fn without_filter_lag() -> SandboxOptions {
+    SandboxOptions {
+        filter_lag: std::time::Duration::ZERO,
+        ..SandboxOptions::default()
+    }
+}
+
 pub async fn start_sandbox_with(options: SandboxOptions) -> RunningSandbox {
     sandbox::start(options).await.expect("sandbox starts")
 }

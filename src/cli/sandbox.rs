@@ -58,8 +58,17 @@ struct ServeArgs {
     /// Answer ALREADY_EXISTS to a second customers.create for a domain.
     #[arg(long)]
     reject_duplicate_domains: bool,
-    /// Seconds a new customer stays out of filtered customers.list results.
-    #[arg(long, default_value_t = 0)]
+    /// checkCloudIdentityAccountsExist says owned: false until a customer
+    /// has its first order (undocumented; the default says owned: true).
+    #[arg(long)]
+    unowned_until_first_order: bool,
+    /// customers.patch without updateMask is INVALID_ARGUMENT (undocumented;
+    /// by default it changes every patchable field).
+    #[arg(long)]
+    require_update_mask: bool,
+    /// Seconds a new customer stays out of filtered customers.list results
+    /// (Google: "usually a few seconds"; 0 for none).
+    #[arg(long, default_value_t = sandbox::DEFAULT_FILTER_LAG.as_secs())]
     filter_lag_seconds: u64,
 }
 
@@ -134,7 +143,8 @@ enum ConsoleCommand {
         #[arg(long)]
         max_units: i64,
     },
-    /// Create a Google account for a domain the reseller does not own (seed §3).
+    /// Create a Google account for a domain the reseller does not own (seed §3),
+    /// with the subscriptions it runs elsewhere and a transfer token.
     SeedAccount {
         #[command(flatten)]
         endpoint: Endpoint,
@@ -143,6 +153,24 @@ enum ConsoleCommand {
         /// legacy-free | nonprofit | other-reseller | direct
         #[arg(long)]
         edition: String,
+        /// A subscription it has with its owner: SKU[:PLAN[:SEATS]], e.g.
+        /// business-standard:annual-yearly:10 (repeatable; default: the edition's).
+        #[arg(long = "sku", value_name = "SKU[:PLAN[:SEATS]]")]
+        skus: Vec<String>,
+        /// Days its transfer token stays valid (0 or less: already expired).
+        #[arg(long, allow_hyphen_values = true)]
+        token_valid_days: Option<i64>,
+        /// DOMAIN (default) or TEAM.
+        #[arg(long)]
+        customer_type: Option<String>,
+    },
+    /// The customer's super admin makes a new transfer token (the old one stops working).
+    GenerateTransferToken {
+        #[command(flatten)]
+        target: CustomerArgs,
+        /// Days the token stays valid (default 14).
+        #[arg(long, allow_hyphen_values = true)]
+        valid_days: Option<i64>,
     },
     /// Install fault rules from a JSON file.
     SetFaults {
@@ -191,6 +219,8 @@ enum SandboxCliError {
         "which sandbox? pass --endpoint (or RESOLD_SANDBOX_ENDPOINT), or point `provider.endpoint` of a config at a running `resold sandbox serve`: {reason}"
     )]
     NoEndpoint { reason: String },
+    #[error("--sku `{0}` is not SKU[:PLAN[:SEATS]] (e.g. business-standard:annual-yearly:10)")]
+    SkuSpec(String),
 }
 
 pub fn run(global: &Global, args: Args) -> CommandResult {
@@ -261,10 +291,15 @@ async fn serve_until_stopped(args: ServeArgs) -> CommandResult {
             .map(std::time::Duration::from_secs),
         test_partner_domain: args.test_partner_domain,
         reject_duplicate_domains: args.reject_duplicate_domains,
+        owned_without_orders: !args.unowned_until_first_order,
+        patch_without_mask: !args.require_update_mask,
         filter_lag: std::time::Duration::from_secs(args.filter_lag_seconds),
         ..SandboxOptions::default()
     };
     let running = sandbox::start(options).await?;
+    if !running.addr().ip().is_loopback() {
+        eprintln!("{}", exposed_warning(running.addr()));
+    }
     // The first line is machine-read by scripts (conformance/run): keep its shape.
     println!("sandbox listening on {}", running.base_url());
     println!(
@@ -277,6 +312,17 @@ async fn serve_until_stopped(args: ServeArgs) -> CommandResult {
     wait_for_signal().await?;
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Said when the sandbox listens beyond loopback: anyone who can reach the
+/// port can use the well-known development token.
+fn exposed_warning(addr: SocketAddr) -> String {
+    format!(
+        "WARNING: the sandbox listens on {addr}, which other machines can reach. It accepts the \
+         public development token `{}`: anyone who can connect can read and change its world \
+         and its fault rules. Bind 127.0.0.1 unless you mean this.",
+        sandbox::DEV_TOKEN
+    )
 }
 
 async fn wait_for_signal() -> Result<(), SandboxCliError> {
@@ -330,12 +376,38 @@ async fn console_action(global: &Global, action: ConsoleCommand) -> CommandResul
             endpoint,
             domain,
             edition,
-        } => (
-            endpoint,
-            reqwest::Method::POST,
-            "/sandbox/v1/accounts".to_string(),
-            Some(json!({"domain": domain, "edition": edition})),
-        ),
+            skus,
+            token_valid_days,
+            customer_type,
+        } => {
+            let mut body = json!({"domain": domain, "edition": edition});
+            if !skus.is_empty() {
+                body["skus"] = Value::Array(
+                    skus.iter()
+                        .map(|spec| sku_spec(spec))
+                        .collect::<Result<_, _>>()?,
+                );
+            }
+            if let Some(days) = token_valid_days {
+                body["tokenValidDays"] = json!(days);
+            }
+            if let Some(kind) = customer_type {
+                body["customerType"] = json!(kind);
+            }
+            (
+                endpoint,
+                reqwest::Method::POST,
+                "/sandbox/v1/accounts".to_string(),
+                Some(body),
+            )
+        }
+        ConsoleCommand::GenerateTransferToken { target, valid_days } => {
+            let body = match valid_days {
+                Some(days) => json!({"validDays": days}),
+                None => json!({}),
+            };
+            customer_call(target, "generateTransferToken", body)
+        }
         ConsoleCommand::SetFaults { endpoint, file } => {
             let text = std::fs::read_to_string(&file).map_err(|source| SandboxCliError::Read {
                 path: file.clone(),
@@ -373,6 +445,24 @@ async fn console_action(global: &Global, action: ConsoleCommand) -> CommandResul
         serde_json::to_string_pretty(&reply).map_err(SandboxCliError::Json)?
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `SKU[:PLAN[:SEATS]]` as the seed body's `{sku, plan, seats}`.
+fn sku_spec(spec: &str) -> Result<Value, SandboxCliError> {
+    let mut parts = spec.split(':');
+    let sku = parts.next().unwrap_or_default();
+    let plan = parts.next().unwrap_or_default();
+    let mut entry = json!({"sku": sku, "plan": plan});
+    if let Some(seats) = parts.next() {
+        let seats: i64 = seats
+            .parse()
+            .map_err(|_| SandboxCliError::SkuSpec(spec.to_string()))?;
+        entry["seats"] = json!(seats);
+    }
+    if sku.is_empty() || parts.next().is_some() {
+        return Err(SandboxCliError::SkuSpec(spec.to_string()));
+    }
+    Ok(entry)
 }
 
 fn customer_call(

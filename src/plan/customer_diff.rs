@@ -300,7 +300,7 @@ fn plan_existing_customer(
         if desired.customer_type == CustomerType::Domain && seen.domain_verified == Some(false) {
             checklist::push(&mut draft.checklist, desired, ChecklistKind::VerifyDomain);
         }
-        if seen.subscriptions.values().any(|s| s.is_pending_tos_only()) {
+        if seen.subscriptions.values().any(|s| s.awaits_tos()) {
             checklist::push(
                 &mut draft.checklist,
                 desired,
