@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod apply;
+pub mod build_info;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = resold::cli::Cli::parse();
+    let cli = match resold::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(usage) => return resold::cli::usage_exit(&usage),
+    };
     match resold::cli::run(cli) {
         Ok(code) => code,
         Err(error) => {

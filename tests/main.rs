@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod apply;
+mod cli;
 mod client;
 mod drift;
 mod plan;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use super::{CommandResult, Global};
+use crate::provider::TransportFailure;
 use crate::sandbox::{self, FaultConfig, SandboxOptions};
 
 #[derive(Debug, clap::Args)]
@@ -79,9 +80,10 @@ struct ConsoleArgs {
 
 #[derive(Debug, clap::Args)]
 struct Endpoint {
-    /// Base URL of the running sandbox, e.g. http://127.0.0.1:8787.
+    /// Base URL of the running sandbox, e.g. http://127.0.0.1:8787
+    /// (default: `provider.endpoint` of the config).
     #[arg(long, env = "RESOLD_SANDBOX_ENDPOINT")]
-    endpoint: String,
+    endpoint: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -204,24 +206,59 @@ enum SandboxCliError {
     },
     #[error("--json is not a JSON object: {0}")]
     Json(serde_json::Error),
-    #[error("cannot reach the sandbox at {endpoint}: {source}")]
+    #[error("no answer from the sandbox at {url}: {}", failure.with_hint(url))]
     Request {
-        endpoint: String,
-        source: reqwest::Error,
+        url: String,
+        failure: TransportFailure,
     },
     #[error("the sandbox answered {status}: {body}")]
     Refused { status: u16, body: String },
     #[error("cannot wait for a shutdown signal: {0}")]
     Signal(std::io::Error),
+    #[error(
+        "which sandbox? pass --endpoint (or RESOLD_SANDBOX_ENDPOINT), or point `provider.endpoint` of a config at a running `resold sandbox serve`: {reason}"
+    )]
+    NoEndpoint { reason: String },
     #[error("--sku `{0}` is not SKU[:PLAN[:SEATS]] (e.g. business-standard:annual-yearly:10)")]
     SkuSpec(String),
 }
 
-pub fn run(_global: &Global, args: Args) -> CommandResult {
+pub fn run(global: &Global, args: Args) -> CommandResult {
     let runtime = super::runtime()?;
     match args.command {
         SandboxCommand::Serve(serve) => runtime.block_on(serve_until_stopped(serve)),
-        SandboxCommand::Console(console) => runtime.block_on(console_action(console.action)),
+        SandboxCommand::Console(console) => {
+            runtime.block_on(console_action(global, console.action))
+        }
+    }
+}
+
+/// `--endpoint` when given, else the config's `provider.endpoint`: the
+/// sandbox that `plan` and `apply` talk to is the one the console drives.
+fn endpoint_of(global: &Global, endpoint: Endpoint) -> Result<String, SandboxCliError> {
+    if let Some(url) = endpoint.endpoint {
+        return Ok(url);
+    }
+    let loaded = crate::config::load(global.config.as_deref()).map_err(|error| {
+        SandboxCliError::NoEndpoint {
+            reason: error.to_string(),
+        }
+    })?;
+    let provider = &loaded.config.provider;
+    match (provider.kind, &provider.endpoint) {
+        (crate::config::ProviderKind::Sandbox, Some(url)) => Ok(url.clone()),
+        (crate::config::ProviderKind::Sandbox, None) => Err(SandboxCliError::NoEndpoint {
+            reason: format!(
+                "{} runs the sandbox inside each command (no `provider.endpoint`), so none is running now",
+                loaded.path.display()
+            ),
+        }),
+        (crate::config::ProviderKind::Channel, _) => Err(SandboxCliError::NoEndpoint {
+            reason: format!(
+                "{} talks to Google (`kind: channel`), not to a sandbox",
+                loaded.path.display()
+            ),
+        }),
     }
 }
 
@@ -306,7 +343,7 @@ async fn wait_for_signal() -> Result<(), SandboxCliError> {
     }
 }
 
-async fn console_action(action: ConsoleCommand) -> CommandResult {
+async fn console_action(global: &Global, action: ConsoleCommand) -> CommandResult {
     let (endpoint, method, path, body) = match action {
         ConsoleCommand::AdminConsoleEdit { target, json } => {
             let body: Value = serde_json::from_str(&json).map_err(SandboxCliError::Json)?;
@@ -358,7 +395,7 @@ async fn console_action(action: ConsoleCommand) -> CommandResult {
                 body["customerType"] = json!(kind);
             }
             (
-                endpoint.endpoint,
+                endpoint,
                 reqwest::Method::POST,
                 "/sandbox/v1/accounts".to_string(),
                 Some(body),
@@ -382,25 +419,26 @@ async fn console_action(action: ConsoleCommand) -> CommandResult {
                     source,
                 })?;
             (
-                endpoint.endpoint,
+                endpoint,
                 reqwest::Method::PUT,
                 "/sandbox/v1/faults".to_string(),
                 Some(serde_json::to_value(config).map_err(SandboxCliError::Json)?),
             )
         }
         ConsoleCommand::ClearFaults { endpoint } => (
-            endpoint.endpoint,
+            endpoint,
             reqwest::Method::DELETE,
             "/sandbox/v1/faults".to_string(),
             None,
         ),
         ConsoleCommand::World { endpoint } => (
-            endpoint.endpoint,
+            endpoint,
             reqwest::Method::GET,
             "/sandbox/v1/world".to_string(),
             None,
         ),
     };
+    let endpoint = endpoint_of(global, endpoint)?;
     let reply = send(&endpoint, method, &path, body).await?;
     println!(
         "{}",
@@ -431,9 +469,9 @@ fn customer_call(
     target: CustomerArgs,
     verb: &str,
     body: Value,
-) -> (String, reqwest::Method, String, Option<Value>) {
+) -> (Endpoint, reqwest::Method, String, Option<Value>) {
     (
-        target.endpoint.endpoint,
+        target.endpoint,
         reqwest::Method::POST,
         format!("/sandbox/v1/customers/{}:{verb}", target.customer),
         Some(body),
@@ -446,12 +484,12 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> Result<Value, SandboxCliError> {
-    let failed = |source| SandboxCliError::Request {
-        endpoint: endpoint.to_string(),
-        source,
-    };
     let url = format!("{}{path}", endpoint.trim_end_matches('/'));
-    let mut request = reqwest::Client::new().request(method, url);
+    let failed = |error: reqwest::Error| SandboxCliError::Request {
+        failure: TransportFailure::classify(&error, &url),
+        url: url.clone(),
+    };
+    let mut request = reqwest::Client::new().request(method, &url);
     if let Some(body) = body {
         request = request.json(&body);
     }

@@ -26,6 +26,7 @@ mod observe;
 mod offers;
 mod orders;
 mod settings;
+mod transport;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub use auth::{
 pub use error::{ApiError, ErrorKind, ProviderError};
 pub use http::{RecordedRequest, RequestRecorder};
 pub use settings::{LroSettings, ProviderSettings};
+pub use transport::TransportFailure;
 
 /// What to observe in one refresh.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

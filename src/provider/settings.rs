@@ -142,6 +142,16 @@ impl ProviderSettings {
                 ));
             }
         };
+        if config.kind == ProviderKind::Channel
+            && config.credentials.is_none()
+            && config.subject.is_some()
+        {
+            // Application Default Credentials cannot impersonate anyone:
+            // ignoring `subject` would call Google as someone else.
+            return Err(ProviderError::Settings(
+                "provider.subject needs provider.credentials: only a service-account key can act as the subject (domain-wide delegation)".into(),
+            ));
+        }
         let token_source: Arc<dyn TokenSource> = match (&config.credentials, config.kind) {
             (Some(path), _) => Arc::new(
                 ServiceAccount::from_file(&config_dir.join(path), config.subject.clone())
@@ -174,5 +184,32 @@ impl ProviderSettings {
             .as_deref()
             .unwrap_or(DIRECTORY_BASE_URL)
             .trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel_config(subject: &str) -> ProviderConfig {
+        serde_json::from_value(serde_json::json!({
+            "kind": "channel",
+            "account": "accounts/C012345",
+            "subject": subject,
+        }))
+        .expect("config")
+    }
+
+    #[test]
+    fn a_subject_without_a_key_is_refused_rather_than_ignored() {
+        let config = channel_config("admin@reseller.example");
+        let error = ProviderSettings::from_config(&config, Path::new("."), None, None)
+            .expect_err("refused");
+        assert!(
+            error
+                .to_string()
+                .contains("provider.subject needs provider.credentials"),
+            "{error}"
+        );
     }
 }

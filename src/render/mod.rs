@@ -7,6 +7,8 @@ pub mod markdown;
 mod summary;
 pub mod text;
 mod values;
+/// What `resold version` prints.
+pub mod version;
 
 pub use summary::Summary;
 
