@@ -6,6 +6,7 @@
 //! rendered (`render`) and carried out (`apply`). `sandbox` is a local emulator
 //! of Google's APIs that the real client talks to over loopback.
 
+pub mod account;
 pub mod api;
 pub mod apply;
 pub mod catalog;
