@@ -16,6 +16,7 @@ pub mod config;
 /// not part of the API.
 #[doc(hidden)]
 pub mod fixtures;
+pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod observed;
