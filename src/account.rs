@@ -61,6 +61,8 @@ pub struct AccountEntitlement {
     pub sku_display: Option<String>,
     /// `products/P/skus/S`, when known.
     pub channel_sku: Option<String>,
+    /// Google's own SKU id (`provisionedService.skuId`), when given.
+    pub google_sku: Option<String>,
     pub offer_plan: OfferPlan,
     /// The add-on's base edition (`associationInfo.baseEntitlement`).
     pub base_entitlement: Option<String>,

@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+pub mod world;
+
 use crate::config::ProviderKind;
 use crate::model::{
     Address, Admin, Customer, CustomerType, PlanKind, Renewal, Subscription, SubscriptionState,

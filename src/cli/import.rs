@@ -96,6 +96,10 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
             }
         }
     }
+    for customer in &mut prepared.report.customers {
+        customer.file = customer.file.take().map(|f| shown(&f));
+    }
+    prepared.report.defaults_file = prepared.report.defaults_file.take().map(|f| shown(&f));
     let text = match args.format {
         Format::Text => render::import::text(&prepared.report, args.dry_run),
         Format::Json => render::import::json(&prepared.report),
@@ -104,4 +108,14 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Paths under the current directory as the user would type them.
+fn shown(path: &std::path::Path) -> PathBuf {
+    let absolute = files::absolute(path);
+    let cwd = files::absolute(std::path::Path::new("."));
+    absolute
+        .strip_prefix(&cwd)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or(absolute)
 }

@@ -186,6 +186,12 @@ fn subscriptions(entitlements: &[AccountEntitlement]) -> SubscriptionParts {
             .sku_display
             .clone()
             .or_else(|| entitlement.sku.clone())
+            .or_else(|| {
+                entitlement
+                    .google_sku
+                    .as_ref()
+                    .map(|id| format!("SKU {id}"))
+            })
             .unwrap_or_else(|| "an unknown SKU".to_string());
         let seats = entitlement
             .subscription
@@ -279,7 +285,7 @@ fn subscriptions(entitlements: &[AccountEntitlement]) -> SubscriptionParts {
                 } else {
                     reasons.join(", ")
                 };
-                comment.push(format!("suspended by Google: {reasons}"));
+                comment.push(format!("suspended: {reasons}"));
                 let advice = if observed
                     .suspension_reasons
                     .iter()

@@ -99,10 +99,11 @@ pub fn customer_text(built: &Built, channel_name: &str, shared: &Shared, schema:
             comments.header.push(format!("- {line}"));
         }
     }
-    comments.inline(
-        "/metadata/name",
-        "from the domain; the key in plans and state",
-    );
+    comments.inline("/metadata/name", "the stable key in plans and state");
+    let (unicode, _) = idna::domain_to_unicode(&customer.domain);
+    if unicode != customer.domain {
+        comments.inline("/spec/domain", unicode);
+    }
     comments.inline(
         "/spec/cloudIdentityId",
         "the existing Google account (seed §9)",

@@ -296,6 +296,11 @@ async fn details(
             sku,
             sku_display: offer.as_ref().and_then(|o| o.sku_display.clone()),
             channel_sku: offer.as_ref().and_then(|o| o.channel_sku.clone()),
+            google_sku: entitlement
+                .provisioned_service
+                .as_ref()
+                .map(|p| p.sku_id.clone())
+                .filter(|id| !id.is_empty()),
             offer_plan,
             base_entitlement: entitlement
                 .association_info

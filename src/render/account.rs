@@ -32,6 +32,7 @@ struct EntitlementView<'a> {
     name: &'a str,
     sku: Option<&'a str>,
     sku_display: Option<&'a str>,
+    google_sku: Option<&'a str>,
     plan: String,
     seats: Option<u32>,
     assigned_units: Option<u32>,
@@ -110,6 +111,7 @@ fn customer_view<'a>(customer: &'a AccountCustomer, marks: &'a Marks) -> Custome
                         name: &e.subscription.entitlement_name,
                         sku: e.sku.as_deref(),
                         sku_display: e.sku_display.as_deref(),
+                        google_sku: e.google_sku.as_deref(),
                         plan: plan_text(e),
                         seats: e.subscription.seats,
                         assigned_units: e.subscription.assigned_units,
@@ -178,8 +180,9 @@ pub fn text(snapshot: &AccountSnapshot, marks: &Marks) -> String {
             Some(m) => format!("managed: {} ({})", m.name, m.by),
             None => "unmanaged".to_string(),
         };
+        out.push('\n');
         let mut line = format!(
-            "\n{}  {}  {}  {}  {managed}",
+            "{}  {}  {}  {}  {managed}",
             customer.domain,
             customer.organization,
             customer
@@ -199,7 +202,10 @@ pub fn text(snapshot: &AccountSnapshot, marks: &Marks) -> String {
         for e in &customer.entitlements {
             let mut line = format!(
                 "  {}  {}",
-                e.sku.or(e.sku_display).unwrap_or("unknown SKU"),
+                e.sku
+                    .or(e.sku_display)
+                    .or(e.google_sku)
+                    .unwrap_or("unknown SKU"),
                 e.plan
             );
             if let Some(seats) = e.seats {
@@ -241,6 +247,7 @@ const CSV_COLUMNS: &[&str] = &[
     "entitlement",
     "sku",
     "sku_display",
+    "google_sku",
     "plan",
     "seats",
     "assigned_units",
@@ -298,6 +305,7 @@ pub fn csv(snapshot: &AccountSnapshot, marks: &Marks) -> String {
                         e.name.to_string(),
                         e.sku.unwrap_or_default().to_string(),
                         e.sku_display.unwrap_or_default().to_string(),
+                        e.google_sku.unwrap_or_default().to_string(),
                         e.plan.clone(),
                         e.seats.map(|n| n.to_string()).unwrap_or_default(),
                         e.assigned_units.map(|n| n.to_string()).unwrap_or_default(),
