@@ -373,3 +373,131 @@ fn subscriptions(entitlements: &[AccountEntitlement]) -> SubscriptionParts {
     let (subscriptions, comments) = ordered.into_iter().unzip();
     (subscriptions, comments, notes, left_out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::{AccountEntitlement, CustomerDetails, ListedCustomer, OfferPlan};
+    use crate::fixtures::sample_domain_customer;
+    use crate::observed::{AdminConsole, CustomerView, ObservedCustomer, ObservedSubscription};
+
+    fn entitlement(sku: Option<&str>, plan: OfferPlan, seats: Option<u32>) -> AccountEntitlement {
+        AccountEntitlement {
+            sku: sku.map(String::from),
+            sku_display: None,
+            channel_sku: None,
+            google_sku: None,
+            offer_plan: plan,
+            base_entitlement: None,
+            subscription: ObservedSubscription {
+                sku: sku.unwrap_or_default().to_string(),
+                entitlement_name: format!(
+                    "accounts/A/customers/C/entitlements/{}",
+                    sku.unwrap_or("x")
+                ),
+                offer: "accounts/A/offers/O".into(),
+                plan: None,
+                seats,
+                assigned_units: None,
+                renewal: None,
+                state: SubscriptionState::Active,
+                suspension_reasons: Vec::new(),
+                trial_end: None,
+                commitment_end: None,
+                purchase_order_id: None,
+            },
+        }
+    }
+
+    fn details(entitlements: Vec<AccountEntitlement>) -> (ListedCustomer, CustomerDetails) {
+        let sample = sample_domain_customer("x", "Acme AB", "acme.se");
+        let listed = ListedCustomer {
+            channel_name: "accounts/A/customers/C".into(),
+            domain: "acme.se".into(),
+            organization: "Acme AB".into(),
+            cloud_identity_id: Some("C0acme".into()),
+            correlation_id: None,
+            customer_type: Some(crate::model::CustomerType::Domain),
+            create_time: None,
+        };
+        let observed = ObservedCustomer {
+            channel_name: listed.channel_name.clone(),
+            cloud_identity_id: Some("C0acme".into()),
+            correlation_id: None,
+            channel: CustomerView {
+                organization: Some(sample.organization.clone()),
+                domain: Some(sample.domain.clone()),
+                address: Some(sample.address.clone()),
+                phone: Some("08-123 45 67".into()),
+                language: Some("sv".into()),
+                admin: Some(sample.admin.clone()),
+                alternate_email: sample.alternate_email.clone(),
+            },
+            admin_console: AdminConsole::NotProvisioned,
+            customer_type: Some(crate::model::CustomerType::Domain),
+            education: None,
+            domain_verified: None,
+            subscriptions: Default::default(),
+            unknown_entitlements: Vec::new(),
+            changes: Vec::new(),
+        };
+        (
+            listed,
+            CustomerDetails {
+                observed,
+                entitlements,
+            },
+        )
+    }
+
+    #[test]
+    fn what_a_manifest_cannot_carry_is_left_out_with_a_note() {
+        let (listed, details) = details(vec![
+            entitlement(Some("business-standard"), OfferPlan::Offline, Some(10)),
+            entitlement(
+                Some("vault"),
+                OfferPlan::Manifest(PlanKind::Flexible),
+                Some(5),
+            ),
+            entitlement(None, OfferPlan::Unknown(String::new()), Some(3)),
+            entitlement(
+                Some("cloud-identity-free"),
+                OfferPlan::Manifest(PlanKind::Free),
+                None,
+            ),
+            entitlement(
+                Some("appsheet-core"),
+                OfferPlan::Manifest(PlanKind::Flexible),
+                None,
+            ),
+        ]);
+        let Ok(built) = build(&listed, &details, "acme-se") else {
+            panic!("buildable");
+        };
+        let kinds: Vec<NoteKind> = built.notes.iter().map(|n| n.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                NoteKind::KeptAsIs,
+                NoteKind::OfflinePlan,
+                NoteKind::UnknownSku,
+                NoteKind::NoSeatCount,
+                NoteKind::AddOnWithoutBase,
+            ]
+        );
+        let skus: Vec<&str> = built
+            .customer
+            .subscriptions
+            .iter()
+            .map(|s| s.sku.as_str())
+            .collect();
+        assert_eq!(skus, vec!["cloud-identity-free"]);
+        assert_eq!(
+            built.customer.subscriptions[0].seats, 0,
+            "free: no seat count"
+        );
+        assert!(built.customer.ignore_drift.contains("phone"));
+        assert_eq!(built.customer.phone, None);
+        assert_eq!(built.left_out.len(), 5, "{:?}", built.left_out);
+    }
+}
