@@ -83,11 +83,13 @@ fn example() -> String {
             protect: Some(true),
         },
     };
-    let mut comments = Comments::default();
-    comments.header = vec![
-        "One customer per YAML document; `resold validate` checks this file and".into(),
-        "`resold plan` shows what creating it would do.".into(),
-    ];
+    let mut comments = Comments {
+        header: vec![
+            "One customer per YAML document; `resold validate` checks this file and".into(),
+            "`resold plan` shows what creating it would do.".into(),
+        ],
+        ..Comments::default()
+    };
     for (pointer, text) in [
         (
             "/metadata/name",
