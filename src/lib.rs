@@ -6,6 +6,7 @@
 //! rendered (`render`) and carried out (`apply`). `sandbox` is a local emulator
 //! of Google's APIs that the real client talks to over loopback.
 
+pub mod account;
 pub mod api;
 pub mod apply;
 pub mod build_info;
@@ -16,6 +17,7 @@ pub mod config;
 /// not part of the API.
 #[doc(hidden)]
 pub mod fixtures;
+pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod observed;

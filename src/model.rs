@@ -20,6 +20,13 @@ pub struct Customer {
     pub customer_type: CustomerType,
     pub organization: String,
     pub domain: String,
+    /// The existing Google account the manifest names (`spec.cloudIdentityId`),
+    /// which tells apart customers sharing a domain (seed §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_identity_id: Option<String>,
+    /// Channel's `correlationId` when another tool set it; `None`: `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub education: Option<Education>,
     pub address: Address,
@@ -84,6 +91,7 @@ pub struct Subscription {
     /// Canonical catalogue key (aliases are resolved at load time).
     pub sku: String,
     pub plan: PlanKind,
+    /// 0 on a `free` plan without a seat count (Google keeps none there).
     pub seats: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal: Option<Renewal>,

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod account;
 mod apply;
 mod completions;
 mod context;
+mod import;
 mod init;
 mod logging;
 mod plan;
@@ -108,6 +110,10 @@ pub enum Command {
     Apply(apply::Args),
     /// Inspect and repair the recorded state.
     State(state::Args),
+    /// Write manifests for the account's existing customers (reads Google, writes nothing there).
+    Import(import::Args),
+    /// Look at the reseller account as Google has it, read-only.
+    Account(account::Args),
     /// Run or drive the local emulator of Google's APIs.
     Sandbox(sandbox::Args),
     /// Print the version and the commit this binary was built from.
@@ -133,6 +139,8 @@ pub fn run(cli: Cli) -> CommandResult {
         Command::Plan(args) => plan::run(&global, args),
         Command::Apply(args) => apply::run(&global, args),
         Command::State(args) => state::run(&global, args),
+        Command::Import(args) => import::run(&global, args),
+        Command::Account(args) => account::run(&global, args),
         Command::Sandbox(args) => sandbox::run(&global, args),
         Command::Version(args) => version::run(&global, args),
         Command::Completions(args) => completions::run(&global, args),

@@ -10,10 +10,12 @@ pub mod load;
 mod portfolio;
 pub mod report;
 pub mod rules;
+mod scalar;
 pub mod schema;
 pub mod source;
 pub mod spec;
 mod suggest;
+pub mod write;
 pub mod yaml;
 
 pub use check::Structure;

@@ -12,6 +12,7 @@
 //! → policies: `customers` (look before re-sending), `orders` (request ids),
 //! `observe` (parallel reads) → `client` (the trait implementation).
 
+mod account;
 mod auth;
 mod channel;
 mod client;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::account::{AccountRequest, AccountSnapshot, AccountVisitor};
 use crate::model::{Customer, Subscription};
 use crate::observed::{ExistingAccount, Observed, ObservedSubscription};
 
@@ -154,6 +156,16 @@ pub trait Provider: Send + Sync {
 
     /// Everything the planner needs, read in parallel within the rate limits.
     async fn observe(&self, request: &ObserveRequest) -> Result<Observed, ProviderError>;
+
+    /// The whole account, read-only (`resold account list`, `resold
+    /// import`): every customer matching the request's filter, and for
+    /// those the visitor wants, entitlements, Admin console view and domain
+    /// verification. Writes nothing.
+    async fn read_account(
+        &self,
+        request: &AccountRequest,
+        visitor: &dyn AccountVisitor,
+    ) -> Result<AccountSnapshot, ProviderError>;
 
     /// `checkCloudIdentityAccountsExist` for one domain (seed §3).
     async fn check_account(

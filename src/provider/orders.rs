@@ -101,10 +101,7 @@ pub async fn order(
     let request = wire::CreateEntitlementRequest {
         entitlement: Some(wire::Entitlement {
             offer,
-            parameters: vec![convert::seat_parameter(
-                subscription.plan,
-                subscription.seats,
-            )],
+            parameters: convert::seat_parameters(subscription.plan, subscription.seats),
             commitment_settings: renewal.map(|r| wire::CommitmentSettings {
                 renewal_settings: Some(r),
                 ..wire::CommitmentSettings::default()
@@ -132,10 +129,7 @@ pub async fn change_seats(
     request_id: &str,
 ) -> Result<ObservedSubscription, ProviderError> {
     let body = wire::ChangeParametersRequest {
-        parameters: vec![convert::seat_parameter(
-            subscription.plan,
-            subscription.seats,
-        )],
+        parameters: convert::seat_parameters(subscription.plan, subscription.seats),
         request_id: request_id.to_string(),
         purchase_order_id: purchase_order_id.unwrap_or_default().to_string(),
     };
@@ -161,10 +155,7 @@ pub async fn change_plan(
         .ok_or_else(|| no_offer(subscription, customer))?;
     let body = wire::ChangeOfferRequest {
         offer,
-        parameters: vec![convert::seat_parameter(
-            subscription.plan,
-            subscription.seats,
-        )],
+        parameters: convert::seat_parameters(subscription.plan, subscription.seats),
         purchase_order_id: purchase_order_id.unwrap_or_default().to_string(),
         request_id: request_id.to_string(),
         price_reference_id,
