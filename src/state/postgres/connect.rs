@@ -3,7 +3,7 @@
 //! connection has a role (data or lock), so that losing it is reported for
 //! what it means: a lost lock connection means the locks are gone.
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 use super::PostgresError;
 use super::settings::Endpoint;
@@ -69,12 +69,41 @@ impl Connection {
             backend_pid: 0,
         };
         let row = connection
-            .client
-            .query_one("SELECT pg_backend_pid()", &[])
-            .await
-            .map_err(|source| connection.error("start a session", source))?;
-        connection.backend_pid = row.get(0);
+            .simple_row("start a session", "SELECT pg_backend_pid()")
+            .await?;
+        connection.backend_pid = column(&row, 0, "start a session")?;
         Ok(connection)
+    }
+
+    /// The first row of `sql`, as text, sent with the simple query protocol:
+    /// one message and no prepared statement, so each statement stands on
+    /// its own even behind a proxy that moves statements between server
+    /// sessions (which the lock checks then catch). `sql` must hold no
+    /// value from outside resold: callers inline only numbers and UUIDs.
+    pub async fn simple_row(
+        &self,
+        action: &'static str,
+        sql: &str,
+    ) -> Result<Vec<Option<String>>, PostgresError> {
+        let messages = self
+            .client
+            .simple_query(sql)
+            .await
+            .map_err(|source| self.error(action, source))?;
+        messages
+            .iter()
+            .find_map(|message| match message {
+                SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_string))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .ok_or(PostgresError::UnexpectedReply {
+                action,
+                reply: "no row".into(),
+            })
     }
 
     /// The error for a failed statement: a lost connection is named as
@@ -88,6 +117,25 @@ impl Connection {
     }
 }
 
+/// Column `index` of a `simple_row` reply, parsed.
+pub(super) fn column<T: std::str::FromStr>(
+    row: &[Option<String>],
+    index: usize,
+    action: &'static str,
+) -> Result<T, PostgresError> {
+    let text = row.get(index).and_then(Option::as_deref);
+    text.and_then(|text| text.parse().ok())
+        .ok_or_else(|| PostgresError::UnexpectedReply {
+            action,
+            reply: format!("column {index} is {text:?}"),
+        })
+}
+
+/// A `simple_row` boolean column (`t`/`f`).
+pub(super) fn flag(row: &[Option<String>], index: usize) -> bool {
+    row.get(index).and_then(Option::as_deref) == Some("t")
+}
+
 pub(super) fn lost_or_refused(
     role: ConnectionRole,
     action: &'static str,
@@ -95,6 +143,13 @@ pub(super) fn lost_or_refused(
 ) -> PostgresError {
     if is_connection_loss(&source) {
         PostgresError::ConnectionLost {
+            role,
+            action,
+            source,
+        }
+    } else if source.code() == Some(&tokio_postgres::error::SqlState::INVALID_SQL_STATEMENT_NAME) {
+        // A statement prepared on one server session and run on another.
+        PostgresError::Pooled {
             role,
             action,
             source,

@@ -78,6 +78,21 @@ pub enum PostgresError {
     },
 
     #[error(
+        "the {role} lost a prepared statement while trying to {action}: a transaction-pooling \
+         proxy (PgBouncer in transaction mode, a cloud pooler) moved it to another server \
+         session; connect to the server itself or to a pooler in session mode"
+    )]
+    Pooled {
+        role: ConnectionRole,
+        action: &'static str,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+
+    #[error("PostgreSQL answered {reply} when asked to {action}")]
+    UnexpectedReply { action: &'static str, reply: String },
+
+    #[error(
         "schema {schema} is at version {found}, written by a newer resold; this one knows \
          versions up to {supported}: upgrade resold (it never downgrades a schema)"
     )]

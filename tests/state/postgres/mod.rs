@@ -10,6 +10,7 @@
 
 mod kill;
 mod locks;
+mod pooler;
 mod records;
 mod restart;
 mod runs;
@@ -35,6 +36,8 @@ pub struct Server {
     pub tcp_url: String,
     pub ca: String,
     pub ctl: String,
+    /// Superuser through PgBouncer in transaction mode.
+    pub pgbouncer_url: String,
 }
 
 /// The server, or `None` after saying loudly that the test is skipped.
@@ -45,12 +48,14 @@ pub fn server() -> Option<Server> {
         var("RESOLD_TEST_POSTGRES_TCP_URL"),
         var("RESOLD_TEST_POSTGRES_CA"),
         var("RESOLD_TEST_POSTGRES_CTL"),
+        var("RESOLD_TEST_PGBOUNCER_URL"),
     ) {
-        (Some(url), Some(tcp_url), Some(ca), Some(ctl)) => Some(Server {
+        (Some(url), Some(tcp_url), Some(ca), Some(ctl), Some(pgbouncer_url)) => Some(Server {
             url,
             tcp_url,
             ca,
             ctl,
+            pgbouncer_url,
         }),
         _ if var("RESOLD_REQUIRE_POSTGRES").as_deref() == Some("1") => panic!(
             "RESOLD_REQUIRE_POSTGRES=1 but no PostgreSQL server is described \

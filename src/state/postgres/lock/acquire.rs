@@ -12,7 +12,7 @@ use tokio_postgres::error::SqlState;
 
 use super::keys::{self, ACCOUNT_KEY};
 use super::{AccountMode, HeldLocks, Holder, LockRequest, LockTarget, LockWait, verify};
-use crate::state::postgres::connect::{Connection, ConnectionRole};
+use crate::state::postgres::connect::{Connection, ConnectionRole, column, flag};
 use crate::state::postgres::{PostgresError, Store};
 
 /// The first poll of a held lock comes soon; later ones at most this far apart.
@@ -21,15 +21,21 @@ const MAX_POLL: Duration = Duration::from_millis(500);
 /// How often a waiting run tells its operator it is still waiting.
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 
-/// Tries `keys` in order and stops at the first one held elsewhere; the
-/// number taken comes back. A recursive query runs its steps one after the
-/// other, so the order is the array's.
-const TRY_IN_ORDER: &str = "WITH RECURSIVE attempt(i, ok) AS ( \
-       SELECT 0, true \
-     UNION ALL \
-       SELECT i + 1, pg_try_advisory_lock($1, ($2::int4[])[i + 1]) \
-       FROM attempt WHERE ok AND i < cardinality($2::int4[]) \
-     ) SELECT count(*) FILTER (WHERE ok) - 1 FROM attempt";
+/// Tries `keys` (`ARRAY[...]`) in order and stops at the first one held
+/// elsewhere; the number taken comes back. A recursive query runs its steps
+/// one after the other, so the order is the array's.
+fn try_in_order_sql(space: i32, keys: &[i32]) -> String {
+    let keys: Vec<String> = keys.iter().map(i32::to_string).collect();
+    let keys = format!("ARRAY[{}]::int4[]", keys.join(","));
+    format!(
+        "WITH RECURSIVE attempt(i, ok) AS ( \
+           SELECT 0, true \
+         UNION ALL \
+           SELECT i + 1, pg_try_advisory_lock({space}, ({keys})[i + 1]) \
+           FROM attempt WHERE ok AND i < cardinality({keys}) \
+         ) SELECT count(*) FILTER (WHERE ok) - 1 FROM attempt"
+    )
+}
 
 impl HeldLocks {
     /// Opens the lock connection for `run` and takes what `request` asks
@@ -53,33 +59,19 @@ impl HeldLocks {
             by_key.entry(keys::customer_key(name)).or_insert(name);
         }
         let planned: Vec<(i32, &str)> = by_key.into_iter().collect();
-        let mut waiter = Waiter {
-            store,
-            conn: &conn,
-            space,
-            started: Instant::now(),
-            deadline: Instant::now() + wait.timeout,
-            wait,
+        let taken = take_all(store, &conn, space, request, &planned, wait).await;
+        let checked = match taken {
+            Ok(()) => verify::verify(&conn, store, &session, space, 1 + planned.len()).await,
+            Err(error) => Err(error),
         };
-        waiter
-            .lock_one(
-                ACCOUNT_KEY,
-                request.account,
-                LockTarget::Account(request.account),
-            )
-            .await?;
-        let mut next = 0;
-        while next < planned.len() {
-            next += try_in_order(&conn, space, &planned[next..]).await?;
-            if let Some((key, name)) = planned.get(next) {
-                let target = LockTarget::Customer((*name).to_string());
-                waiter
-                    .lock_one(*key, AccountMode::Exclusive, target)
-                    .await?;
-                next += 1;
-            }
+        if let Err(error) = checked {
+            // Ending the session releases the locks; behind a pooling proxy
+            // the server session outlives ours, so let go explicitly too.
+            let _ = conn
+                .simple_row("release the locks", "SELECT pg_advisory_unlock_all()")
+                .await;
+            return Err(error);
         }
-        verify::verify(&conn, store, &session, space, 1 + planned.len()).await?;
         let locked = serde_json::json!({
             "account": request.account,
             "customers": request.customers,
@@ -98,6 +90,41 @@ impl HeldLocks {
     }
 }
 
+/// The account key, then the customers' keys in order, waiting as `wait` says.
+async fn take_all(
+    store: &Store,
+    conn: &Connection,
+    space: i32,
+    request: &LockRequest,
+    planned: &[(i32, &str)],
+    wait: &LockWait<'_>,
+) -> Result<(), PostgresError> {
+    let mut waiter = Waiter {
+        store,
+        conn,
+        space,
+        started: Instant::now(),
+        deadline: Instant::now() + wait.timeout,
+        wait,
+    };
+    let account = LockTarget::Account(request.account);
+    waiter
+        .lock_one(ACCOUNT_KEY, request.account, account)
+        .await?;
+    let mut next = 0;
+    while next < planned.len() {
+        next += try_in_order(conn, space, &planned[next..]).await?;
+        if let Some((key, name)) = planned.get(next) {
+            let target = LockTarget::Customer((*name).to_string());
+            waiter
+                .lock_one(*key, AccountMode::Exclusive, target)
+                .await?;
+            next += 1;
+        }
+    }
+    Ok(())
+}
+
 /// Takes as many of `planned` as are free, in order; how many it took.
 async fn try_in_order(
     conn: &Connection,
@@ -105,20 +132,23 @@ async fn try_in_order(
     planned: &[(i32, &str)],
 ) -> Result<usize, PostgresError> {
     let keys: Vec<i32> = planned.iter().map(|(key, _)| *key).collect();
-    let row = conn
-        .client
-        .query_one(TRY_IN_ORDER, &[&space, &keys])
-        .await
-        .map_err(|source| lock_error(conn, planned.len(), source))?;
-    let taken: i64 = row.get(0);
-    Ok(usize::try_from(taken).unwrap_or_default())
+    let row = lock_row(conn, &try_in_order_sql(space, &keys), planned.len()).await?;
+    column(&row, 0, "take the locks")
 }
 
-fn lock_error(conn: &Connection, customers: usize, source: tokio_postgres::Error) -> PostgresError {
-    if source.code() == Some(&SqlState::OUT_OF_MEMORY) {
-        PostgresError::LockTableFull { customers, source }
-    } else {
-        conn.error("take the locks", source)
+/// A locking statement; a full lock table is named as such.
+async fn lock_row(
+    conn: &Connection,
+    sql: &str,
+    customers: usize,
+) -> Result<Vec<Option<String>>, PostgresError> {
+    match conn.simple_row("take the locks", sql).await {
+        Err(PostgresError::Query { source, .. })
+            if source.code() == Some(&SqlState::OUT_OF_MEMORY) =>
+        {
+            Err(PostgresError::LockTableFull { customers, source })
+        }
+        other => other,
     }
 }
 
@@ -139,21 +169,15 @@ impl Waiter<'_> {
         mode: AccountMode,
         target: LockTarget,
     ) -> Result<(), PostgresError> {
-        let sql = match mode {
-            AccountMode::Shared => "SELECT pg_try_advisory_lock_shared($1, $2)",
-            AccountMode::Exclusive => "SELECT pg_try_advisory_lock($1, $2)",
+        let function = match mode {
+            AccountMode::Shared => "pg_try_advisory_lock_shared",
+            AccountMode::Exclusive => "pg_try_advisory_lock",
         };
+        let sql = format!("SELECT {function}({}, {key})", self.space);
         let mut delay = FIRST_POLL;
         let mut last_report: Option<Instant> = None;
         loop {
-            let taken: bool = self
-                .conn
-                .client
-                .query_one(sql, &[&self.space, &key])
-                .await
-                .map_err(|source| lock_error(self.conn, 1, source))?
-                .get(0);
-            if taken {
+            if flag(&lock_row(self.conn, &sql, 1).await?, 0) {
                 return Ok(());
             }
             let now = Instant::now();

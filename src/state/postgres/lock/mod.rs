@@ -202,11 +202,9 @@ impl HeldLocks {
     /// Lets go of every lock now and closes the lock connection.
     pub async fn release(self) -> Result<(), super::PostgresError> {
         self.conn
-            .client
-            .execute("SELECT pg_advisory_unlock_all()", &[])
+            .simple_row("release the locks", "SELECT pg_advisory_unlock_all()")
             .await
-            .map_err(|source| self.conn.error("release the locks", source))?;
-        Ok(())
+            .map(drop)
     }
 }
 
