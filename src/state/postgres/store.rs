@@ -4,6 +4,7 @@
 //! live on a connection of their own (`lock/`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::Statement;
@@ -14,6 +15,8 @@ use super::{ConnectSettings, PostgresError, schema};
 pub struct Store {
     settings: ConnectSettings,
     data: Mutex<Data>,
+    /// Transactions run again after a serialization failure or deadlock.
+    pub(super) retried: AtomicU64,
 }
 
 /// The data connection and what is prepared on it. Statements are written
@@ -64,6 +67,7 @@ impl Store {
                 schema_ident: quote_ident(&settings.schema),
                 statements: HashMap::new(),
             }),
+            retried: AtomicU64::new(0),
         })
     }
 
@@ -73,6 +77,12 @@ impl Store {
 
     pub fn workspace_name(&self) -> &str {
         &self.settings.workspace
+    }
+
+    /// How many transactions were run again (serialization failures,
+    /// deadlocks) since this store was opened.
+    pub fn retried_transactions(&self) -> u64 {
+        self.retried.load(Ordering::Relaxed)
     }
 
     pub(super) async fn data(&self) -> MutexGuard<'_, Data> {

@@ -96,6 +96,7 @@ impl Store {
             return Ok(Vec::new());
         }
         retry::retrying(
+            &self.retried,
             || self.write_once(locks, &batch),
             |error| error.is_retryable() || is_concurrent_insert(error),
         )

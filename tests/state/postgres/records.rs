@@ -228,3 +228,69 @@ async fn a_record_that_does_not_fit_the_type_names_its_customer() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_serialization_failure_is_retried_and_the_write_goes_through() {
+    let Some(server) = server() else { return };
+    // A role whose transactions are serializable by default, as a DBA may
+    // set it up.
+    let role = format!("ser_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let mut admin = admin(&server).await;
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; GRANT CREATE ON DATABASE postgres TO {role}; \
+             ALTER ROLE {role} SET default_transaction_isolation = 'serializable'"
+        ))
+        .await
+        .unwrap();
+    let url = server.url.replacen("postgres@", &format!("{role}@"), 1);
+    let settings = super::settings_for(&url, &super::fresh_schema(), "production");
+    let store = resold::state::postgres::Store::open(&settings)
+        .await
+        .unwrap();
+    store.create_workspace("lineage", None).await.unwrap();
+    let (_, locks) = run_locking(&store, &["acme"]).await;
+    store.write(&locks, &[put("acme", None, 1)]).await.unwrap();
+
+    // Someone else touches acme's row (not its version) and holds it...
+    let schema = settings.schema().to_string();
+    let other = admin.transaction().await.unwrap();
+    other
+        .execute(
+            &format!("UPDATE {schema}.customers SET written_at = now() WHERE name = 'acme'"),
+            &[],
+        )
+        .await
+        .unwrap();
+    let to_write = [put("acme", Some(1), 2)];
+    let write = store.write(&locks, &to_write);
+    let commit_when_blocked = async {
+        // ... until the write waits for the row, then commits: the write's
+        // snapshot is older than that commit, so it fails with 40001.
+        let watcher = super::admin(&server).await;
+        super::eventually("the write waits for the row", || {
+            let watcher = &watcher;
+            let role = &role;
+            async move {
+                watcher
+                    .query_one(
+                        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
+                         WHERE usename = $1 AND wait_event_type = 'Lock')",
+                        &[role],
+                    )
+                    .await
+                    .unwrap()
+                    .get::<_, bool>(0)
+            }
+        })
+        .await;
+        other.commit().await.unwrap();
+    };
+    let (written, ()) = tokio::join!(write, commit_when_blocked);
+    assert_eq!(written.unwrap()[0].version, 2);
+    assert_eq!(
+        store.retried_transactions(),
+        1,
+        "the first attempt failed and was run again"
+    );
+}
