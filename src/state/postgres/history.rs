@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use tokio_postgres::types::Json;
 
 use super::records::version_of;
-use super::runs::{RUN_COLUMNS, RunRecord};
+use super::runs::{RunRecord, run_columns};
 use super::{PostgresError, Store};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,19 +23,18 @@ impl Store {
         &self,
         name: &str,
     ) -> Result<Vec<HistoryEntry<T>>, PostgresError> {
-        let data = self.data().await;
-        let sql = data.sql(&format!(
-            "SELECT h.version, h.record, {{s}}.utc(h.written_at), {RUN_COLUMNS} \
-             FROM {{s}}.history h JOIN {{s}}.runs r ON r.id = h.run_id \
-             WHERE h.workspace = $1 AND h.name = $2 ORDER BY h.version"
-        ));
-        let rows = data
-            .conn
-            .client
-            .query(&sql, &[&self.workspace_name(), &name])
-            .await
-            .map_err(|source| data.conn.error("read the history", source))?;
-        drop(data);
+        let rows = self
+            .query(
+                "read the history",
+                concat!(
+                    "SELECT h.version, h.record, {s}.utc(h.written_at), ",
+                    run_columns!(),
+                    " FROM {s}.history h JOIN {s}.runs r ON r.id = h.run_id \
+                     WHERE h.workspace = $1 AND h.name = $2 ORDER BY h.version"
+                ),
+                &[&self.workspace_name(), &name],
+            )
+            .await?;
         rows.iter()
             .map(|row| {
                 let version: i64 = row.get(0);

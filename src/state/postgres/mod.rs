@@ -57,3 +57,13 @@ pub use store::Store;
 pub use url::redacted as redacted_url;
 pub use workspace::WorkspaceInfo;
 pub use write::{Change, VersionConflict, Write, Written};
+
+/// An environment of just `pairs`, for tests of what is read from it.
+#[cfg(test)]
+fn test_env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let map: std::collections::HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |key| map.get(key).cloned()
+}

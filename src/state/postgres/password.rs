@@ -175,9 +175,8 @@ fn split_fields(line: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
+    use crate::state::postgres::test_env as env;
 
     fn target() -> PassTarget {
         PassTarget {
@@ -187,14 +186,6 @@ mod tests {
             database: "state".into(),
             user: "resold".into(),
         }
-    }
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |key| map.get(key).cloned()
     }
 
     #[test]

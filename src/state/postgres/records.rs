@@ -22,19 +22,13 @@ pub struct Versioned<T> {
 impl Store {
     /// Every customer of the workspace, by name.
     pub async fn read_all<T: DeserializeOwned>(&self) -> Result<Vec<Versioned<T>>, PostgresError> {
-        let mut data = self.data().await;
-        let statement = data
-            .prepare(
+        let rows = self
+            .query(
+                "read the customers",
                 "SELECT name, version, record FROM {s}.customers WHERE workspace = $1 ORDER BY name",
+                &[&self.workspace_name()],
             )
             .await?;
-        let rows = data
-            .conn
-            .client
-            .query(&statement, &[&self.workspace_name()])
-            .await
-            .map_err(|source| data.conn.error("read the customers", source))?;
-        drop(data);
         rows.iter().map(decode).collect()
     }
 
@@ -43,38 +37,27 @@ impl Store {
         &self,
         names: &[String],
     ) -> Result<Vec<Versioned<T>>, PostgresError> {
-        let mut data = self.data().await;
-        let statement = data
-            .prepare(
+        let rows = self
+            .query(
+                "read customers",
                 "SELECT name, version, record FROM {s}.customers \
                  WHERE workspace = $1 AND name = ANY($2) ORDER BY name",
+                &[&self.workspace_name(), &names],
             )
             .await?;
-        let rows = data
-            .conn
-            .client
-            .query(&statement, &[&self.workspace_name(), &names])
-            .await
-            .map_err(|source| data.conn.error("read customers", source))?;
-        drop(data);
         rows.iter().map(decode).collect()
     }
 
     /// The current version of each named customer that exists: what a
     /// saved plan compares to find out whether its customers changed.
     pub async fn versions(&self, names: &[String]) -> Result<BTreeMap<String, u64>, PostgresError> {
-        let mut data = self.data().await;
-        let statement = data
-            .prepare(
+        let rows = self
+            .query(
+                "read customer versions",
                 "SELECT name, version FROM {s}.customers WHERE workspace = $1 AND name = ANY($2)",
+                &[&self.workspace_name(), &names],
             )
             .await?;
-        let rows = data
-            .conn
-            .client
-            .query(&statement, &[&self.workspace_name(), &names])
-            .await
-            .map_err(|source| data.conn.error("read customer versions", source))?;
         Ok(rows
             .iter()
             .map(|row| (row.get(0), version_of(row.get(1))))

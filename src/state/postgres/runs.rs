@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 
-use super::connect::lost_or_refused;
 use super::{PostgresError, Store};
 
 /// What a run says about itself when it starts.
@@ -91,12 +90,18 @@ impl std::fmt::Display for RunRecord {
 }
 
 /// The columns `from_row` reads, in order; `r` is the runs table's alias.
-pub(super) const RUN_COLUMNS: &str = "r.id, r.workspace, r.operation, r.user_name, r.host, r.pid, \
-     r.resold_version, r.plan_fingerprint, r.ci_url, {s}.utc(r.started_at), \
-     {s}.utc(r.finished_at), r.outcome, r.locked";
+/// A macro, so that statements can `concat!` it and stay `&'static str`.
+macro_rules! run_columns {
+    () => {
+        "r.id, r.workspace, r.operation, r.user_name, r.host, r.pid, r.resold_version, \
+         r.plan_fingerprint, r.ci_url, {s}.utc(r.started_at), {s}.utc(r.finished_at), \
+         r.outcome, r.locked"
+    };
+}
+pub(super) use run_columns;
 
 impl RunRecord {
-    /// A row whose first columns are `RUN_COLUMNS`.
+    /// A row whose first columns are `run_columns!()`.
     pub(super) fn from_row(row: &Row, first: usize) -> RunRecord {
         let locked: Option<serde_json::Value> = row.get(first + 12);
         let locked_customers = locked
@@ -136,33 +141,24 @@ impl Store {
     pub async fn begin_run(&self, start: &RunStart) -> Result<RunRecord, PostgresError> {
         let identity = Identity::of_this_process(&|name| std::env::var(name).ok());
         let id = uuid::Uuid::new_v4().to_string();
-        let mut data = self.data().await;
-        let statement = data
-            .prepare(
-                "INSERT INTO {s}.runs (id, workspace, operation, user_name, host, pid, \
-                 resold_version, plan_fingerprint, ci_url) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .await?;
-        data.conn
-            .client
-            .execute(
-                &statement,
-                &[
-                    &id,
-                    &self.workspace_name(),
-                    &start.operation,
-                    &identity.user,
-                    &identity.host,
-                    &i64::from(std::process::id()),
-                    &env!("CARGO_PKG_VERSION"),
-                    &start.plan_fingerprint,
-                    &identity.ci_url,
-                ],
-            )
-            .await
-            .map_err(|source| data.conn.error("record the run", source))?;
-        drop(data);
+        self.execute(
+            "record the run",
+            "INSERT INTO {s}.runs (id, workspace, operation, user_name, host, pid, \
+             resold_version, plan_fingerprint, ci_url) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &id,
+                &self.workspace_name(),
+                &start.operation,
+                &identity.user,
+                &identity.host,
+                &i64::from(std::process::id()),
+                &env!("CARGO_PKG_VERSION"),
+                &start.plan_fingerprint,
+                &identity.ci_url,
+            ],
+        )
+        .await?;
         self.run(&id)
             .await?
             .ok_or_else(|| PostgresError::RunNotOpen {
@@ -174,20 +170,14 @@ impl Store {
     /// Records how a run ended. A run already ended (say, force-unlocked)
     /// keeps its first outcome, and the caller hears of it.
     pub async fn finish_run(&self, id: &str, outcome: RunOutcome) -> Result<(), PostgresError> {
-        let mut data = self.data().await;
-        let statement = data
-            .prepare(
+        let updated = self
+            .execute(
+                "record the end of the run",
                 "UPDATE {s}.runs SET finished_at = now(), outcome = $2 \
                  WHERE id = $1 AND finished_at IS NULL",
+                &[&id, &outcome.as_str()],
             )
             .await?;
-        let updated = data
-            .conn
-            .client
-            .execute(&statement, &[&id, &outcome.as_str()])
-            .await
-            .map_err(|source| data.conn.error("record the end of the run", source))?;
-        drop(data);
         if updated == 1 {
             return Ok(());
         }
@@ -203,32 +193,34 @@ impl Store {
     }
 
     pub async fn run(&self, id: &str) -> Result<Option<RunRecord>, PostgresError> {
-        let data = self.data().await;
-        let sql = format!("SELECT {RUN_COLUMNS} FROM {{s}}.runs r WHERE r.id = $1");
-        let sql = data.sql(&sql);
-        let row = data
-            .conn
-            .client
-            .query_opt(&sql, &[&id])
-            .await
-            .map_err(|source| data.conn.error("read a run", source))?;
+        let row = self
+            .query_opt(
+                "read a run",
+                concat!(
+                    "SELECT ",
+                    run_columns!(),
+                    " FROM {s}.runs r WHERE r.id = $1"
+                ),
+                &[&id],
+            )
+            .await?;
         Ok(row.map(|row| RunRecord::from_row(&row, 0)))
     }
 
     /// The workspace's runs, newest first.
     pub async fn runs(&self, limit: i64) -> Result<Vec<RunRecord>, PostgresError> {
-        let data = self.data().await;
-        let sql = format!(
-            "SELECT {RUN_COLUMNS} FROM {{s}}.runs r WHERE r.workspace = $1 \
-             ORDER BY r.started_at DESC, r.id LIMIT $2"
-        );
-        let sql = data.sql(&sql);
-        let rows = data
-            .conn
-            .client
-            .query(&sql, &[&self.workspace_name(), &limit])
-            .await
-            .map_err(|source| data.conn.error("read the runs", source))?;
+        let rows = self
+            .query(
+                "read the runs",
+                concat!(
+                    "SELECT ",
+                    run_columns!(),
+                    " FROM {s}.runs r WHERE r.workspace = $1 \
+                     ORDER BY r.started_at DESC, r.id LIMIT $2"
+                ),
+                &[&self.workspace_name(), &limit],
+            )
+            .await?;
         Ok(rows.iter().map(|row| RunRecord::from_row(row, 0)).collect())
     }
 
@@ -241,20 +233,13 @@ impl Store {
         backend_start: &str,
         locked: &serde_json::Value,
     ) -> Result<(), PostgresError> {
-        let mut data = self.data().await;
-        let statement = data
-            .prepare(
-                "UPDATE {s}.runs SET lock_pid = $2, lock_backend_start = $3, locked = $4 \
-                 WHERE id = $1",
-            )
-            .await?;
-        let role = data.role();
-        data.conn
-            .client
-            .execute(&statement, &[&run, &lock_pid, &backend_start, locked])
-            .await
-            .map_err(|source| lost_or_refused(role, "record the run's locks", source))?;
-        Ok(())
+        self.execute(
+            "record the run's locks",
+            "UPDATE {s}.runs SET lock_pid = $2, lock_backend_start = $3, locked = $4 WHERE id = $1",
+            &[&run, &lock_pid, &backend_start, locked],
+        )
+        .await
+        .map(drop)
     }
 }
 
@@ -312,17 +297,8 @@ pub(super) fn ci_url(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |key| map.get(key).cloned()
-    }
+    use crate::state::postgres::test_env as env;
 
     #[test]
     fn github_actions_job_url() {

@@ -313,17 +313,8 @@ fn check_workspace_name(name: &str) -> Result<(), PostgresError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |key| map.get(key).cloned()
-    }
+    use crate::state::postgres::test_env as env;
 
     fn resolve(config: &PostgresConfig, pairs: &[(&str, &str)]) -> ConnectSettings {
         ConnectSettings::resolve(config, Path::new("/project"), &env(pairs)).unwrap()

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{Mutex, MutexGuard};
-use tokio_postgres::Statement;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Statement};
 
 use super::connect::{Connection, ConnectionRole};
 use super::{ConnectSettings, PostgresError, schema};
@@ -87,6 +88,54 @@ impl Store {
 
     pub(super) async fn data(&self) -> MutexGuard<'_, Data> {
         self.data.lock().await
+    }
+
+    /// The rows of the prepared statement `template` on the data connection.
+    pub(super) async fn query(
+        &self,
+        action: &'static str,
+        template: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, PostgresError> {
+        let mut data = self.data().await;
+        let statement = data.prepare(template).await?;
+        data.conn
+            .client
+            .query(&statement, params)
+            .await
+            .map_err(|source| data.conn.error(action, source))
+    }
+
+    /// The one row, if any, of the prepared statement `template`.
+    pub(super) async fn query_opt(
+        &self,
+        action: &'static str,
+        template: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, PostgresError> {
+        let mut data = self.data().await;
+        let statement = data.prepare(template).await?;
+        data.conn
+            .client
+            .query_opt(&statement, params)
+            .await
+            .map_err(|source| data.conn.error(action, source))
+    }
+
+    /// Runs the prepared statement `template`: the number of rows it touched.
+    pub(super) async fn execute(
+        &self,
+        action: &'static str,
+        template: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, PostgresError> {
+        let mut data = self.data().await;
+        let statement = data.prepare(template).await?;
+        data.conn
+            .client
+            .execute(&statement, params)
+            .await
+            .map_err(|source| data.conn.error(action, source))
     }
 
     /// The server session of the data connection (`pg_backend_pid()`).

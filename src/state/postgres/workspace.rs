@@ -20,19 +20,14 @@ pub struct WorkspaceInfo {
 impl Store {
     /// The workspace, or `None` before anything created it.
     pub async fn workspace(&self) -> Result<Option<WorkspaceInfo>, PostgresError> {
-        let mut data = self.data().await;
-        let statement = data
-            .prepare(
+        let row = self
+            .query_opt(
+                "read the workspace",
                 "SELECT name, lineage, account, {s}.utc(created_at) FROM {s}.workspaces \
                  WHERE name = $1",
+                &[&self.workspace_name()],
             )
             .await?;
-        let row = data
-            .conn
-            .client
-            .query_opt(&statement, &[&self.workspace_name()])
-            .await
-            .map_err(|source| data.conn.error("read the workspace", source))?;
         Ok(row.map(|row| WorkspaceInfo {
             name: row.get(0),
             lineage: row.get(1),
@@ -49,20 +44,13 @@ impl Store {
         lineage: &str,
         account: Option<&str>,
     ) -> Result<WorkspaceInfo, PostgresError> {
-        {
-            let mut data = self.data().await;
-            let statement = data
-                .prepare(
-                    "INSERT INTO {s}.workspaces (name, lineage, account) VALUES ($1, $2, $3) \
-                     ON CONFLICT (name) DO NOTHING",
-                )
-                .await?;
-            data.conn
-                .client
-                .execute(&statement, &[&self.workspace_name(), &lineage, &account])
-                .await
-                .map_err(|source| data.conn.error("create the workspace", source))?;
-        }
+        self.execute(
+            "create the workspace",
+            "INSERT INTO {s}.workspaces (name, lineage, account) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+            &[&self.workspace_name(), &lineage, &account],
+        )
+        .await?;
         let found = self
             .workspace()
             .await?

@@ -22,9 +22,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::{Statement, Transaction};
 
-use super::connect::lost_or_refused;
+use super::connect::{ConnectionRole, lost_or_refused};
 use super::records::version_of;
+use super::store::Data;
 use super::{HeldLocks, PostgresError, Store, retry};
 
 /// A change to one customer.
@@ -116,38 +118,78 @@ impl Store {
             });
         }
         let mut data = self.data().await;
-        let statements = [
-            data.prepare(FENCE).await?,
-            data.prepare(CURRENT).await?,
-            data.prepare(LAST_VERSIONS).await?,
-            data.prepare(INSERT).await?,
-            data.prepare(UPDATE).await?,
-            data.prepare(DELETE).await?,
-            data.prepare(HISTORY).await?,
-        ];
-        let [
-            fence,
-            current,
-            last_versions,
-            insert,
-            update,
-            delete,
-            history,
-        ] = statements;
+        let statements = Statements::prepare(&mut data).await?;
         let role = data.role();
-        let fail = |action| move |source| lost_or_refused(role, action, source);
-        let workspace = self.workspace_name();
         let tx = data
             .conn
             .client
             .transaction()
             .await
-            .map_err(fail("begin a write"))?;
+            .map_err(|source| lost_or_refused(role, "begin a write", source))?;
+        let step = Step {
+            tx: &tx,
+            role,
+            workspace: self.workspace_name(),
+            statements: &statements,
+        };
+        step.check_fence(locks, batch).await?;
+        let found = step.check_versions(batch).await?;
+        let last = step.last_versions(batch).await?;
+        let changes = Changes::number(batch, &found, &last);
+        step.apply(&changes, locks.run()).await?;
+        tx.commit()
+            .await
+            .map_err(|source| lost_or_refused(role, "commit a write", source))?;
+        Ok(changes.written)
+    }
+}
 
+/// The statements of a write, prepared on the data connection.
+struct Statements {
+    fence: Statement,
+    current: Statement,
+    last_versions: Statement,
+    insert: Statement,
+    update: Statement,
+    delete: Statement,
+    history: Statement,
+}
+
+impl Statements {
+    async fn prepare(data: &mut Data) -> Result<Statements, PostgresError> {
+        Ok(Statements {
+            fence: data.prepare(FENCE).await?,
+            current: data.prepare(CURRENT).await?,
+            last_versions: data.prepare(LAST_VERSIONS).await?,
+            insert: data.prepare(INSERT).await?,
+            update: data.prepare(UPDATE).await?,
+            delete: data.prepare(DELETE).await?,
+            history: data.prepare(HISTORY).await?,
+        })
+    }
+}
+
+/// One write transaction in progress.
+struct Step<'a> {
+    tx: &'a Transaction<'a>,
+    role: ConnectionRole,
+    workspace: &'a str,
+    statements: &'a Statements,
+}
+
+impl Step<'_> {
+    fn fail(&self, action: &'static str) -> impl FnOnce(tokio_postgres::Error) -> PostgresError {
+        let role = self.role;
+        move |source| lost_or_refused(role, action, source)
+    }
+
+    /// The lock session is alive and holds every key the batch needs.
+    async fn check_fence(&self, locks: &HeldLocks, batch: &Batch) -> Result<(), PostgresError> {
         let wanted = locks.fence(batch.names.iter().map(String::as_str));
-        let row = tx
+        let row = self
+            .tx
             .query_one(
-                &fence,
+                &self.statements.fence,
                 &[
                     &wanted.pid,
                     &wanted.backend_start_micros,
@@ -156,7 +198,7 @@ impl Store {
                 ],
             )
             .await
-            .map_err(fail("check the locks before writing"))?;
+            .map_err(self.fail("check the locks before writing"))?;
         let (alive, held): (bool, i64) = (row.get(0), row.get(1));
         if !alive {
             return Err(PostgresError::LockLost {
@@ -172,11 +214,17 @@ impl Store {
                 ),
             });
         }
+        Ok(())
+    }
 
-        let found: BTreeMap<String, u64> = tx
-            .query(&current, &[&workspace, &batch.names])
+    /// Locks the batch's rows and compares their versions with the expected
+    /// ones; the stored versions come back.
+    async fn check_versions(&self, batch: &Batch) -> Result<BTreeMap<String, u64>, PostgresError> {
+        let found: BTreeMap<String, u64> = self
+            .tx
+            .query(&self.statements.current, &[&self.workspace, &batch.names])
             .await
-            .map_err(fail("read the customers to write"))?
+            .map_err(self.fail("read the customers to write"))?
             .iter()
             .map(|row| (row.get(0), version_of(row.get(1))))
             .collect();
@@ -191,96 +239,125 @@ impl Store {
                 found: found.get(name).copied(),
             })
             .collect();
-        if !conflicts.is_empty() {
-            return Err(PostgresError::VersionConflict { conflicts });
+        if conflicts.is_empty() {
+            Ok(found)
+        } else {
+            Err(PostgresError::VersionConflict { conflicts })
         }
+    }
 
-        let last: BTreeMap<String, u64> = tx
-            .query(&last_versions, &[&workspace, &batch.names])
+    /// The highest version each customer ever had, removals included.
+    async fn last_versions(&self, batch: &Batch) -> Result<BTreeMap<String, u64>, PostgresError> {
+        Ok(self
+            .tx
+            .query(
+                &self.statements.last_versions,
+                &[&self.workspace, &batch.names],
+            )
             .await
-            .map_err(fail("read the customers' history"))?
+            .map_err(self.fail("read the customers' history"))?
             .iter()
             .map(|row| (row.get(0), version_of(row.get(1))))
-            .collect();
-        let mut written = Vec::new();
-        let mut inserts = Rows::default();
-        let mut updates = Rows::default();
-        let mut removals = Vec::new();
-        let mut logged = Rows::default();
-        for ((name, expected), record) in
-            batch.names.iter().zip(&batch.expected).zip(&batch.records)
-        {
+            .collect())
+    }
+
+    async fn apply(&self, changes: &Changes, run: &str) -> Result<(), PostgresError> {
+        let statements = self.statements;
+        self.execute_rows(
+            &statements.insert,
+            &changes.inserts,
+            run,
+            "insert customers",
+        )
+        .await?;
+        self.execute_rows(
+            &statements.update,
+            &changes.updates,
+            run,
+            "update customers",
+        )
+        .await?;
+        if !changes.removals.is_empty() {
+            self.tx
+                .execute(&statements.delete, &[&self.workspace, &changes.removals])
+                .await
+                .map_err(self.fail("remove customers"))?;
+        }
+        self.execute_rows(
+            &statements.history,
+            &changes.logged,
+            run,
+            "append to the history",
+        )
+        .await
+    }
+
+    async fn execute_rows(
+        &self,
+        statement: &Statement,
+        rows: &Rows,
+        run: &str,
+        action: &'static str,
+    ) -> Result<(), PostgresError> {
+        if rows.names.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .execute(
+                statement,
+                &[
+                    &self.workspace,
+                    &rows.names,
+                    &rows.records,
+                    &rows.versions,
+                    &run,
+                ],
+            )
+            .await
+            .map_err(self.fail(action))?;
+        Ok(())
+    }
+}
+
+/// A batch sorted into statements, each customer with its new version.
+#[derive(Default)]
+struct Changes {
+    inserts: Rows,
+    updates: Rows,
+    removals: Vec<String>,
+    logged: Rows,
+    written: Vec<Written>,
+}
+
+impl Changes {
+    /// New versions follow the highest a customer ever had, so one that
+    /// leaves and comes back never reuses a version.
+    fn number(
+        batch: &Batch,
+        found: &BTreeMap<String, u64>,
+        last: &BTreeMap<String, u64>,
+    ) -> Changes {
+        let mut changes = Changes::default();
+        let entries = batch.names.iter().zip(&batch.expected).zip(&batch.records);
+        for ((name, expected), record) in entries {
             if expected.is_none() && record.is_none() {
                 continue; // removing what is not there: nothing to record
             }
-            let version = last
-                .get(name)
-                .copied()
-                .unwrap_or(0)
-                .max(found.get(name).copied().unwrap_or(0))
-                + 1;
+            let before = last.get(name).copied().unwrap_or(0);
+            let version = before.max(found.get(name).copied().unwrap_or(0)) + 1;
             let stored = i64::try_from(version).unwrap_or(i64::MAX);
             match (expected, record) {
-                (None, Some(record)) => inserts.push(name, Some(record), stored),
-                (Some(_), Some(record)) => updates.push(name, Some(record), stored),
-                (_, None) => removals.push(name.clone()),
+                (None, Some(record)) => changes.inserts.push(name, Some(record), stored),
+                (Some(_), Some(record)) => changes.updates.push(name, Some(record), stored),
+                (_, None) => changes.removals.push(name.clone()),
             }
-            logged.push(name, record.as_ref(), stored);
-            written.push(Written {
+            changes.logged.push(name, record.as_ref(), stored);
+            changes.written.push(Written {
                 name: name.clone(),
                 version,
             });
         }
-        let run = locks.run();
-        if !inserts.names.is_empty() {
-            tx.execute(
-                &insert,
-                &[
-                    &workspace,
-                    &inserts.names,
-                    &inserts.records,
-                    &inserts.versions,
-                    &run,
-                ],
-            )
-            .await
-            .map_err(fail("insert customers"))?;
-        }
-        if !updates.names.is_empty() {
-            tx.execute(
-                &update,
-                &[
-                    &workspace,
-                    &updates.names,
-                    &updates.records,
-                    &updates.versions,
-                    &run,
-                ],
-            )
-            .await
-            .map_err(fail("update customers"))?;
-        }
-        if !removals.is_empty() {
-            tx.execute(&delete, &[&workspace, &removals])
-                .await
-                .map_err(fail("remove customers"))?;
-        }
-        if !logged.names.is_empty() {
-            tx.execute(
-                &history,
-                &[
-                    &workspace,
-                    &logged.names,
-                    &logged.records,
-                    &logged.versions,
-                    &run,
-                ],
-            )
-            .await
-            .map_err(fail("append to the history"))?;
-        }
-        tx.commit().await.map_err(fail("commit a write"))?;
-        Ok(written)
+        changes
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use resold::state::postgres::{HeldLocks, LockRequest, LockWait, RunStart, Store};
 
-use super::{fresh_store, run_locking, server, settings_for};
+use super::{fresh_store, run_locking, server, settings_for, try_locking};
 
 const CHILD_SCHEMA: &str = "RESOLD_TEST_CHILD_SCHEMA";
 const CHILD_URL: &str = "RESOLD_TEST_CHILD_URL";
@@ -46,14 +46,7 @@ async fn a_killed_holder_leaves_no_lock_behind() {
 
     // The child holds acme: a run wanting it is told so, naming the child.
     let other = store.begin_run(&RunStart::new("apply")).await.unwrap();
-    let error = HeldLocks::acquire(
-        &store,
-        &other.id,
-        &LockRequest::customers(["acme"]),
-        &LockWait::no_wait(),
-    )
-    .await
-    .unwrap_err();
+    let error = try_locking(&store, &other.id, &["acme"]).await.unwrap_err();
     assert!(error.to_string().contains(&child_run), "{error}");
 
     child.kill().unwrap(); // SIGKILL
@@ -86,14 +79,7 @@ async fn lock_holder_child() {
         .await
         .unwrap();
     let run = store.begin_run(&RunStart::new("apply")).await.unwrap();
-    let _locks = HeldLocks::acquire(
-        &store,
-        &run.id,
-        &LockRequest::customers(["acme"]),
-        &LockWait::no_wait(),
-    )
-    .await
-    .unwrap();
+    let _locks = try_locking(&store, &run.id, &["acme"]).await.unwrap();
     println!("LOCKED {}", run.id);
     tokio::time::sleep(Duration::from_secs(120)).await;
 }

@@ -10,7 +10,7 @@ use resold::state::postgres::{
     RunStart,
 };
 
-use super::{eventually, fresh_store, put, run_locking, same_workspace, server};
+use super::{eventually, fresh_store, put, run_locking, same_workspace, server, try_locking};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_on_disjoint_customers_hold_their_locks_at_once() {
@@ -34,14 +34,9 @@ async fn an_overlapping_run_fails_at_once_naming_the_holder() {
     let other = same_workspace(&store).await;
     let (holder_run, _held) = run_locking(&store, &["acme", "birch"]).await;
     let run = other.begin_run(&RunStart::new("apply")).await.unwrap();
-    let error = HeldLocks::acquire(
-        &other,
-        &run.id,
-        &LockRequest::customers(["zulu", "birch"]),
-        &LockWait::no_wait(),
-    )
-    .await
-    .unwrap_err();
+    let error = try_locking(&other, &run.id, &["zulu", "birch"])
+        .await
+        .unwrap_err();
     let PostgresError::LockTimeout {
         target, holders, ..
     } = &error
@@ -169,14 +164,7 @@ async fn the_account_key_keeps_exclusive_and_ordinary_runs_apart() {
     assert!(exclusive.covers("anyone"));
     // Now an ordinary run cannot start, whatever customers it wants.
     let run = store.begin_run(&RunStart::new("apply")).await.unwrap();
-    let error = HeldLocks::acquire(
-        &store,
-        &run.id,
-        &LockRequest::customers(["zulu"]),
-        &LockWait::no_wait(),
-    )
-    .await
-    .unwrap_err();
+    let error = try_locking(&store, &run.id, &["zulu"]).await.unwrap_err();
     assert!(
         error
             .to_string()

@@ -22,8 +22,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use resold::state::postgres::{
-    Change, ConnectSettings, HeldLocks, LockRequest, LockWait, PostgresConfig, RunRecord, RunStart,
-    Store, Write,
+    Change, ConnectSettings, HeldLocks, LockRequest, LockWait, PostgresConfig, PostgresError,
+    RunRecord, RunStart, Store, Write,
 };
 use serde::{Deserialize, Serialize};
 
@@ -129,15 +129,18 @@ pub async fn same_workspace(store: &Store) -> Store {
 /// A run and its locks on `customers`, failing at once if any is held.
 pub async fn run_locking(store: &Store, customers: &[&str]) -> (RunRecord, HeldLocks) {
     let run = store.begin_run(&RunStart::new("apply")).await.expect("run");
-    let locks = HeldLocks::acquire(
-        store,
-        &run.id,
-        &LockRequest::customers(customers.iter().copied()),
-        &LockWait::no_wait(),
-    )
-    .await
-    .expect("locks");
+    let locks = try_locking(store, &run.id, customers).await.expect("locks");
     (run, locks)
+}
+
+/// Run `run` tries to lock `customers`, without waiting.
+pub async fn try_locking(
+    store: &Store,
+    run: &str,
+    customers: &[&str],
+) -> Result<HeldLocks, PostgresError> {
+    let request = LockRequest::customers(customers.iter().copied());
+    HeldLocks::acquire(store, run, &request, &LockWait::no_wait()).await
 }
 
 /// A plain superuser connection for looking at the server from outside.

@@ -5,12 +5,9 @@
 
 use std::path::Path;
 
-use resold::state::postgres::{
-    ConnectSettings, HeldLocks, LockRequest, LockWait, PostgresConfig, PostgresError, RunStart,
-    Store,
-};
+use resold::state::postgres::{ConnectSettings, PostgresConfig, PostgresError, RunStart, Store};
 
-use super::{admin, fresh_schema, run_locking, server};
+use super::{admin, fresh_schema, run_locking, server, try_locking};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn locks_through_a_transaction_pooler_are_refused_with_the_reason() {
@@ -22,14 +19,7 @@ async fn locks_through_a_transaction_pooler_are_refused_with_the_reason() {
     let store = Store::open(&settings).await.unwrap();
     store.create_workspace("lineage", None).await.unwrap();
     let run = store.begin_run(&RunStart::new("apply")).await.unwrap();
-    let error = HeldLocks::acquire(
-        &store,
-        &run.id,
-        &LockRequest::customers(["acme"]),
-        &LockWait::no_wait(),
-    )
-    .await
-    .unwrap_err();
+    let error = try_locking(&store, &run.id, &["acme"]).await.unwrap_err();
     assert!(
         matches!(error, PostgresError::LockNotHeldBySession { .. }),
         "{error:?}"

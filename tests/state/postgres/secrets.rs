@@ -5,12 +5,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use resold::state::postgres::{
-    ConnectSettings, HeldLocks, LockRequest, LockWait, PostgresConfig, PostgresError, RunStart,
-    Store,
-};
+use resold::state::postgres::{ConnectSettings, PostgresConfig, RunStart, Store};
 
-use super::{Server, admin, fresh_schema, put, server};
+use super::{Server, admin, fresh_schema, put, server, try_locking};
 
 /// A role that may log in only with `password` (pg_hba: members of
 /// `resold_secret` use scram-sha-256).
@@ -54,17 +51,6 @@ fn settings(config: &PostgresConfig, env: &[(&str, &str)]) -> ConnectSettings {
     .unwrap()
 }
 
-/// An error with all its causes, as the CLI prints it.
-fn chain(error: &PostgresError) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(&format!("\n  caused by: {cause}"));
-        source = cause.source();
-    }
-    text
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_reported_without_either_password() {
     let Some(server) = server() else { return };
@@ -76,7 +62,7 @@ async fn a_wrong_password_is_reported_without_either_password() {
         Err(error) => error,
         Ok(_) => panic!("a wrong password must not connect"),
     };
-    let shown = format!("{}\n{error:?}", chain(&error));
+    let shown = format!("{}\n{error:?}", resold::cli::describe_error(&error));
     assert!(
         !shown.contains(&wrong) && !shown.contains(&right),
         "{shown}"
@@ -89,7 +75,11 @@ async fn a_wrong_password_is_reported_without_either_password() {
         Err(error) => error,
         Ok(_) => panic!("no password must not connect"),
     };
-    assert!(chain(&error).contains("no password"), "{}", chain(&error));
+    assert!(
+        resold::cli::describe_error(&error).contains("no password"),
+        "{}",
+        resold::cli::describe_error(&error)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,14 +103,7 @@ async fn the_right_password_works_and_is_stored_nowhere() {
     let store = Store::open(&settings).await.unwrap();
     store.create_workspace("lineage", None).await.unwrap();
     let run = store.begin_run(&RunStart::new("apply")).await.unwrap();
-    let locks = HeldLocks::acquire(
-        &store,
-        &run.id,
-        &LockRequest::customers(["acme"]),
-        &LockWait::no_wait(),
-    )
-    .await
-    .unwrap();
+    let locks = try_locking(&store, &run.id, &["acme"]).await.unwrap();
     store.write(&locks, &[put("acme", None, 3)]).await.unwrap();
 
     let admin = admin(&server).await;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use resold::state::postgres::{ConnectSettings, PostgresConfig, PostgresError, SslMode, Store};
+use resold::state::postgres::{ConnectSettings, PostgresConfig, SslMode, Store};
 
 use super::{Server, admin, fresh_schema, server};
 
@@ -27,19 +27,9 @@ async fn encrypted(server: &Server, store: &Store) -> bool {
         .get(0)
 }
 
-fn chain(error: &PostgresError) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
-}
-
 async fn refused(settings: &ConnectSettings) -> String {
     match Store::open(settings).await {
-        Err(error) => chain(&error),
+        Err(error) => resold::cli::describe_error(&error),
         Ok(_) => panic!("{settings} must not connect"),
     }
 }

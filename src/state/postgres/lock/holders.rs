@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::AccountMode;
 use super::keys::{self, ACCOUNT_KEY};
-use crate::state::postgres::runs::{RUN_COLUMNS, RunOutcome, RunRecord};
+use crate::state::postgres::runs::{RunOutcome, RunRecord, run_columns};
 use crate::state::postgres::{PostgresError, Store};
 
 /// One server session holding locks of the workspace.
@@ -129,14 +129,13 @@ impl Store {
     }
 
     pub(super) async fn holders_in(&self, space: i32) -> Result<Vec<Holder>, PostgresError> {
-        let mut data = self.data().await;
-        let statement = data.prepare(LOCKS_IN_SPACE).await?;
-        let rows = data
-            .conn
-            .client
-            .query(&statement, &[&keys::as_oid(space)])
-            .await
-            .map_err(|source| data.conn.error("read the lock holders", source))?;
+        let rows = self
+            .query(
+                "read the lock holders",
+                LOCKS_IN_SPACE,
+                &[&keys::as_oid(space)],
+            )
+            .await?;
         let mut holders: BTreeMap<i32, Holder> = BTreeMap::new();
         for row in &rows {
             let pid: i32 = row.get(0);
@@ -171,17 +170,18 @@ impl Store {
             .map(str::to_string)
             .collect();
         let pids: Vec<i32> = holders.keys().copied().collect();
-        let sql = data.sql(&format!(
-            "SELECT r.lock_pid, {RUN_COLUMNS} FROM {{s}}.runs r \
-             WHERE r.id = ANY($1) OR (r.workspace = $2 AND r.finished_at IS NULL AND r.lock_pid = ANY($3))"
-        ));
-        let run_rows = data
-            .conn
-            .client
-            .query(&sql, &[&run_ids, &self.workspace_name(), &pids])
-            .await
-            .map_err(|source| data.conn.error("read the lock holders' runs", source))?;
-        drop(data);
+        let run_rows = self
+            .query(
+                "read the lock holders' runs",
+                concat!(
+                    "SELECT r.lock_pid, ",
+                    run_columns!(),
+                    " FROM {s}.runs r WHERE r.id = ANY($1) \
+                     OR (r.workspace = $2 AND r.finished_at IS NULL AND r.lock_pid = ANY($3))"
+                ),
+                &[&run_ids, &self.workspace_name(), &pids],
+            )
+            .await?;
         let runs: Vec<(Option<i32>, RunRecord)> = run_rows
             .iter()
             .map(|row| (row.get(0), RunRecord::from_row(row, 1)))
@@ -240,18 +240,14 @@ impl Store {
     async fn wait_until_gone(&self, pid: i32) -> Result<(), PostgresError> {
         let deadline = Instant::now() + TERMINATION_WAIT;
         loop {
-            let alive: bool = {
-                let data = self.data().await;
-                data.conn
-                    .client
-                    .query_one(
-                        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)",
-                        &[&pid],
-                    )
-                    .await
-                    .map_err(|source| data.conn.error("watch the ended session", source))?
-                    .get(0)
-            };
+            let alive = self
+                .query_opt(
+                    "watch the ended session",
+                    "SELECT 1 FROM pg_stat_activity WHERE pid = $1",
+                    &[&pid],
+                )
+                .await?
+                .is_some();
             if !alive || Instant::now() >= deadline {
                 return Ok(());
             }
