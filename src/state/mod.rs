@@ -5,6 +5,7 @@ pub mod backups;
 mod error;
 mod local;
 mod lock;
+pub mod postgres;
 mod types;
 
 use std::path::Path;

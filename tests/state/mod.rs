@@ -3,6 +3,7 @@
 mod corrupt;
 mod local;
 mod locking;
+mod postgres;
 
 use std::path::{Path, PathBuf};
 
