@@ -11,9 +11,26 @@ mod load;
 pub use load::*;
 
 use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
 use serde::{Deserialize, Serialize};
 
 pub const CONFIG_FILE_NAME: &str = "resold.yaml";
+
+/// The JSON Schema of `resold.yaml` (draft-07, committed as
+/// `schemas/config.schema.json`).
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<Config>()
+        .to_value();
+    if let Some(root) = schema.as_object_mut() {
+        root.insert(
+            "title".into(),
+            serde_json::json!("resold configuration (resold.yaml)"),
+        );
+    }
+    schema
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -2,11 +2,11 @@
 //! stops drift from being reported.
 
 use super::Context;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::suggest::did_you_mean;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::manifest::spec::{
     IGNORABLE_FIELDS, IGNORABLE_SUBSCRIPTION_FIELDS, subscription_drift_field,
 };
-use crate::manifest::suggest::did_you_mean;
 
 pub const IGNORE_DRIFT_FIELD: &str = "R-IGNORE-DRIFT-FIELD";
 pub const IGNORE_DRIFT_NOT_ORDERED: &str = "R-IGNORE-DRIFT-UNORDERED";

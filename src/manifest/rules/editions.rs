@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Context;
 use crate::catalog::Sku;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::CustomerType;
 
 pub const TEAM_SKU: &str = "R-TEAM-SKU";

@@ -39,9 +39,9 @@
 
 use std::collections::BTreeSet;
 
-use super::diagnostic::{Diagnostic, Severity};
-use super::source::DocumentSource;
 use crate::catalog::Catalog;
+use crate::diagnostics::DocumentSource;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::Customer;
 
 mod contacts;

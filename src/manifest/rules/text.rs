@@ -4,7 +4,7 @@
 //! invoices, and in a plan they could disguise what a reviewer approves.
 
 use super::Context;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::is_unsafe_char;
 
 pub const TEXT_CONTROL: &str = "R-TEXT-CONTROL";
