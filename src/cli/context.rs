@@ -56,6 +56,11 @@ impl Context {
         let config = config::load(global.config.as_deref())
             .map_err(|e| ContextError::Config(Box::new(e)))?;
         let backend = state::open(&config.config.state, &config.base_dir);
+        if let Some(warning) = state::directory_warning(&config.config.state, &config.base_dir)
+            .map_err(|e| ContextError::State(Box::new(e)))?
+        {
+            super::output::warn(&format!("{warning}\n"));
+        }
         Ok(Context {
             config,
             backend,

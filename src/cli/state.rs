@@ -38,6 +38,9 @@ enum StateCommand {
 pub fn run(global: &Global, args: Args) -> CommandResult {
     let loaded = crate::config::load(global.config.as_deref())?;
     let backend = state::open(&loaded.config.state, &loaded.base_dir);
+    if let Some(warning) = state::directory_warning(&loaded.config.state, &loaded.base_dir)? {
+        super::output::warn(&format!("{warning}\n"));
+    }
     match args.command {
         StateCommand::List => list(backend.as_ref()),
         StateCommand::Show { name } => show(backend.as_ref(), &name),

@@ -2,6 +2,7 @@
 
 mod corrupt;
 mod local;
+mod hostile;
 mod locking;
 
 use std::path::{Path, PathBuf};
