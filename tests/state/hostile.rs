@@ -10,7 +10,10 @@ use resold::state::{Backend, LocalBackend, StateError};
 use super::backend_in;
 
 fn mkfifo(path: &Path) {
-    let status = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 
@@ -24,10 +27,16 @@ fn a_symlinked_lock_file_is_refused_and_its_target_left_alone() {
     symlink(&precious, path.with_file_name("state.json.lock")).unwrap();
 
     let error = backend.lock("apply").unwrap_err();
-    assert!(matches!(error, StateError::UnsafeLockFile { .. }), "{error}");
+    assert!(
+        matches!(error, StateError::UnsafeLockFile { .. }),
+        "{error}"
+    );
     assert!(error.to_string().contains("a symbolic link"), "{error}");
     assert!(backend.lock_info().is_err());
-    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "do not truncate me\n");
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "do not truncate me\n"
+    );
 }
 
 #[test]
@@ -54,7 +63,9 @@ fn the_lock_record_is_overwritten_in_place_never_truncated() {
     let dir = tempfile::tempdir().unwrap();
     let (backend, path) = backend_in(dir.path());
     let lock = path.with_file_name("state.json.lock");
-    let guard = backend.lock("a very long operation name for a long record").unwrap();
+    let guard = backend
+        .lock("a very long operation name for a long record")
+        .unwrap();
     let held_len = std::fs::metadata(&lock).unwrap().len();
     drop(guard);
     // Released: blanked, not emptied, and reported as free.
@@ -73,7 +84,10 @@ fn the_state_directory_is_created_private() {
     let dir = tempfile::tempdir().unwrap();
     let (backend, path) = backend_in(dir.path());
     let _guard = backend.lock("apply").unwrap();
-    let mode = std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode();
+    let mode = std::fs::metadata(path.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o700);
 }
 
@@ -84,8 +98,14 @@ fn a_directory_others_can_write_is_refused_unless_accepted() {
     let state_dir = path.parent().unwrap();
     std::fs::create_dir(state_dir).unwrap();
     std::fs::set_permissions(state_dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-    for error in [backend.read().unwrap_err(), backend.lock("apply").unwrap_err()] {
-        assert!(matches!(error, StateError::UnsafeDirectory { .. }), "{error}");
+    for error in [
+        backend.read().unwrap_err(),
+        backend.lock("apply").unwrap_err(),
+    ] {
+        assert!(
+            matches!(error, StateError::UnsafeDirectory { .. }),
+            "{error}"
+        );
     }
     let accepting = LocalBackend::new(&path).with_directory_policy(WritableByOthers::Warn);
     assert!(accepting.read().unwrap().is_none());

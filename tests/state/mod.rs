@@ -1,8 +1,8 @@
 //! Integration tests: the state backends and `resold state`.
 
 mod corrupt;
-mod local;
 mod hostile;
+mod local;
 mod locking;
 
 use std::path::{Path, PathBuf};
