@@ -3,6 +3,7 @@
 mod apply;
 mod client;
 mod drift;
+mod hostile;
 mod plan;
 mod sandbox;
 mod state;
