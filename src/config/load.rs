@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::{CONFIG_FILE_NAME, Config};
 use crate::diagnostics::read::{parse_source, read_source};
-use crate::diagnostics::{Diagnostic, ReportFormat, Structure, render};
+use crate::diagnostics::{Diagnostic, ReportFormat, Structure, cap_per_file, render};
 use crate::fsio::{self, FileKind};
 
 /// A config file as loaded: every relative path in `config` is already
@@ -81,7 +81,7 @@ fn structure() -> &'static Structure {
 fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
     let invalid = |diagnostics: Vec<Diagnostic>| ConfigError::Invalid {
         path: path.to_path_buf(),
-        diagnostics,
+        diagnostics: cap_per_file(diagnostics),
     };
     let tree = fsio::parent_of(path);
     let (source, _) = read_source(path, &tree, FileKind::Config).map_err(|d| invalid(vec![*d]))?;

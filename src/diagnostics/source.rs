@@ -97,16 +97,15 @@ impl DocumentSource {
         self.to_location(self.file.document(self.index).map(|d| d.key_span(pointer)))
     }
 
-    /// The pointer of the string `item` in the list at `list`, or of the list.
-    pub fn item_pointer(&self, list: &str, item: &str) -> String {
-        self.file
-            .document(self.index)
-            .and_then(|d| {
-                d.string_items(list)
-                    .into_iter()
-                    .find(|(_, text)| text == item)
-            })
-            .map_or_else(|| list.to_string(), |(i, _)| format!("{list}/{i}"))
+    /// Each string of the list at `list` with the index it first appears at.
+    pub fn string_item_indexes(&self, list: &str) -> std::collections::HashMap<String, usize> {
+        let mut indexes = std::collections::HashMap::new();
+        if let Some(document) = self.file.document(self.index) {
+            for (i, text) in document.string_items(list) {
+                indexes.entry(text).or_insert(i);
+            }
+        }
+        indexes
     }
 
     /// `diagnostic` pointed at the value at `pointer`.
@@ -172,7 +171,8 @@ mod tests {
         let second = DocumentSource { file, index: 1 };
         let at = second.value_location("/list/1");
         assert_eq!((at.line, at.column), (3, 11));
-        assert_eq!(second.item_pointer("/list", "y"), "/list/1");
-        assert_eq!(second.item_pointer("/list", "z"), "/list");
+        let indexes = second.string_item_indexes("/list");
+        assert_eq!(indexes.get("y"), Some(&1));
+        assert_eq!(indexes.get("z"), None);
     }
 }
