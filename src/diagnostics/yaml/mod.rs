@@ -72,6 +72,8 @@ fn options() -> serde_saphyr::Options {
         leading_zero_numbers_as_strings: true,
         underscored_numbers_as_strings: true,
         merge_keys: serde_saphyr::options::MergeKeyPolicy::AsOrdinary,
+        // Comments are validated as YAML either way; nothing reads their text.
+        emit_comments: false,
         with_snippet: false,
         // Manifests are a few hundred nodes each; these caps are far above any
         // real portfolio file and far below what an alias bomb expands to.
