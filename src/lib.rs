@@ -13,10 +13,12 @@ pub mod build_info;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod diagnostics;
 /// Sample values shared by unit tests, integration tests and benchmarks;
 /// not part of the API.
 #[doc(hidden)]
 pub mod fixtures;
+pub mod fsio;
 pub mod import;
 pub mod manifest;
 pub mod model;

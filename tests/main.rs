@@ -4,6 +4,7 @@ mod apply;
 mod cli;
 mod client;
 mod drift;
+mod hostile;
 mod import;
 mod plan;
 mod sandbox;

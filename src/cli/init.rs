@@ -127,7 +127,7 @@ pub fn run(_global: &Global, args: Args) -> CommandResult {
         ),
         (
             args.dir.join("schemas/config.schema.json"),
-            schema::to_pretty_json(&schema::config()),
+            schema::to_pretty_json(&crate::config::json_schema()),
         ),
     ];
     let existing: Vec<String> = files
@@ -144,12 +144,12 @@ pub fn run(_global: &Global, args: Args) -> CommandResult {
     }
     for (path, text) in &files {
         write_new(path, text)?;
-        println!("created {}", path.display());
+        outln!("created {}", path.display())?;
     }
-    println!(
+    outln!(
         "next: edit {}, then run `resold validate`",
         args.dir.join("customers/example-se.yaml").display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+#[macro_use]
+mod output;
 mod account;
 mod apply;
 mod completions;
@@ -163,12 +165,23 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// "error: outer: cause: root cause", one line per cause.
+pub use output::is_broken_pipe;
+
+/// "error: outer: cause: root cause", one line per cause. Errors quote
+/// names, paths and values from files and from Google, so each line is
+/// neutralised for the terminal (the line breaks of a multi-line message,
+/// such as rendered diagnostics, are kept).
 pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = format!("error: {error}");
+    let neutral = |text: String| -> String {
+        text.split('\n')
+            .map(crate::render::escape::terminal)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut text = format!("error: {}", neutral(error.to_string()));
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(&format!("\n  caused by: {cause}"));
+        text.push_str(&format!("\n  caused by: {}", neutral(cause.to_string())));
         source = cause.source();
     }
     text

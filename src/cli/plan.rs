@@ -1,7 +1,6 @@
 //! `resold plan [PATH]`: load manifests and state, observe Google (as much as
 //! `--refresh` asks), diff, render, optionally save the plan for `apply`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -142,9 +141,7 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
             out.display()
         ));
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
+    super::output::print(&text)?;
     Ok(if args.detailed_exitcode {
         ExitCode::from(plan.status().exit_code())
     } else {

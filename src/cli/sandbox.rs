@@ -300,15 +300,14 @@ async fn serve_until_stopped(args: ServeArgs) -> CommandResult {
     if !running.addr().ip().is_loopback() {
         eprintln!("{}", exposed_warning(running.addr()));
     }
-    // The first line is machine-read by scripts (conformance/run): keep its shape.
-    println!("sandbox listening on {}", running.base_url());
-    println!(
+    // The first line is machine-read by scripts (conformance/run): keep its
+    // shape. A reader that went away does not stop the serving.
+    let _ = outln!("sandbox listening on {}", running.base_url());
+    let _ = outln!(
         "account {}  token {}",
         running.account(),
         sandbox::DEV_TOKEN
     );
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
     wait_for_signal().await?;
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)
@@ -440,10 +439,8 @@ async fn console_action(global: &Global, action: ConsoleCommand) -> CommandResul
     };
     let endpoint = endpoint_of(global, endpoint)?;
     let reply = send(&endpoint, method, &path, body).await?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&reply).map_err(SandboxCliError::Json)?
-    );
+    let text = serde_json::to_string_pretty(&reply).map_err(SandboxCliError::Json)?;
+    outln!("{}", crate::render::escape::json(&text))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,10 +8,13 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use crate::manifest::load::{self, LoadOptions};
-use crate::manifest::report::{self as diagnostics, ReportFormat};
+use crate::diagnostics::read::read_source;
+use crate::diagnostics::report::{self as diagnostics, ReportFormat};
+use crate::diagnostics::yaml;
+use crate::fsio::FileKind;
+use crate::manifest::load::LoadOptions;
+use crate::manifest::load_portfolio;
 use crate::manifest::spec::DefaultsDocument;
-use crate::manifest::{load_portfolio, yaml};
 use crate::state::State;
 
 use super::{Existing, Shared};
@@ -50,8 +53,16 @@ pub fn existing(dirs: &[PathBuf], out_dir: &Path, state: State) -> Result<Existi
     let mut files = Vec::new();
     let mut defaults = Vec::new();
     for path in &report.files {
+        // The manifest root it was found under bounds where its links may point.
+        let tree = present
+            .iter()
+            .find(|root| path.starts_with(root))
+            .map_or_else(
+                || path.parent().unwrap_or(path).to_path_buf(),
+                PathBuf::clone,
+            );
         let (source, _) =
-            load::read_source(path, &LoadOptions::default()).map_err(|d| FilesError::Read {
+            read_source(path, &tree, FileKind::Manifest).map_err(|d| FilesError::Read {
                 path: path.clone(),
                 source: std::io::Error::other(d.message.clone()),
             })?;

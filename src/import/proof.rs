@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
-use crate::manifest::source::SourceFile;
+use crate::diagnostics::source::SourceFile;
 use crate::manifest::{Diagnostic, Severity, assemble};
 use crate::model::{Customer, SubscriptionState};
 use crate::observed::{Observed, ObservedCustomer};

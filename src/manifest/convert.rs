@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use super::diagnostic::Diagnostic;
-use super::source::DocumentSource;
 use super::spec::{CustomerDocument, SubscriptionSpec, subscription_drift_field};
 use crate::catalog::Catalog;
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::DocumentSource;
 use crate::model::{
     self, Address, Admin, Customer, Education, NormalizeError, Renewal, Subscription,
     SubscriptionState,

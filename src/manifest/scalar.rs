@@ -138,7 +138,7 @@ mod tests {
     }
 
     fn read_back_strictly(yaml_value: &str) -> serde_json::Value {
-        let docs = crate::manifest::yaml::parse_values(&format!("key: {yaml_value}\n"))
+        let docs = crate::diagnostics::yaml::parse_values(&format!("key: {yaml_value}\n"))
             .expect("valid YAML");
         docs[0]["key"].clone()
     }

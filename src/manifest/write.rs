@@ -278,7 +278,7 @@ mod tests {
         comments.after("/spec/subscriptions", "not managed: Legacy\nSKU");
         let text = customer_manifest("../schemas/manifest.schema.json", &document(), &comments);
         insta::assert_snapshot!(text);
-        let parsed: Vec<CustomerDocument> = crate::manifest::yaml::parse_values(&text)
+        let parsed: Vec<CustomerDocument> = crate::diagnostics::yaml::parse_values(&text)
             .unwrap()
             .into_iter()
             .map(|v| serde_json::from_value(v).unwrap())

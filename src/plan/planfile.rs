@@ -48,6 +48,11 @@ pub enum PlanFileError {
         "{path} is a saved plan of format version {found}; this resold reads version {PLANFILE_FORMAT_VERSION}: plan again"
     )]
     Version { path: PathBuf, found: u32 },
+    #[error(
+        "{path} holds a plan of format {found:?}; this resold reads plan format {}: plan again",
+        super::PLAN_FORMAT_VERSION
+    )]
+    PlanVersion { path: PathBuf, found: String },
 }
 
 impl SavedPlan {
@@ -81,10 +86,12 @@ impl SavedPlan {
     }
 
     pub fn read(path: &Path) -> Result<SavedPlan, PlanFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::fsio::read_to_string(path, crate::fsio::FileKind::SavedPlan).map_err(
+            |source| PlanFileError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        )?;
         let version: VersionOnly =
             serde_json::from_str(&text).map_err(|source| PlanFileError::Parse {
                 path: path.to_path_buf(),
@@ -96,10 +103,21 @@ impl SavedPlan {
                 found: version.format_version,
             });
         }
-        serde_json::from_str(&text).map_err(|source| PlanFileError::Parse {
-            path: path.to_path_buf(),
-            source,
-        })
+        let saved: SavedPlan =
+            serde_json::from_str(&text).map_err(|source| PlanFileError::Parse {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        // The plan inside has its own format version (the JSON plan's
+        // `format_version`); a file whose outer version matches but whose
+        // plan was written by another format is refused the same way.
+        if saved.plan.format_version != super::PLAN_FORMAT_VERSION {
+            return Err(PlanFileError::PlanVersion {
+                path: path.to_path_buf(),
+                found: saved.plan.format_version,
+            });
+        }
+        Ok(saved)
     }
 }
 

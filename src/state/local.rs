@@ -4,20 +4,23 @@
 //! A file that does not parse is reported with the backup to restore and is
 //! never overwritten.
 
-use std::fs::{DirBuilder, File};
+use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::backend::HeldLock;
 use super::backups::{self, parent_dir};
+use super::dir;
 use super::lock::{self, HeldFile};
 use super::{Backend, LockGuard, LockInfo, STATE_FORMAT_VERSION, State, StateError};
+use crate::config::WritableByOthers;
 
 pub struct LocalBackend {
     path: PathBuf,
     session: Arc<Mutex<Session>>,
+    directory_policy: WritableByOthers,
 }
 
 /// What this backend knows about its own lock and its own last write.
@@ -63,7 +66,14 @@ impl LocalBackend {
         LocalBackend {
             path: path.into(),
             session: Arc::default(),
+            directory_policy: WritableByOthers::Refuse,
         }
+    }
+
+    /// What to do when other users can write to the state directory.
+    pub fn with_directory_policy(mut self, policy: WritableByOthers) -> LocalBackend {
+        self.directory_policy = policy;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -76,13 +86,12 @@ impl LocalBackend {
         self.path.with_file_name(name)
     }
 
+    /// Creates the state directory 0700 if missing; refuses one others
+    /// can write to (unless the config accepts it).
     fn ensure_dir(&self) -> Result<(), StateError> {
         let dir = parent_dir(&self.path);
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|source| io("create", dir, source))
+        crate::fsio::create_private_dir(dir).map_err(|source| io("create", dir, source))?;
+        dir::check(dir, self.directory_policy).map(|_| ())
     }
 
     /// Whether the path still names the file this backend wrote last: then
@@ -149,7 +158,8 @@ impl Backend for LocalBackend {
     }
 
     fn read(&self) -> Result<Option<State>, StateError> {
-        let bytes = match std::fs::read(&self.path) {
+        dir::check(parent_dir(&self.path), self.directory_policy)?;
+        let bytes = match crate::fsio::read(&self.path, crate::fsio::FileKind::State) {
             Ok(bytes) => bytes,
             Err(source) if source.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(io("read", &self.path, source)),

@@ -1,6 +1,7 @@
 //! Integration tests: the state backends and `resold state`.
 
 mod corrupt;
+mod hostile;
 mod local;
 mod locking;
 mod postgres;

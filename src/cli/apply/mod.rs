@@ -81,7 +81,7 @@ async fn apply(ctx: &mut Context, global: &Global, args: Args) -> CommandResult 
     let resolved =
         apply::reconcile_before_planning(&journal, provider.as_ref(), parallelism).await?;
     if let Some(text) = summary::reconciled(&resolved) {
-        println!("{text}");
+        outln!("{text}")?;
     }
 
     let allowances = Allowances {
@@ -93,15 +93,15 @@ async fn apply(ctx: &mut Context, global: &Global, args: Args) -> CommandResult 
             planning::check_fresh(&saved, &portfolio, &journal.snapshot(), provider.as_ref())
                 .await?;
             gate::check(&saved.plan, allowances)?;
-            println!(
+            outln!(
                 "Applying the saved plan ({} action(s)); it is not stale.",
                 saved.plan.actions.len()
-            );
+            )?;
             saved.plan
         }
         None => {
             let plan = fresh_plan(ctx, &portfolio, &journal, provider.as_ref()).await?;
-            print!("{}", render_text(&plan, color));
+            crate::cli::output::print(&render_text(&plan, color))?;
             if !plan.applyable() {
                 return Ok(ExitCode::SUCCESS);
             }
@@ -132,7 +132,7 @@ async fn execute(
     parallelism: usize,
 ) -> CommandResult {
     if !plan.applyable() {
-        println!("No changes. Nothing to apply.");
+        outln!("No changes. Nothing to apply.")?;
         return Ok(ExitCode::SUCCESS);
     }
     let reporter = progress::for_stderr();
@@ -145,7 +145,9 @@ async fn execute(
     )
     .await;
     drop(reporter);
-    println!("\n{}", summary::outcome(&outcome, plan));
+    // The changes are made; a reader that went away does not change the
+    // exit code that says how they went.
+    let _ = outln!("\n{}", summary::outcome(&outcome, plan));
     Ok(if outcome.is_success() {
         ExitCode::SUCCESS
     } else {

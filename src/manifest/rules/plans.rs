@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::catalog::MAX_TRIAL_SEATS;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::manifest::schema::PURCHASE_ORDER_MAX_LENGTH;
 use crate::model::PlanKind;
 
