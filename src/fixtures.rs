@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+pub mod world;
+
 use crate::config::ProviderKind;
 use crate::model::{
     Address, Admin, Customer, CustomerType, PlanKind, Renewal, Subscription, SubscriptionState,
@@ -29,6 +31,8 @@ pub fn sample_domain_customer(name: &str, organization: &str, domain: &str) -> C
         customer_type: CustomerType::Domain,
         organization: organization.to_string(),
         domain: domain.to_string(),
+        cloud_identity_id: None,
+        correlation_id: None,
         education: None,
         address: sample_address(),
         phone: Some("+4681234567".into()),

@@ -8,15 +8,20 @@
 //! typed step that flows from a plan to a call. `sandbox` is a local emulator
 //! of Google's APIs that the real client talks to over loopback.
 
+pub mod account;
 pub mod api;
 pub mod apply;
+pub mod build_info;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod diagnostics;
 /// Sample values shared by unit tests, integration tests and benchmarks;
 /// not part of the API.
 #[doc(hidden)]
 pub mod fixtures;
+pub mod fsio;
+pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod observed;

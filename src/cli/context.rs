@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{self, ConfigError, LoadedConfig, ProviderKind};
-use crate::manifest::report::{self, ReportFormat};
+use crate::diagnostics::report::{self, ReportFormat};
 use crate::manifest::{LoadOptions, Portfolio, Severity, load_portfolio};
 use crate::provider::{self, Provider, ProviderError, ProviderSettings, StaticToken};
 use crate::sandbox::{self, RunningSandbox, SandboxError, SandboxOptions};
-use crate::state::{self, Backend};
+use crate::state::{self, Backend, State, StateError};
 
 use super::Global;
 
@@ -24,6 +24,8 @@ pub enum ContextError {
     Config(Box<ConfigError>),
     #[error("the manifests are invalid:\n{rendered}")]
     Manifests { rendered: String },
+    #[error(transparent)]
+    State(Box<StateError>),
     #[error("cannot start the embedded sandbox (world file {}): {source}", world.display())]
     Sandbox {
         world: PathBuf,
@@ -55,6 +57,11 @@ impl Context {
         let config = config::load(global.config.as_deref())
             .map_err(|e| ContextError::Config(Box::new(e)))?;
         let backend = state::open(&config.config.state, &config.base_dir).into();
+        if let Some(warning) = state::directory_warning(&config.config.state, &config.base_dir)
+            .map_err(|e| ContextError::State(Box::new(e)))?
+        {
+            super::output::warn(&format!("{warning}\n"));
+        }
         Ok(Context {
             config,
             backend,
@@ -80,13 +87,15 @@ impl Context {
                     .filter(|d| d.severity != Severity::Note)
                     .collect();
                 if !warnings.is_empty() {
-                    eprint!("{}", report::render(&warnings, ReportFormat::Human, color));
+                    super::output::warn(&report::render(&warnings, ReportFormat::Human, color));
                 }
                 Ok(portfolio)
             }
+            // Uncoloured: the error is neutralised for the terminal as a
+            // whole when printed, which would show colour codes as text.
             Err(crate::manifest::ManifestError::Invalid { diagnostics }) => {
                 Err(ContextError::Manifests {
-                    rendered: report::render(&diagnostics, ReportFormat::Human, color),
+                    rendered: report::render(&diagnostics, ReportFormat::Human, false),
                 })
             }
         }
@@ -95,6 +104,15 @@ impl Context {
     /// The reseller account the config names, if it does.
     pub fn account(&self) -> Option<String> {
         self.config.config.provider.account.clone()
+    }
+
+    /// The recorded state, or an empty one when nothing is recorded yet.
+    pub fn read_state(&self) -> Result<State, ContextError> {
+        Ok(self
+            .backend
+            .read()
+            .map_err(|e| ContextError::State(Box::new(e)))?
+            .unwrap_or_else(|| State::new(self.config.config.provider.account.clone())))
     }
 
     /// Connects to Google or the sandbox. `provider: sandbox` without an
@@ -113,8 +131,10 @@ impl Context {
                 .sandbox_state
                 .clone()
                 .unwrap_or_else(|| self.config.base_dir.join(SANDBOX_WORLD_FILE));
+            // Beside the state, in the same private directory (0700),
+            // whichever command creates it first.
             if let Some(dir) = world.parent() {
-                std::fs::create_dir_all(dir).map_err(|source| ContextError::Directory {
+                crate::fsio::create_private_dir(dir).map_err(|source| ContextError::Directory {
                     path: dir.to_path_buf(),
                     source,
                 })?;

@@ -1,7 +1,6 @@
 //! `resold plan [PATH]`: the plan workflow (lock holder, state, as much of
 //! Google as `--refresh` asks, diff), rendered; optionally saved for `apply`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -114,9 +113,7 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
     {
         text.push_str(&render::text::saved_note(&out.display().to_string()));
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
+    super::output::print(&text)?;
     Ok(if args.detailed_exitcode {
         ExitCode::from(plan.status().exit_code())
     } else {

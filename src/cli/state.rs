@@ -1,10 +1,13 @@
-//! `resold state`: look at and repair the recorded state.
+//! `resold state`: look at and repair the recorded state. Names and records
+//! came from manifests, Google and (for the lock holder) another user's
+//! run, so everything printed is neutralised for the terminal.
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::render::escape::terminal;
+use crate::diagnostics::did_you_mean;
+use crate::render::escape::{json, terminal};
 use crate::state::{self, Backend, State};
 
 use super::{CommandResult, Global};
@@ -43,6 +46,9 @@ enum StateCommand {
 pub fn run(global: &Global, args: Args) -> CommandResult {
     let loaded = crate::config::load(global.config.as_deref())?;
     let backend = state::open(&loaded.config.state, &loaded.base_dir);
+    if let Some(warning) = state::directory_warning(&loaded.config.state, &loaded.base_dir)? {
+        super::output::warn(&format!("{warning}\n"));
+    }
     match args.command {
         StateCommand::List => list(backend.as_ref()),
         StateCommand::Show { name } => show(backend.as_ref(), &name),
@@ -55,15 +61,15 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
 
 fn list(backend: &dyn Backend) -> CommandResult {
     let Some(state) = backend.read()? else {
-        println!("No state yet at {}.", backend.describe());
+        outln!("No state yet at {}.", terminal(&backend.describe()))?;
         return Ok(ExitCode::SUCCESS);
     };
-    println!(
+    outln!(
         "{} (serial {}, lineage {})",
-        backend.describe(),
+        terminal(&backend.describe()),
         state.serial,
-        state.lineage
-    );
+        terminal(&state.lineage)
+    )?;
     // Columns padded to the longest value, so a long list scans as a table.
     let name_width = state.customers.keys().map(|n| n.len()).max().unwrap_or(0);
     let channel_width = state
@@ -85,7 +91,7 @@ fn list(backend: &dyn Backend) -> CommandResult {
                 record.pending.len()
             ));
         }
-        println!("{}", crate::render::escape::terminal(&line));
+        outln!("{}", terminal(&line))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -96,7 +102,7 @@ fn show(backend: &dyn Backend, name: &str) -> CommandResult {
         .customers
         .get(name)
         .ok_or_else(|| unknown_customer(&state, name))?;
-    println!("{}", serde_json::to_string_pretty(record)?);
+    outln!("{}", json(&serde_json::to_string_pretty(record)?))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -109,11 +115,12 @@ fn remove(backend: &dyn Backend, name: &str) -> CommandResult {
     let expected = state.serial;
     state.serial = State::next_serial(expected)?;
     backend.write(&state, Some(expected))?;
-    println!(
-        "Removed {name} from the state (serial {}). Nothing was changed at Google; \
+    outln!(
+        "Removed {} from the state (serial {}). Nothing was changed at Google; \
          the customer now shows up in plans as unmanaged.",
+        terminal(name),
         state.serial
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -127,35 +134,49 @@ fn rename(backend: &dyn Backend, old: &str, new: &str) -> CommandResult {
     let expected = state.serial;
     state.serial = State::next_serial(expected)?;
     backend.write(&state, Some(expected))?;
-    println!(
+    outln!(
         "Moved {} to {} in the state (serial {}): its Channel customer, Cloud Identity and \
          subscription records, request ids included, are now {}'s. Nothing was changed at Google.",
         terminal(old),
         terminal(new),
         state.serial,
         terminal(new)
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn lock_info(backend: &dyn Backend) -> CommandResult {
     match backend.lock_info()? {
-        None => println!("The state ({}) is not locked.", backend.describe()),
-        Some(info) => println!(
+        None => outln!(
+            "The state ({}) is not locked.",
+            terminal(&backend.describe())
+        )?,
+        Some(info) => outln!(
             "The state is locked.\n  ID:        {}\n  Who:       {}\n  PID:       {}\n  Operation: {}\n  Since:     {}",
-            info.id, info.who, info.pid, info.operation, info.since
-        ),
+            terminal(&info.id),
+            terminal(&info.who),
+            info.pid,
+            terminal(&info.operation),
+            terminal(&info.since)
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn force_unlock(backend: &dyn Backend, id: &str) -> CommandResult {
     let broken = backend.force_unlock(id)?;
-    println!(
+    outln!(
         "Broke lock {} held by {} (pid {}) for {} since {}.\n\
-         If that process is still running, its next state write will be refused.",
-        broken.id, broken.who, broken.pid, broken.operation, broken.since
-    );
+         If that process is still running, it keeps its lock and can still write the state; \
+         a run started now would then find the state changed under it and have its own writes \
+         refused. Make sure pid {} has stopped before you run resold again.",
+        terminal(&broken.id),
+        terminal(&broken.who),
+        broken.pid,
+        terminal(&broken.operation),
+        terminal(&broken.since),
+        broken.pid
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -166,13 +187,8 @@ fn read_existing(backend: &dyn Backend) -> Result<State, Box<dyn std::error::Err
 }
 
 fn unknown_customer(state: &State, name: &str) -> StateCliError {
-    let nearest = state
-        .customers
-        .keys()
-        .map(|known| (strsim::jaro_winkler(known, name), known))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, known)| known.clone());
+    let nearest =
+        did_you_mean(name, state.customers.keys().map(String::as_str)).map(str::to_string);
     StateCliError::UnknownCustomer {
         name: name.to_string(),
         nearest,

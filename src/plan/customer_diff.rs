@@ -445,7 +445,7 @@ fn admin_console(
     if is_domain && seen.domain_verified == Some(false) {
         checklist.push(desired, ChecklistKind::VerifyDomain);
     }
-    if seen.subscriptions.values().any(|s| s.is_pending_tos_only()) {
+    if seen.subscriptions.values().any(|s| s.awaits_tos()) {
         checklist.push(desired, ChecklistKind::AcceptTermsOfService);
     }
 }

@@ -47,7 +47,7 @@ pub enum PlanFileError {
     )]
     Version { path: PathBuf, found: u32 },
     #[error(
-        "{path} holds a plan of format {found}; this resold reads plan format {PLAN_FORMAT_VERSION}: plan again"
+        "{path} holds a plan of format {found:?}; this resold reads plan format {PLAN_FORMAT_VERSION}: plan again"
     )]
     PlanVersion { path: PathBuf, found: String },
 }
@@ -124,12 +124,14 @@ impl SavedPlan {
     }
 }
 
-/// The one place a saved plan's bytes are read (a bounded, no-symlink
-/// reader can replace it alone).
+/// The one place a saved plan's bytes are read: bounded, regular files
+/// only, no symlinks (`fsio`).
 fn read_file(path: &Path) -> Result<Vec<u8>, PlanFileError> {
-    std::fs::read(path).map_err(|source| PlanFileError::Read {
-        path: path.to_path_buf(),
-        source,
+    crate::fsio::read(path, crate::fsio::FileKind::SavedPlan).map_err(|source| {
+        PlanFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::catalog::{Catalog, Group};
-use crate::model::{Customer, Subscription, SubscriptionState};
+use crate::model::{Customer, PlanKind, Subscription, SubscriptionState};
 use crate::observed::{ObservedCustomer, ObservedSubscription};
 use crate::operation::{
     AdoptedSubscription, CustomerRef, EntitlementOperation, Operation, RecordOperation,
@@ -168,7 +168,11 @@ fn order(ctx: &SubContext, sub: &Subscription, draft: &mut Draft) {
 /// state that was lost): record Google's values, buy nothing, then change
 /// what the manifest wants changed in the same plan.
 fn adopt(ctx: &SubContext, sub: &Subscription, seen: &ObservedSubscription, draft: &mut Draft) {
-    let (Some(plan), Some(seats)) = (seen.plan, seen.seats) else {
+    // A free plan has no seat count at Google; 0 is the model's "none".
+    let seats = seen
+        .seats
+        .or_else(|| (seen.plan == Some(PlanKind::Free)).then_some(0));
+    let (Some(plan), Some(seats)) = (seen.plan, seats) else {
         draft.findings.push(ctx.blocked(
             FindingKind::NotRead,
             format!(

@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
+use crate::account::{AccountRequest, AccountSnapshot, AccountVisitor};
 use crate::config::{ProviderKind, RetryConfig};
 use crate::model::Customer;
 use crate::observed::{ExistingAccount, Observed};
@@ -22,7 +23,7 @@ use super::offers::{self, OfferBook};
 use super::settings::{LroSettings, ProviderSettings};
 use super::{
     CatalogResolution, CreatedCustomer, EntitlementOutcome, FoundCustomer, ImportCustomer,
-    ObserveRequest, Provider, convert, customers, observe, orders,
+    ObserveRequest, Provider, account, convert, customers, observe, orders,
 };
 
 /// Customers observed at once when neither the request nor an in-flight cap
@@ -103,6 +104,14 @@ impl Provider for ChannelProvider {
 
     async fn observe(&self, request: &ObserveRequest) -> Result<Observed, ProviderError> {
         observe::run(self, request).await
+    }
+
+    async fn read_account(
+        &self,
+        request: &AccountRequest,
+        visitor: &dyn AccountVisitor,
+    ) -> Result<AccountSnapshot, ProviderError> {
+        account::read(self, request, visitor).await
     }
 
     async fn check_account(

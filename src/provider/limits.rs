@@ -142,7 +142,6 @@ impl Limits {
     }
 
     /// The configured rate, `None` when unmetered.
-    #[cfg(test)]
     pub fn per_minute(&self, bucket: Bucket) -> Option<u32> {
         self.bucket(bucket).and_then(|l| l.per_minute)
     }

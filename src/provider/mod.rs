@@ -13,6 +13,7 @@
 //! (one entitlement method, request ids),
 //! `observe` (parallel reads) → `client` (the trait implementation).
 
+mod account;
 mod auth;
 mod channel;
 mod client;
@@ -27,12 +28,14 @@ mod observe;
 mod offers;
 mod orders;
 mod settings;
+mod transport;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::account::{AccountRequest, AccountSnapshot, AccountVisitor};
 use crate::model::Customer;
 use crate::observed::{ExistingAccount, Observed, ObservedSubscription};
 use crate::operation::EntitlementOperation;
@@ -43,6 +46,7 @@ pub use auth::{
 pub use error::{ApiError, ErrorKind, ProviderError};
 pub use http::{RecordedRequest, RequestRecorder};
 pub use settings::{LroSettings, ProviderSettings};
+pub use transport::TransportFailure;
 
 /// What to observe in one refresh.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -160,6 +164,16 @@ pub trait Provider: Send + Sync {
 
     /// Everything the planner needs, read in parallel within the rate limits.
     async fn observe(&self, request: &ObserveRequest) -> Result<Observed, ProviderError>;
+
+    /// The whole account, read-only (`resold account list`, `resold
+    /// import`): every customer matching the request's filter, and for
+    /// those the visitor wants, entitlements, Admin console view and domain
+    /// verification. Writes nothing.
+    async fn read_account(
+        &self,
+        request: &AccountRequest,
+        visitor: &dyn AccountVisitor,
+    ) -> Result<AccountSnapshot, ProviderError>;
 
     /// `checkCloudIdentityAccountsExist` for one domain (seed §3).
     async fn check_account(

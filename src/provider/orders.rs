@@ -114,7 +114,7 @@ pub async fn run(
             ..
         } => {
             let body = wire::ChangeParametersRequest {
-                parameters: vec![convert::seat_parameter(*plan, *to)],
+                parameters: convert::seat_parameters(*plan, *to),
                 request_id,
                 purchase_order_id: purchase_order_id.clone().unwrap_or_default(),
             };
@@ -137,7 +137,7 @@ pub async fn run(
                 offers::pick(&purchasable, *plan).ok_or_else(|| no_offer(sku, *plan, customer))?;
             let body = wire::ChangeOfferRequest {
                 offer,
-                parameters: vec![convert::seat_parameter(*plan, *seats)],
+                parameters: convert::seat_parameters(*plan, *seats),
                 purchase_order_id: purchase_order_id.clone().unwrap_or_default(),
                 request_id,
                 price_reference_id,
@@ -207,7 +207,7 @@ async fn order(
     let request = wire::CreateEntitlementRequest {
         entitlement: Some(wire::Entitlement {
             offer,
-            parameters: vec![convert::seat_parameter(order.plan, order.seats)],
+            parameters: convert::seat_parameters(order.plan, order.seats),
             commitment_settings: renewal.map(|r| wire::CommitmentSettings {
                 renewal_settings: Some(r),
                 ..wire::CommitmentSettings::default()

@@ -111,7 +111,9 @@ pub struct JsonAction {
 
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     let view = view(plan, options);
-    serde_json::to_string_pretty(&view).unwrap_or_default() + "\n"
+    // Names and values from manifests and Google may hold characters that
+    // act on a terminal; serde_json leaves most of them raw.
+    super::escape::json(&serde_json::to_string_pretty(&view).unwrap_or_default()) + "\n"
 }
 
 /// The JSON document as a value, for callers that embed it.

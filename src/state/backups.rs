@@ -53,7 +53,7 @@ pub fn list(path: &Path) -> Result<Vec<(PathBuf, u64)>, StateError> {
 /// The newest backup that parses as a state.
 pub(super) fn newest_readable(path: &Path) -> Option<(PathBuf, u64)> {
     list(path).ok()?.into_iter().find(|(backup, _)| {
-        std::fs::read(backup)
+        crate::fsio::read(backup, crate::fsio::FileKind::State)
             .ok()
             .and_then(|bytes| super::format::parse(&bytes).ok())
             .is_some()

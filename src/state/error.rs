@@ -87,6 +87,41 @@ pub enum StateError {
 
     #[error("cannot serialise the state: {0}")]
     Serialize(#[source] serde_json::Error),
+
+    #[error("{}", unsafe_directory_message(path, *mode, *owner, *foreign_owner))]
+    UnsafeDirectory {
+        path: PathBuf,
+        mode: u32,
+        owner: u32,
+        foreign_owner: bool,
+    },
+
+    /// The lock path is not a plain file of its own: writing the holder
+    /// record into it would change another file.
+    #[error(
+        "the lock file {} is {what}; resold writes its lock record only into a regular file it can open without following links — remove it and run again",
+        path.display()
+    )]
+    UnsafeLockFile { path: PathBuf, what: &'static str },
+}
+
+fn unsafe_directory_message(
+    path: &std::path::Path,
+    mode: u32,
+    owner: u32,
+    foreign: bool,
+) -> String {
+    let why = if foreign {
+        format!("is owned by another user (uid {owner})")
+    } else {
+        format!("is writable by other users (mode {mode:04o})")
+    };
+    format!(
+        "the state directory {} {why}, who could replace the state or plant links where the lock and backups go; \
+         make it private (chmod 700 {}), or accept the risk with `state: {{ writableByOthers: warn }}` in resold.yaml",
+        path.display(),
+        path.display()
+    )
 }
 
 fn show_serial(serial: Option<u64>) -> String {
@@ -98,6 +133,11 @@ fn corrupt_message(
     reason: &str,
     backup: Option<&(PathBuf, u64)>,
 ) -> String {
+    // serde's reason may quote the file's content; a bounded piece only.
+    let reason: String = match reason.char_indices().nth(200) {
+        Some((end, _)) => format!("{}…", &reason[..end]),
+        None => reason.to_string(),
+    };
     let head = format!(
         "state file {} is unreadable ({reason}); it was left untouched",
         path.display()

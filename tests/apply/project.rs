@@ -174,20 +174,7 @@ impl Project {
     }
 }
 
-/// Output bytes as text, for `contains` checks.
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Exit code, stdout and stderr, for assertion messages.
-pub fn describe(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+pub use crate::support::{describe, text};
 
 /// The customer changes its own licence cap for `sku` (seed §14).
 pub async fn set_licenses(sandbox: &RunningSandbox, domain: &str, sku: &str, max_units: u32) {

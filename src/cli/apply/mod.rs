@@ -80,11 +80,11 @@ async fn apply(ctx: &mut Context, global: &Global, args: Args) -> CommandResult 
     let backend = Arc::clone(&ctx.backend);
     let prepared = workflow::prepare(ctx, backend, request).await?;
     if let Some(text) = summary::reconciled(&prepared.reconciled) {
-        println!("{text}");
+        outln!("{text}")?;
     }
     let plan = &prepared.plan;
     if !saved {
-        print!("{}", render_text(plan, color));
+        crate::cli::output::print(&render_text(plan, color))?;
         if !plan.applyable() {
             return Ok(ExitCode::SUCCESS);
         }
@@ -95,9 +95,9 @@ async fn apply(ctx: &mut Context, global: &Global, args: Args) -> CommandResult 
     };
     prepared.authorize(allowances, args.expect_fingerprint.as_deref())?;
     if saved {
-        println!("{}", render::text::verified_line(plan));
+        outln!("{}", render::text::verified_line(plan))?;
     } else {
-        println!("{}", render::text::fingerprint_line(plan));
+        outln!("{}", render::text::fingerprint_line(plan))?;
         if !gate::confirm(args.auto_approve)? {
             return Err(ApplyCancelled.into());
         }
@@ -108,13 +108,15 @@ async fn apply(ctx: &mut Context, global: &Global, args: Args) -> CommandResult 
 async fn execute(prepared: &Prepared) -> CommandResult {
     let plan = &prepared.plan;
     if !plan.applyable() {
-        println!("No changes. Nothing to apply.");
+        outln!("No changes. Nothing to apply.")?;
         return Ok(ExitCode::SUCCESS);
     }
     let reporter = progress::for_stderr();
     let outcome = prepared.execute(reporter.as_ref()).await;
     drop(reporter);
-    println!("\n{}", summary::outcome(&outcome, plan));
+    // The changes are made; a reader that went away does not change the
+    // exit code that says how they went.
+    let _ = outln!("\n{}", summary::outcome(&outcome, plan));
     Ok(if outcome.is_success() {
         ExitCode::SUCCESS
     } else {

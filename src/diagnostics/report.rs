@@ -1,14 +1,20 @@
 //! Renders diagnostics for people (rustc-like), for GitHub Actions
 //! (workflow commands that become annotations on the pull request) and for
-//! machines (JSON).
+//! machines (JSON). Every string that came from a file — messages quote
+//! values, snippets quote lines, paths are file names — is neutralised for
+//! where it goes: control and bidirectional characters never reach a
+//! terminal or a CI log, and in annotations, which GitHub shows on the pull
+//! request, addresses cannot become live links.
 
 use std::fmt::Write;
 
 use serde_json::json;
 
-use super::diagnostic::{Diagnostic, Severity};
+use super::diagnostic::{Diagnostic, Severity, Tally};
+use crate::render::escape;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How `validate` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
     Human,
     Github,
@@ -17,6 +23,17 @@ pub enum ReportFormat {
 
 /// All diagnostics in one format. `color` only affects `Human`.
 pub fn render(diagnostics: &[Diagnostic], format: ReportFormat, color: bool) -> String {
+    render_counted(diagnostics, Tally::of(diagnostics), format, color)
+}
+
+/// Like `render`, with the counts of all findings, including those
+/// `cap_per_file` left out (the JSON summary reports them).
+pub fn render_counted(
+    diagnostics: &[Diagnostic],
+    tally: Tally,
+    format: ReportFormat,
+    color: bool,
+) -> String {
     match format {
         ReportFormat::Human => diagnostics
             .iter()
@@ -24,25 +41,8 @@ pub fn render(diagnostics: &[Diagnostic], format: ReportFormat, color: bool) -> 
             .collect::<Vec<_>>()
             .join("\n"),
         ReportFormat::Github => diagnostics.iter().map(github).collect(),
-        ReportFormat::Json => json_report(diagnostics),
+        ReportFormat::Json => json_report(diagnostics, tally),
     }
-}
-
-/// "2 errors, 1 warning, 0 notes".
-pub fn tally(diagnostics: &[Diagnostic]) -> String {
-    let count = |severity| {
-        diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
-    };
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
-        "{}, {}, {}",
-        plural(count(Severity::Error), "error"),
-        plural(count(Severity::Warning), "warning"),
-        plural(count(Severity::Note), "note")
-    )
 }
 
 struct Paint {
@@ -78,10 +78,15 @@ fn human(d: &Diagnostic, color: bool) -> String {
     let pad = " ".repeat(gutter_width);
     let bar = paint.wrap("1;34", "|");
     if let Some(location) = &d.location {
-        let _ = writeln!(out, "{pad}{} {location}", paint.wrap("1;34", "-->"));
+        let _ = writeln!(
+            out,
+            "{pad}{} {}",
+            paint.wrap("1;34", "-->"),
+            clean(&location.to_string())
+        );
         if let Some(line) = &d.snippet {
             let line = clean(line);
-            let column = usize::try_from(location.column).unwrap_or(1).max(1);
+            let column = usize::try_from(d.snippet_column).unwrap_or(1).max(1);
             let available = line.chars().count().saturating_sub(column - 1).max(1);
             let length = usize::try_from(location.length)
                 .unwrap_or(1)
@@ -106,7 +111,7 @@ fn human(d: &Diagnostic, color: bool) -> String {
             "{pad} {} note: {}: {}",
             paint.wrap("1;34", "="),
             clean(&related.message),
-            related.location
+            clean(&related.location.to_string())
         );
     }
     if let Some(help) = &d.help {
@@ -142,6 +147,11 @@ fn clean(text: &str) -> String {
         .collect()
 }
 
+/// `clean`, and addresses defused, for what GitHub shows on a pull request.
+fn clean_for_github(text: &str) -> String {
+    escape::defuse_autolinks_plain(&clean(text))
+}
+
 fn github(d: &Diagnostic) -> String {
     let command = match d.severity {
         Severity::Error => "error",
@@ -154,25 +164,33 @@ fn github(d: &Diagnostic) -> String {
         properties.insert(0, format!("line={}", location.line));
         properties.insert(
             0,
-            format!("file={}", escape_property(&location.file.to_string_lossy())),
+            format!(
+                "file={}",
+                escape_property(&clean(&location.file.to_string_lossy()))
+            ),
         );
     }
-    let mut message = d.message.clone();
+    let mut message = clean_for_github(&d.message);
     for related in &d.related {
-        let _ = write!(message, "\n{}: {}", related.message, related.location);
+        let _ = write!(
+            message,
+            "\n{}: {}",
+            clean_for_github(&related.message),
+            clean_for_github(&related.location.to_string())
+        );
     }
     if let Some(help) = &d.help {
-        let _ = write!(message, "\nhelp: {help}");
+        let _ = write!(message, "\nhelp: {}", clean_for_github(help));
     }
     if let Some(seed) = d.seed {
         let _ = write!(message, "\nseed {seed}");
     }
-    // CI log viewers interpret escape sequences too: neutralise them after
-    // the line breaks became `%0A`.
+    // CI log viewers interpret escape sequences too: every part was
+    // neutralised before the line breaks between them became `%0A`.
     format!(
         "::{command} {}::{}\n",
-        clean(&properties.join(",")),
-        clean(&escape_data(&message))
+        properties.join(","),
+        escape_data(&message)
     )
 }
 
@@ -188,20 +206,10 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn json_report(diagnostics: &[Diagnostic]) -> String {
-    let count = |severity| {
-        diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
-    };
+fn json_report(diagnostics: &[Diagnostic], tally: Tally) -> String {
     let report = json!({
-        "valid": !diagnostics.iter().any(Diagnostic::is_error),
-        "summary": {
-            "errors": count(Severity::Error),
-            "warnings": count(Severity::Warning),
-            "notes": count(Severity::Note),
-        },
+        "valid": tally.errors == 0,
+        "summary": tally,
         "diagnostics": diagnostics,
     });
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
@@ -212,7 +220,7 @@ fn json_report(diagnostics: &[Diagnostic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::diagnostic::SourceLocation;
+    use crate::diagnostics::SourceLocation;
 
     fn sample() -> Diagnostic {
         Diagnostic::error("R-X", "bad, really: 100%")

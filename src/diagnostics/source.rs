@@ -1,12 +1,14 @@
 //! Where a parsed document came from, so any later stage (schema check,
 //! conversion, rules) can point a diagnostic at `file:line:col` with the
 //! source line quoted. Positions are worked out only when asked for: the
-//! file is parsed a second time, with spans, on the first request.
+//! file is parsed a second time, with spans, on the first request, and its
+//! line starts are indexed once, so each further finding costs a lookup.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use super::diagnostic::{Diagnostic, SourceLocation};
+use super::lines::LineIndex;
 use super::yaml::{self, Document, Span};
 
 /// A file's path as shown to the user and its text.
@@ -16,6 +18,7 @@ pub struct SourceFile {
     pub text: String,
     /// The documents with positions, parsed on first use.
     spans: OnceLock<Vec<Document>>,
+    lines: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
@@ -24,6 +27,7 @@ impl SourceFile {
             path,
             text,
             spans: OnceLock::new(),
+            lines: OnceLock::new(),
         }
     }
 
@@ -32,12 +36,37 @@ impl SourceFile {
         SourceLocation::new(&self.path, line, column, 1)
     }
 
-    fn document(&self, index: usize) -> Option<&Document> {
+    /// The location of byte `offset`, covering `length` characters.
+    pub fn locate_offset(&self, offset: usize, length: u64) -> SourceLocation {
+        let (line, column) = self.line_index().position(&self.text, offset);
+        SourceLocation::new(&self.path, line, column, length)
+    }
+
+    /// `diagnostic` pointed at `location` in this file, its line quoted.
+    pub fn quote(&self, diagnostic: Diagnostic, location: SourceLocation) -> Diagnostic {
+        let line = self.line_index().line(&self.text, location.line);
+        diagnostic.at_line(location, line)
+    }
+
+    /// Text of line `line` (1-based), without its line break.
+    pub fn line(&self, line: u64) -> Option<&str> {
+        self.line_index().line(&self.text, line)
+    }
+
+    fn line_index(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
+
+    /// The documents with positions (parsed on the first call).
+    pub fn documents(&self) -> &[Document] {
         // The text already parsed once with the same options, so this parse
         // succeeds; if it somehow did not, locations fall back to line 1.
         self.spans
             .get_or_init(|| yaml::parse_documents(&self.text).unwrap_or_default())
-            .get(index)
+    }
+
+    fn document(&self, index: usize) -> Option<&Document> {
+        self.documents().get(index)
     }
 }
 
@@ -68,26 +97,25 @@ impl DocumentSource {
         self.to_location(self.file.document(self.index).map(|d| d.key_span(pointer)))
     }
 
-    /// The pointer of the string `item` in the list at `list`, or of the list.
-    pub fn item_pointer(&self, list: &str, item: &str) -> String {
-        self.file
-            .document(self.index)
-            .and_then(|d| {
-                d.string_items(list)
-                    .into_iter()
-                    .find(|(_, text)| text == item)
-            })
-            .map_or_else(|| list.to_string(), |(i, _)| format!("{list}/{i}"))
+    /// Each string of the list at `list` with the index it first appears at.
+    pub fn string_item_indexes(&self, list: &str) -> std::collections::HashMap<String, usize> {
+        let mut indexes = std::collections::HashMap::new();
+        if let Some(document) = self.file.document(self.index) {
+            for (i, text) in document.string_items(list) {
+                indexes.entry(text).or_insert(i);
+            }
+        }
+        indexes
     }
 
     /// `diagnostic` pointed at the value at `pointer`.
     pub fn at_value(&self, diagnostic: Diagnostic, pointer: &str) -> Diagnostic {
-        diagnostic.at(self.value_location(pointer), Some(&self.file.text))
+        self.file.quote(diagnostic, self.value_location(pointer))
     }
 
     /// `diagnostic` pointed at the key of the value at `pointer`.
     pub fn at_key(&self, diagnostic: Diagnostic, pointer: &str) -> Diagnostic {
-        diagnostic.at(self.key_location(pointer), Some(&self.file.text))
+        self.file.quote(diagnostic, self.key_location(pointer))
     }
 
     fn to_location(&self, span: Option<Span>) -> SourceLocation {
@@ -111,7 +139,7 @@ pub fn field_name(pointer: &str) -> String {
             if !name.is_empty() {
                 name.push('.');
             }
-            name.push_str(&segment);
+            name.push_str(&super::quote::bounded(&segment));
         }
     }
     if name.is_empty() {
@@ -143,7 +171,8 @@ mod tests {
         let second = DocumentSource { file, index: 1 };
         let at = second.value_location("/list/1");
         assert_eq!((at.line, at.column), (3, 11));
-        assert_eq!(second.item_pointer("/list", "y"), "/list/1");
-        assert_eq!(second.item_pointer("/list", "z"), "/list");
+        let indexes = second.string_item_indexes("/list");
+        assert_eq!(indexes.get("y"), Some(&1));
+        assert_eq!(indexes.get("z"), None);
     }
 }
