@@ -89,7 +89,9 @@ async fn run(customers: usize, parallelism: usize, latency_ms: u64) -> Run {
     let state = State::new(Some(sandbox.account().to_string()));
 
     let observed = provider
-        .observe(&apply::observe_request(&desired, &state, None))
+        .observe(&resold::workflow::scope::observe_request(
+            &desired, &state, None,
+        ))
         .await
         .expect("observe");
     let planned = plan::diff(&desired, &state, Some(&observed), &PlanOptions::default());

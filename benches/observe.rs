@@ -94,15 +94,9 @@ async fn seed(provider: &dyn Provider, i: usize) -> CustomerQuery {
     let mut entitlements = BTreeMap::new();
     for sku in SKUS {
         let subscription = sample_subscription(sku, PlanKind::Flexible, 5);
-        let ordered = provider
-            .order(
-                &created.channel_name,
-                &subscription,
-                None,
-                &uuid::Uuid::new_v4().to_string(),
-            )
-            .await
-            .expect("order");
+        let order = resold::fixtures::order_operation(&created.channel_name, &subscription, None);
+        let ordered =
+            resold::fixtures::entitlement_of(provider.entitlement(&order).await.expect("order"));
         entitlements.insert(sku.to_string(), ordered.entitlement_name);
     }
     // As the state records them: the observation compares, and reads the

@@ -49,6 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         refresh: RefreshMode::None,
         policy: PolicyConfig::default(),
         manifest_digest: portfolio.digest.clone(),
+        ..PlanOptions::default()
     };
     let (plan, t_diff) = timed(|| plan::diff(&portfolio.customers, &state, None, &options));
     let (text, t_render) = timed(|| render::text::render(&plan, &RenderOptions::default()));
@@ -70,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None,
         &PlanOptions {
             manifest_digest: changed.digest.clone(),
-            ..options
+            ..options.clone()
         },
     );
 
@@ -98,6 +99,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(t_select),
         changed_plan.actions.len()
     )?;
+    // Every customer new (an empty state): the plan with the most actions
+    // and checklist items, at a quarter and at full size. Linear code takes
+    // about 4x as long for 4x the customers; a scan per customer, 16x.
+    let empty = State::new(None);
+    let quarter = &portfolio.customers[..CUSTOMERS / 4];
+    for (label, customers) in [("2,500", quarter), ("10,000", &portfolio.customers[..])] {
+        let (created, t_diff) = timed(|| plan::diff(customers, &empty, None, &options));
+        let (_, t_text) = timed(|| render::text::render(&created, &RenderOptions::default()));
+        let (_, t_md) = timed(|| render::markdown::render(&created, &RenderOptions::default()));
+        writeln!(
+            report,
+            "  {label} new customers: diff {:>7.1} ms, text {:>7.1} ms, markdown {:>7.1} ms ({} actions, {} checklist items)",
+            ms(t_diff),
+            ms(t_text),
+            ms(t_md),
+            created.actions.len(),
+            created.checklist.len()
+        )?;
+    }
     writeln!(report, "  peak RSS               {:>8.1} MB", peak_rss_mb())?;
     print!("{report}");
     assert_eq!(selected, vec!["customer-04217".to_string()]);

@@ -25,7 +25,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use resold::apply::observe_request;
 use resold::config::{LimitsConfig, RetryConfig};
 use resold::fixtures::{
     EntitlementNames, applied_record, sample_admin, sample_domain_customer, sample_subscription,
@@ -37,6 +36,7 @@ use resold::provider::{
 };
 use resold::sandbox::{RunningSandbox, SandboxOptions};
 use resold::state::{CustomerRecord, State};
+use resold::workflow::scope::observe_request;
 use support::env_or;
 
 const SKUS: [&str; 3] = [
@@ -96,11 +96,9 @@ async fn seed(provider: &dyn Provider, i: usize) -> (Customer, CustomerRecord) {
         .expect("provision");
     let mut names = BTreeMap::new();
     for subscription in &customer.subscriptions {
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let ordered = provider
-            .order(&created.channel_name, subscription, None, &request_id)
-            .await
-            .expect("order");
+        let order = resold::fixtures::order_operation(&created.channel_name, subscription, None);
+        let ordered =
+            resold::fixtures::entitlement_of(provider.entitlement(&order).await.expect("order"));
         names.insert(subscription.sku.clone(), ordered);
     }
     let record = applied_record(&customer, &created.channel_name, &id, |s| {

@@ -181,6 +181,72 @@ async fn seeded_sandbox(
     (running, target, names)
 }
 
+/// Mutations per second against a persisted world of `names.len()`
+/// customers: the in-memory world is saved as a state file, a persisted
+/// sandbox is started on it, and `clients` clients patch customers for
+/// `seconds`. Each reply waits until its change is durable, so this measures
+/// what one write costs as the world grows.
+async fn persisted_mutations(world: Value, names: Arc<Vec<String>>, clients: u64, seconds: u64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("world.json");
+    std::fs::write(&path, serde_json::to_vec(&world).expect("world JSON")).expect("state file");
+    let running = sandbox::start(SandboxOptions {
+        polls_until_done: 0,
+        state_path: Some(path),
+        ..SandboxOptions::default()
+    })
+    .await
+    .expect("persisted sandbox starts");
+    let target = Arc::new(Target {
+        base: running.base_url(),
+        client: reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client"),
+    });
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for worker in 0..clients {
+        let target = target.clone();
+        let names = names.clone();
+        workers.push(tokio::spawn(async move {
+            let mut done = 0u64;
+            let mut i = worker as usize * 7919;
+            while Instant::now() < deadline {
+                i = (i + 104_729) % names.len();
+                let response = target
+                    .client
+                    .patch(format!(
+                        "{}/v1/{}?updateMask=orgDisplayName",
+                        target.base, names[i]
+                    ))
+                    .bearer_auth(DEV_TOKEN)
+                    .json(&json!({"orgDisplayName": format!("Bench {i} renamed {done}")}))
+                    .send()
+                    .await
+                    .expect("sandbox answers");
+                assert!(response.status().is_success(), "{}", response.status());
+                let _ = response.bytes().await;
+                done += 1;
+            }
+            done
+        }));
+    }
+    let mut mutations = 0;
+    for worker in workers {
+        mutations += worker.await.expect("worker");
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "persisted world of {} customers, {clients} clients, {:.1} s: {mutations} durable mutations, {:.0} mutations/s",
+        names.len(),
+        elapsed.as_secs_f64(),
+        mutations as f64 / elapsed.as_secs_f64()
+    );
+    running.shutdown().await.expect("clean shutdown");
+}
+
 async fn run() {
     let customers: u64 = env_or("SANDBOX_BENCH_CUSTOMERS", 10_000);
     let persisted_customers: u64 = env_or("SANDBOX_BENCH_PERSISTED_CUSTOMERS", 1_000);
@@ -200,6 +266,7 @@ async fn run() {
 
     let (running, target, names) = seeded_sandbox(customers, clients, None).await;
     let names = Arc::new(names);
+    persisted_mutations(running.world(), names.clone(), clients, seconds).await;
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut workers = Vec::new();

@@ -1,4 +1,7 @@
-//! Validate a generated portfolio of 10,000 customers in 100 files.
+//! Validate a generated portfolio of 10,000 customers in 100 files, and two
+//! hostile files whose findings must stay linear: one customer ordering the
+//! same SKU 100,000 times (a 5 MB file with 100,000 errors) and one document
+//! with 40,000 unknown keys.
 //!
 //! `cargo bench --bench validate` prints the wall time of `load_portfolio`
 //! (best and median of several runs) and the time per customer. With
@@ -70,6 +73,60 @@ fn generate(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// One customer with `count` orders of the same SKU: every one after the
+/// first is a duplicate (`R-SKU-DUPLICATE`).
+fn duplicate_subscriptions(count: usize) -> String {
+    let mut text = customer(0).replace("  ignoreDrift: [phone, subscriptions.vault.seats]\n", "");
+    for i in 0..count {
+        let _ = writeln!(
+            text,
+            "    - {{ sku: vault, plan: flexible, seats: {} }}",
+            1 + i % 9
+        );
+    }
+    text
+}
+
+/// A document with `count` keys the schema does not know (`S-UNKNOWN-FIELD`).
+fn unknown_keys(count: usize) -> String {
+    let mut text = customer(1);
+    for i in 0..count {
+        let _ = writeln!(text, "  unknownField{i}: x");
+    }
+    text
+}
+
+/// Loads `text` as one file `RUNS` times; the median time and the findings.
+fn time_file(dir: &Path, name: &str, text: &str) -> (Duration, usize, usize) {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut times = Vec::with_capacity(RUNS);
+    let mut found = (0, 0);
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let report = load_portfolio(std::slice::from_ref(&path), &LoadOptions::default());
+        times.push(start.elapsed());
+        found = (report.tally.errors, report.diagnostics.len());
+    }
+    times.sort();
+    (times[RUNS / 2], found.0, found.1)
+}
+
+fn hostile(dir: &Path) {
+    for (name, text) in [
+        ("duplicates.yaml", duplicate_subscriptions(100_000)),
+        ("unknown-keys.yaml", unknown_keys(40_000)),
+    ] {
+        let size = text.len() as f64 / 1e6;
+        let (median, errors, listed) = time_file(dir, name, &text);
+        assert!(errors >= 40_000, "{name}: only {errors} errors");
+        println!(
+            "validate: {name} ({size:.1} MB): {errors} errors ({listed} listed) in {:.1} ms (median)",
+            median.as_secs_f64() * 1e3
+        );
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let kept = std::env::var_os("RESOLD_BENCH_DIR").map(PathBuf::from);
     let temp = tempfile::tempdir()?;
@@ -100,5 +157,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(dir) = kept {
         println!("portfolio kept in {}", dir.display());
     }
+    let hostile_dir = tempfile::tempdir()?;
+    hostile(hostile_dir.path());
     Ok(())
 }

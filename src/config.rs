@@ -11,9 +11,26 @@ mod load;
 pub use load::*;
 
 use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
 use serde::{Deserialize, Serialize};
 
 pub const CONFIG_FILE_NAME: &str = "resold.yaml";
+
+/// The JSON Schema of `resold.yaml` (draft-07, committed as
+/// `schemas/config.schema.json`).
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<Config>()
+        .to_value();
+    if let Some(root) = schema.as_object_mut() {
+        root.insert(
+            "title".into(),
+            serde_json::json!("resold configuration (resold.yaml)"),
+        );
+    }
+    schema
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -139,6 +156,27 @@ pub struct StateConfig {
     /// The state file, relative to this file.
     #[serde(default = "default_state_path")]
     pub path: PathBuf,
+    /// A state directory other users can write to (group- or world-writable,
+    /// or owned by someone else) is refused; `warn` uses it with a warning.
+    #[serde(default, skip_serializing_if = "WritableByOthers::is_refuse")]
+    pub writable_by_others: WritableByOthers,
+}
+
+/// What to do with a state directory that other users can write to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WritableByOthers {
+    /// Stop with an error that says how to make it private.
+    #[default]
+    Refuse,
+    /// Use it, with a warning on every run.
+    Warn,
+}
+
+impl WritableByOthers {
+    fn is_refuse(&self) -> bool {
+        *self == WritableByOthers::Refuse
+    }
 }
 
 fn default_state_path() -> PathBuf {
@@ -150,6 +188,7 @@ impl Default for StateConfig {
         StateConfig {
             kind: StateKind::Local,
             path: default_state_path(),
+            writable_by_others: WritableByOthers::Refuse,
         }
     }
 }

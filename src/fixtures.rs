@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+pub mod world;
+
 use crate::config::ProviderKind;
 use crate::model::{
     Address, Admin, Customer, CustomerType, PlanKind, Renewal, Subscription, SubscriptionState,
@@ -29,6 +31,8 @@ pub fn sample_domain_customer(name: &str, organization: &str, domain: &str) -> C
         customer_type: CustomerType::Domain,
         organization: organization.to_string(),
         domain: domain.to_string(),
+        cloud_identity_id: None,
+        correlation_id: None,
         education: None,
         address: sample_address(),
         phone: Some("+4681234567".into()),
@@ -141,4 +145,35 @@ pub fn sandbox_provider_settings(sandbox: &RunningSandbox) -> ProviderSettings {
         Arc::new(StaticToken::new(DEV_TOKEN)),
     )
     .with_base_url(sandbox.base_url())
+}
+
+/// An order of `subscription` for the existing Channel customer
+/// `channel_name`, with a fresh request id.
+pub fn order_operation(
+    channel_name: &str,
+    subscription: &Subscription,
+    purchase_order_id: Option<&str>,
+) -> crate::operation::EntitlementOperation {
+    crate::operation::EntitlementOperation::Order {
+        customer: crate::operation::CustomerRef::Existing(channel_name.to_string()),
+        sku: subscription.sku.clone(),
+        plan: subscription.plan,
+        seats: subscription.seats,
+        renewal: subscription.renewal,
+        purchase_order_id: purchase_order_id.map(str::to_string),
+        request_id: crate::operation::new_request_id(),
+    }
+}
+
+/// The entitlement an entitlement call answered with. A cancel answers with
+/// none, which callers of this helper do not expect.
+pub fn entitlement_of(
+    outcome: crate::provider::EntitlementOutcome,
+) -> crate::observed::ObservedSubscription {
+    match outcome {
+        crate::provider::EntitlementOutcome::Entitlement(observed) => *observed,
+        crate::provider::EntitlementOutcome::Cancelled => {
+            panic!("expected an entitlement, the call cancelled it")
+        }
+    }
 }

@@ -20,6 +20,13 @@ pub struct Customer {
     pub customer_type: CustomerType,
     pub organization: String,
     pub domain: String,
+    /// The existing Google account the manifest names (`spec.cloudIdentityId`),
+    /// which tells apart customers sharing a domain (seed §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_identity_id: Option<String>,
+    /// Channel's `correlationId` when another tool set it; `None`: `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub education: Option<Education>,
     pub address: Address,
@@ -84,6 +91,7 @@ pub struct Subscription {
     /// Canonical catalogue key (aliases are resolved at load time).
     pub sku: String,
     pub plan: PlanKind,
+    /// 0 on a `free` plan without a seat count (Google keeps none there).
     pub seats: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal: Option<Renewal>,
@@ -310,12 +318,78 @@ pub fn normalize_text(raw: &str) -> String {
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Control characters and bidirectional overrides: what must never act on a
-/// terminal, reorder what a reviewer reads, or reach Google's records. One
-/// test for every place that checks or neutralises text.
+/// Control characters and bidirectional controls: what must never act on a
+/// terminal, reorder what a reviewer reads, or reach Google's records.
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Characters that show nothing: format characters (zero-width space,
+/// joiners, word joiner, soft hyphen, BOM, tags), the default-ignorable
+/// fillers that render blank (Hangul fillers, combining grapheme joiner,
+/// Mongolian variation selectors), variation selectors, private-use and
+/// unassigned code points. "Acme\u{200b}" reads as "Acme" and is not.
+pub fn is_invisible_char(c: char) -> bool {
+    use unicode_general_category::{GeneralCategory as G, get_general_category};
+    matches!(
+        get_general_category(c),
+        G::Format | G::PrivateUse | G::Unassigned | G::Surrogate
+    ) || matches!(
+        c,
+        '\u{034f}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{3164}'
+            | '\u{ffa0}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{e0100}'..='\u{e01ef}'
+    )
+}
+
+/// The characters of `text` that act on a terminal, reorder text or show
+/// nothing, with their byte offsets: one test for every place that checks
+/// or neutralises text. Two uses of invisible characters are part of
+/// writing, not hiding, and pass: a zero-width (non-)joiner between two
+/// letters (Persian, Indic scripts) and a variation selector after a symbol
+/// (emoji presentation).
+pub fn hidden_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    use unicode_general_category::{GeneralCategory as G, get_general_category};
+    let mut previous: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        while let Some((at, c)) = chars.next() {
+            let before = previous.replace(c);
+            let next = chars.peek().map(|&(_, n)| n);
+            let joiner_in_word = matches!(c, '\u{200c}' | '\u{200d}')
+                && before.is_some_and(char::is_alphabetic)
+                && next.is_some_and(char::is_alphabetic);
+            let emoji_presentation = matches!(c, '\u{fe0e}' | '\u{fe0f}')
+                && before.is_some_and(|b| get_general_category(b) == G::OtherSymbol);
+            if is_unsafe_char(c) || (is_invisible_char(c) && !joiner_in_word && !emoji_presentation)
+            {
+                return Some((at, c));
+            }
+        }
+        None
+    })
+}
+
+/// Whether `text` has a character `hidden_chars` reports.
+pub fn has_hidden_chars(text: &str) -> bool {
+    hidden_chars(text).next().is_some()
 }
 
 #[cfg(test)]
@@ -347,6 +421,37 @@ mod tests {
         assert_eq!(normalize_language("EN_us").unwrap(), "en-US");
         assert_eq!(normalize_language("zh-hant-tw").unwrap(), "zh-Hant-TW");
         assert!(normalize_language("e").is_err());
+    }
+
+    #[test]
+    fn hidden_characters_are_found_but_writing_passes() {
+        let found: Vec<char> = hidden_chars("A\u{200b}c\u{1b}d\u{202e}e\u{ad}f\u{3164}g\u{e0041}")
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                '\u{200b}',
+                '\u{1b}',
+                '\u{202e}',
+                '\u{ad}',
+                '\u{3164}',
+                '\u{e0041}'
+            ]
+        );
+        assert!(
+            !has_hidden_chars("می\u{200c}خواهم"),
+            "ZWNJ inside a Persian word"
+        );
+        assert!(!has_hidden_chars("Café ❤\u{fe0f} Åkerö 北京"));
+        assert!(
+            has_hidden_chars("Acme\u{200d}"),
+            "a joiner at the end joins nothing"
+        );
+        assert!(
+            has_hidden_chars("pay\u{fe0f}pal"),
+            "a selector after a letter hides"
+        );
     }
 
     #[test]

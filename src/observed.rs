@@ -118,6 +118,14 @@ pub struct ObservedSubscription {
 }
 
 impl ObservedSubscription {
+    /// Waits for the customer to accept the Terms of Service, whatever else
+    /// suspends it (a reseller may suspend an order that still waits).
+    pub fn awaits_tos(&self) -> bool {
+        self.suspension_reasons
+            .iter()
+            .any(|r| r == "PENDING_TOS_ACCEPTANCE")
+    }
+
     /// Suspended only because the customer has not accepted the Terms of
     /// Service: waiting for the customer, nothing `apply` can change.
     pub fn is_pending_tos_only(&self) -> bool {

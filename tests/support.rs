@@ -11,6 +11,15 @@ pub async fn start_sandbox() -> RunningSandbox {
     start_sandbox_with(SandboxOptions::default()).await
 }
 
+/// Default options without the filtered-list lag, for tests that filter
+/// right after creating and are not about the lag.
+pub fn without_filter_lag() -> SandboxOptions {
+    SandboxOptions {
+        filter_lag: std::time::Duration::ZERO,
+        ..SandboxOptions::default()
+    }
+}
+
 pub async fn start_sandbox_with(options: SandboxOptions) -> RunningSandbox {
     sandbox::start(options).await.expect("sandbox starts")
 }
@@ -108,4 +117,19 @@ impl Api {
     pub fn account_path(&self, rest: &str) -> String {
         format!("/v1/{}{rest}", self.account)
     }
+}
+
+/// Output bytes as text, for `contains` checks.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Exit code, stdout and stderr of a finished process, for assertion messages.
+pub fn describe(output: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr)
+    )
 }

@@ -113,6 +113,14 @@ class Console:
     def act(self, customer, verb, body=None):
         return self.post("/sandbox/v1/customers/%s:%s" % (customer, verb), body)
 
+    def advance(self, seconds=0, days=0):
+        """Moves the sandbox's clock (term ends, trial ends, the filter lag)."""
+        return self.post("/sandbox/v1/clock:advance", {"seconds": seconds, "days": days})
+
+    def seed(self, domain, edition, **extra):
+        """A Google account the reseller does not own (another reseller's, Google's)."""
+        return self.post("/sandbox/v1/accounts", dict(extra, domain=domain, edition=edition))
+
 
 @pytest.fixture(scope="session")
 def console(base_url):
@@ -125,3 +133,22 @@ def request_id():
 
 def unique_domain(prefix):
     return "%s-%s.example.se" % (prefix, uuid.uuid4().hex[:8])
+
+
+@pytest.fixture(scope="session")
+def offers(channel, checked):
+    return checked(channel.accounts().offers().list(parent=ACCOUNT, pageSize=1000))["offers"]
+
+
+def provision(channel, checked, customer_body, domain):
+    """Creates and provisions a domain customer; returns its Channel record."""
+    customers = channel.accounts().customers()
+    customer = checked(customers.create(parent=ACCOUNT, body=customer_body))
+    operation = checked(customers.provisionCloudIdentity(customer=customer["name"], body={
+        "cloudIdentityInfo": {"customerType": "DOMAIN", "alternateEmail": "recovery@example.org"},
+        "user": {"email": "admin@" + domain, "givenName": "Ada", "familyName": "Admin"}}))
+    for _ in range(20):
+        if operation.get("done"):
+            return operation["response"]
+        operation = checked(channel.operations().get(name=operation["name"]))
+    raise AssertionError("provisioning never finished")

@@ -15,6 +15,8 @@ TYPE_URL_SCHEMAS = {
     "type.googleapis.com/google.cloud.channel.v1.Entitlement": "GoogleCloudChannelV1Entitlement",
     "type.googleapis.com/google.cloud.channel.v1.OperationMetadata": "GoogleCloudChannelV1OperationMetadata",
     "type.googleapis.com/google.protobuf.Empty": "GoogleProtobufEmpty",
+    "type.googleapis.com/google.cloud.channel.v1.TransferEntitlementsResponse":
+        "GoogleCloudChannelV1TransferEntitlementsResponse",
 }
 
 

@@ -44,7 +44,7 @@ def provisioned(channel, checked, console):
     return customer["name"], domain
 
 
-def test_order_errors(channel, checked, provisioned):
+def test_order_errors(channel, checked, provisioned, console):
     name, domain = provisioned
     customers = channel.accounts().customers()
     entitlements = customers.entitlements()
@@ -73,15 +73,16 @@ def test_order_errors(channel, checked, provisioned):
     assert first["name"] == again["name"], "same requestId: same operation"
     base = wait(channel, checked, first)["response"]["name"]
     assert error_of(checked, order(annual, "num_units", 5, commitment=True))[:2] == (409, "ALREADY_EXISTS")
+    activate = entitlements.activate(name=base, body={"requestId": request_id()})
+    assert error_of(checked, activate) == (400, "FAILED_PRECONDITION", ["SUSPENSION_NOT_RESELLER_INITIATED"])
+    console.act(domain, "acceptTos")
     decrease = entitlements.changeParameters(name=base, body={
         "requestId": request_id(), "parameters": [{"name": "num_units", "value": {"int64Value": "4"}}]})
     assert error_of(checked, decrease)[:2] == (400, "INVALID_ARGUMENT")
     cancel = entitlements.cancel(name=base, body={"requestId": request_id()})
     assert error_of(checked, cancel) == (400, "FAILED_PRECONDITION", ["DELETION_TYPE_NOT_ALLOWED"])
-    suspend = entitlements.suspend(name=base, body={"requestId": request_id()})
-    assert error_of(checked, suspend) == (400, "FAILED_PRECONDITION", ["NOT_ACTIVE"])
     activate = entitlements.activate(name=base, body={"requestId": request_id()})
-    assert error_of(checked, activate) == (400, "FAILED_PRECONDITION", ["SUSPENSION_NOT_RESELLER_INITIATED"])
+    assert error_of(checked, activate) == (400, "FAILED_PRECONDITION", ["NOT_SUSPENDED"])
     paid = entitlements.startPaidService(name=base, body={"requestId": request_id()})
     assert error_of(checked, paid) == (400, "FAILED_PRECONDITION", ["NOT_IN_TRIAL"])
     delete = customers.delete(name=name)

@@ -369,6 +369,21 @@ wire!(Plan {
     billing_account: String,
 });
 
+/// `EntitlementChange.activationReason`.
+pub mod activation_reason {
+    pub const RESELLER_REVOKED_SUSPENSION: &str = "RESELLER_REVOKED_SUSPENSION";
+    pub const CUSTOMER_ACCEPTED_PENDING_TOS: &str = "CUSTOMER_ACCEPTED_PENDING_TOS";
+    pub const RENEWAL_SETTINGS_CHANGED: &str = "RENEWAL_SETTINGS_CHANGED";
+    pub const OTHER_ACTIVATION_REASON: &str = "OTHER_ACTIVATION_REASON";
+}
+
+/// `EntitlementChange.cancellationReason`.
+pub mod cancellation_reason {
+    pub const SERVICE_TERMINATED: &str = "SERVICE_TERMINATED";
+    pub const RELATIONSHIP_ENDED: &str = "RELATIONSHIP_ENDED";
+    pub const PARTIAL_TRANSFER: &str = "PARTIAL_TRANSFER";
+}
+
 pub mod payment_plan {
     pub const COMMITMENT: &str = "COMMITMENT";
     pub const FLEXIBLE: &str = "FLEXIBLE";
@@ -431,6 +446,89 @@ wire!(ListSkusResponse {
 });
 
 wire!(
+    /// `accounts.listTransferableSkus`: the customer by Cloud Identity id or
+    /// Channel name; the other owner's transfer token until authorised.
+    ListTransferableSkusRequest {
+        cloud_identity_id: String,
+        customer_name: String,
+        auth_token: String,
+        language_code: String,
+        page_size: i32,
+        page_token: String,
+    }
+);
+
+wire!(ListTransferableSkusResponse {
+    transferable_skus: Vec<TransferableSku>,
+    next_page_token: String,
+});
+
+wire!(
+    /// What a customer runs elsewhere and whether this reseller may take it over.
+    TransferableSku {
+        sku: Option<Sku>,
+        legacy_sku: Option<Sku>,
+        transfer_eligibility: Option<TransferEligibility>,
+    }
+);
+
+wire!(TransferEligibility {
+    is_eligible: bool,
+    description: String,
+    ineligibility_reason: String,
+});
+
+/// `TransferEligibility.ineligibilityReason`.
+pub mod ineligibility_reason {
+    pub const PENDING_TOS_ACCEPTANCE: &str = "PENDING_TOS_ACCEPTANCE";
+    pub const SKU_NOT_ELIGIBLE: &str = "SKU_NOT_ELIGIBLE";
+    pub const SKU_SUSPENDED: &str = "SKU_SUSPENDED";
+    pub const CHANNEL_PARTNER_NOT_AUTHORIZED_FOR_SKU: &str =
+        "CHANNEL_PARTNER_NOT_AUTHORIZED_FOR_SKU";
+}
+
+wire!(ListTransferableOffersRequest {
+    cloud_identity_id: String,
+    customer_name: String,
+    sku: String,
+    language_code: String,
+    billing_account: String,
+    page_size: i32,
+    page_token: String,
+});
+
+wire!(ListTransferableOffersResponse {
+    transferable_offers: Vec<TransferableOffer>,
+    next_page_token: String,
+});
+
+wire!(TransferableOffer {
+    offer: Option<Offer>,
+    price_reference_id: String,
+});
+
+wire!(
+    /// `customers.transferEntitlements`: every entitlement to take over, at once.
+    TransferEntitlementsRequest {
+        entitlements: Vec<Entitlement>,
+        auth_token: String,
+        request_id: String,
+    }
+);
+
+wire!(
+    /// The `response` of a done transferEntitlements operation.
+    TransferEntitlementsResponse {
+        entitlements: Vec<Entitlement>,
+    }
+);
+
+wire!(TransferEntitlementsToGoogleRequest {
+    entitlements: Vec<Entitlement>,
+    request_id: String,
+});
+
+wire!(
     /// `google.longrunning.Operation`. When `done`, exactly one of `response`
     /// (with `@type`) and `error` is set.
     Operation {
@@ -452,6 +550,8 @@ pub mod operation_type {
     pub const CHANGE_OFFER: &str = "CHANGE_OFFER";
     pub const CHANGE_PARAMETERS: &str = "CHANGE_PARAMETERS";
     pub const PROVISION_CLOUD_IDENTITY: &str = "PROVISION_CLOUD_IDENTITY";
+    pub const TRANSFER_ENTITLEMENTS: &str = "TRANSFER_ENTITLEMENTS";
+    pub const TRANSFER_ENTITLEMENTS_TO_GOOGLE: &str = "TRANSFER_ENTITLEMENTS_TO_GOOGLE";
 }
 
 pub const OPERATION_METADATA_TYPE: &str =
@@ -459,6 +559,8 @@ pub const OPERATION_METADATA_TYPE: &str =
 pub const CUSTOMER_TYPE_URL: &str = "type.googleapis.com/google.cloud.channel.v1.Customer";
 pub const ENTITLEMENT_TYPE_URL: &str = "type.googleapis.com/google.cloud.channel.v1.Entitlement";
 pub const EMPTY_TYPE_URL: &str = "type.googleapis.com/google.protobuf.Empty";
+pub const TRANSFER_ENTITLEMENTS_RESPONSE_TYPE_URL: &str =
+    "type.googleapis.com/google.cloud.channel.v1.TransferEntitlementsResponse";
 
 #[cfg(test)]
 mod tests {

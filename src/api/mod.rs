@@ -10,6 +10,7 @@
 pub mod channel;
 pub mod directory;
 pub mod entitlement_action;
+pub mod regions;
 pub mod status;
 
 pub use entitlement_action::EntitlementAction;

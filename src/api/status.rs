@@ -138,6 +138,23 @@ impl Status {
         self
     }
 
+    /// Adds an `ErrorInfo` with metadata (quota errors carry the metric and limit).
+    pub fn with_error_info(
+        mut self,
+        reason: &str,
+        domain: &str,
+        metadata: &[(&str, String)],
+    ) -> Status {
+        let metadata: serde_json::Map<String, serde_json::Value> = metadata
+            .iter()
+            .map(|(key, value)| (key.to_string(), serde_json::Value::String(value.clone())))
+            .collect();
+        self.details.push(serde_json::json!({
+            "@type": ERROR_INFO_TYPE, "reason": reason, "domain": domain, "metadata": metadata,
+        }));
+        self
+    }
+
     pub fn code(&self) -> Code {
         Code::from_number(self.code)
     }

@@ -1,48 +1,40 @@
-//! What a step sends to the provider, and what its answer changes in the
-//! customer's record. The executor and the reconciler share both halves, so a
-//! step re-sent after a crash is recorded exactly like a first attempt.
+//! What an operation sends to the provider, and what its answer changes in
+//! the customer's record. The executor and the reconciler share both halves,
+//! so a step re-sent after a crash is recorded exactly like a first attempt.
 
-use crate::model::Customer;
+use crate::model::{PlanKind, Renewal, SubscriptionState};
 use crate::observed::ObservedSubscription;
-use crate::plan::ActionKind;
-use crate::provider::{Provider, ProviderError};
+use crate::operation::{
+    CustomerOperation, DriftTarget, EntitlementOperation, Operation, RecordOperation,
+    set_customer_field,
+};
+use crate::provider::{EntitlementOutcome, Provider, ProviderError};
 use crate::state::{CustomerRecord, SubscriptionRecord};
 
-use super::step::Step;
-
-/// What Google did for a step.
+/// What Google did for a step (or, for a state-only operation, that there
+/// was nothing to do there).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Created {
         channel_name: String,
+        cloud_identity_id: Option<String>,
     },
     Provisioned {
         cloud_identity_id: String,
     },
-    Adopted {
-        channel_name: String,
-        cloud_identity_id: Option<String>,
-    },
     Updated,
     Entitlement(Box<ObservedSubscription>),
     Cancelled,
+    /// State only: nothing was sent.
+    Recorded,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     #[error(transparent)]
     Provider(#[from] ProviderError),
-    /// The plan lacks what the step needs, e.g. the customer whose creation
-    /// failed earlier: a definite failure, nothing was sent.
-    #[error("cannot {kind}: {missing} is not known")]
-    MissingInput {
-        kind: ActionKind,
-        missing: &'static str,
-    },
-    #[error("the customer to adopt ({domain}) was not found in the reseller account")]
-    NothingToAdopt { domain: String },
-    #[error("manual steps are never sent")]
-    Manual,
+    #[error(transparent)]
+    Unresolved(#[from] crate::operation::Unresolved),
 }
 
 impl CallError {
@@ -63,166 +55,178 @@ impl CallError {
     }
 }
 
-fn need<'a, T: ?Sized>(
-    value: Option<&'a T>,
-    kind: ActionKind,
-    missing: &'static str,
-) -> Result<&'a T, CallError> {
-    value.ok_or(CallError::MissingInput { kind, missing })
-}
-
-pub async fn send(step: &Step, provider: &dyn Provider) -> Result<Effect, CallError> {
-    let kind = step.kind;
-    let customer = || need(step.desired_customer.as_ref(), kind, "the desired customer");
-    let channel = || need(step.channel_name.as_deref(), kind, "the Channel customer");
-    let entitlement = || need(step.entitlement_name.as_deref(), kind, "the entitlement");
-    let subscription = || need(step.subscription.as_ref(), kind, "the desired subscription");
-    let request_id = || need(step.request_id.as_deref(), kind, "the request id");
-    let po = step.purchase_order_id.as_deref();
-    let entitlement_effect =
-        |observed: ObservedSubscription| Effect::Entitlement(Box::new(observed));
-
-    Ok(match kind {
-        ActionKind::CreateCustomer => {
-            let created = provider.create_customer(customer()?).await?;
+/// Sends a resolved operation. State-only operations send nothing.
+pub async fn send(operation: &Operation, provider: &dyn Provider) -> Result<Effect, CallError> {
+    Ok(match operation {
+        Operation::Customer(CustomerOperation::CreateCustomer { customer }) => {
+            let created = provider.create_customer(customer).await?;
             Effect::Created {
                 channel_name: created.channel_name,
+                cloud_identity_id: created.cloud_identity_id,
             }
         }
-        ActionKind::ProvisionAccount => {
+        Operation::Customer(CustomerOperation::ProvisionCloudIdentity { target, customer }) => {
             let id = provider
-                .provision_cloud_identity(channel()?, customer()?)
+                .provision_cloud_identity(target.channel_name()?, customer)
                 .await?;
             Effect::Provisioned {
                 cloud_identity_id: id,
             }
         }
-        ActionKind::Adopt => adopt(step, customer()?, provider).await?,
-        ActionKind::UpdateCustomer => {
-            let before = need(
-                step.before_customer.as_ref(),
-                kind,
-                "the values to change from",
-            )?;
+        Operation::Customer(
+            update @ CustomerOperation::UpdateCustomer {
+                channel_name,
+                customer,
+                ..
+            },
+        ) => {
+            let before = update.before().unwrap_or_else(|| customer.clone());
             provider
-                .update_customer(channel()?, before, customer()?)
+                .update_customer(channel_name, &before, customer)
                 .await?;
             Effect::Updated
         }
-        ActionKind::Order => entitlement_effect(
-            provider
-                .order(channel()?, subscription()?, po, request_id()?)
-                .await?,
-        ),
-        ActionKind::ChangeSeats => entitlement_effect(
-            provider
-                .change_seats(entitlement()?, subscription()?, po, request_id()?)
-                .await?,
-        ),
-        ActionKind::ChangePlan => entitlement_effect(
-            provider
-                .change_plan(entitlement()?, subscription()?, po, request_id()?)
-                .await?,
-        ),
-        ActionKind::ChangeRenewal => entitlement_effect(
-            provider
-                .change_renewal(entitlement()?, subscription()?, request_id()?)
-                .await?,
-        ),
-        ActionKind::Suspend => {
-            entitlement_effect(provider.suspend(entitlement()?, request_id()?).await?)
-        }
-        ActionKind::Activate => {
-            entitlement_effect(provider.activate(entitlement()?, request_id()?).await?)
-        }
-        ActionKind::StartPaidService => entitlement_effect(
-            provider
-                .start_paid_service(entitlement()?, request_id()?)
-                .await?,
-        ),
-        ActionKind::Cancel => {
-            provider.cancel(entitlement()?, request_id()?).await?;
-            Effect::Cancelled
-        }
-        ActionKind::Manual => return Err(CallError::Manual),
+        Operation::Entitlement(op) => match provider.entitlement(op).await? {
+            EntitlementOutcome::Entitlement(observed) => Effect::Entitlement(observed),
+            EntitlementOutcome::Cancelled => Effect::Cancelled,
+        },
+        Operation::Record(_) => Effect::Recorded,
     })
 }
 
-/// Adopting writes nothing to Google; it only learns the ids to record.
-async fn adopt(
-    step: &Step,
-    customer: &Customer,
-    provider: &dyn Provider,
-) -> Result<Effect, CallError> {
-    if let Some(channel_name) = &step.channel_name {
-        return Ok(Effect::Adopted {
-            channel_name: channel_name.clone(),
-            cloud_identity_id: None,
-        });
-    }
-    match provider
-        .find_customer(&customer.domain, &customer.name)
-        .await?
-    {
-        Some(found) => Ok(Effect::Adopted {
-            channel_name: found.channel_name,
-            cloud_identity_id: found.cloud_identity_id,
-        }),
-        None => Err(CallError::NothingToAdopt {
-            domain: customer.domain.clone(),
-        }),
+/// Writes what the operation did into the customer's record.
+pub fn record(operation: &Operation, effect: &Effect, record: &mut CustomerRecord) {
+    match (operation, effect) {
+        (
+            Operation::Customer(CustomerOperation::CreateCustomer { customer }),
+            Effect::Created {
+                channel_name,
+                cloud_identity_id,
+            },
+        ) => {
+            record.channel_name = Some(channel_name.clone());
+            if cloud_identity_id.is_some() {
+                record.cloud_identity_id = cloud_identity_id.clone();
+            }
+            record.protect = customer.protect;
+            record.applied = Some(customer.clone());
+        }
+        (_, Effect::Provisioned { cloud_identity_id }) => {
+            record.cloud_identity_id = Some(cloud_identity_id.clone());
+        }
+        (Operation::Customer(CustomerOperation::UpdateCustomer { customer, .. }), _) => {
+            record.protect = customer.protect;
+            record.applied = Some(customer.clone());
+        }
+        (Operation::Entitlement(op), Effect::Entitlement(observed)) => {
+            record_entitlement(op, observed, record)
+        }
+        (Operation::Entitlement(op), Effect::Cancelled) => {
+            if let Some(name) = op.entitlement() {
+                record
+                    .subscriptions
+                    .retain(|_, s| s.entitlement_name != name);
+            }
+        }
+        (Operation::Record(op), _) => record_only(op, record),
+        _ => {}
     }
 }
 
-/// Writes what Google did into the customer's record.
-pub fn record(step: &Step, effect: &Effect, record: &mut CustomerRecord) {
-    match effect {
-        Effect::Created { channel_name } => {
-            record.channel_name = Some(channel_name.clone());
-            record_applied(step, record);
-        }
-        Effect::Provisioned { cloud_identity_id } => {
-            record.cloud_identity_id = Some(cloud_identity_id.clone());
-        }
-        Effect::Adopted {
+fn record_only(op: &RecordOperation, record: &mut CustomerRecord) {
+    match op {
+        RecordOperation::AdoptCustomer {
             channel_name,
             cloud_identity_id,
+            protect,
+            baseline,
         } => {
             record.channel_name = Some(channel_name.clone());
             if cloud_identity_id.is_some() {
                 record.cloud_identity_id = cloud_identity_id.clone();
             }
-            if let Some(customer) = &step.desired_customer {
-                record.protect = customer.protect;
+            record.protect = *protect;
+            if baseline.is_some() {
+                record.applied = baseline.clone();
             }
         }
-        Effect::Updated => record_applied(step, record),
-        Effect::Entitlement(observed) => record_entitlement(step, observed, record),
-        Effect::Cancelled => {
-            if let Some(name) = &step.entitlement_name {
-                record
-                    .subscriptions
-                    .retain(|_, s| s.entitlement_name != *name);
+        RecordOperation::AdoptEntitlement {
+            entitlement,
+            subscription,
+        } => {
+            record.subscriptions.insert(
+                subscription.sku.clone(),
+                SubscriptionRecord {
+                    entitlement_name: entitlement.clone(),
+                    offer: subscription.offer.clone(),
+                    plan: subscription.plan,
+                    seats: subscription.seats,
+                    renewal: subscription.renewal,
+                    state: subscription.state,
+                    purchase_order_id: subscription.purchase_order_id.clone(),
+                    request_ids: Vec::new(),
+                },
+            );
+        }
+        RecordOperation::AcceptDrift {
+            target: DriftTarget::Customer,
+            values,
+        } => {
+            if let Some(applied) = record.applied.as_mut() {
+                for value in values {
+                    set_customer_field(applied, &value.field, value.after.as_ref());
+                }
+            }
+        }
+        RecordOperation::AcceptDrift {
+            target: DriftTarget::Subscription { sku, entitlement },
+            values,
+        } => {
+            let Some(sub) = record
+                .subscriptions
+                .get_mut(sku)
+                .filter(|s| s.entitlement_name == *entitlement)
+            else {
+                return;
+            };
+            for value in values {
+                let after = value.after.clone().unwrap_or(serde_json::Value::Null);
+                match value.field.as_str() {
+                    "plan" => set(&mut sub.plan, after),
+                    "seats" => set(&mut sub.seats, after),
+                    "renewal" => set::<Option<Renewal>>(&mut sub.renewal, after),
+                    "state" => set(&mut sub.state, after),
+                    _ => {}
+                }
+            }
+        }
+        RecordOperation::ForgetEntitlement { sku, entitlement } => {
+            if record
+                .subscriptions
+                .get(sku)
+                .is_some_and(|s| s.entitlement_name == *entitlement)
+            {
+                record.subscriptions.remove(sku);
             }
         }
     }
 }
 
-/// The customer values just applied; subscriptions live in their own records.
-fn record_applied(step: &Step, record: &mut CustomerRecord) {
-    if let Some(customer) = &step.desired_customer {
-        let mut applied = customer.clone();
-        applied.subscriptions.clear();
-        record.protect = customer.protect;
-        record.applied = Some(applied);
+/// Sets `target` from a JSON value of its type; a value of another type
+/// (never produced by the planner) leaves it as it was.
+fn set<T: serde::de::DeserializeOwned>(target: &mut T, value: serde_json::Value) {
+    if let Ok(parsed) = serde_json::from_value(value) {
+        *target = parsed;
     }
 }
 
-/// Records the values applied (the desired ones; Google's own reading of
-/// them is the planner's business, as drift) under the entitlement Google
-/// named. A change of edition moves the record to the new catalogue key.
-fn record_entitlement(step: &Step, observed: &ObservedSubscription, record: &mut CustomerRecord) {
-    let key = step.sku().unwrap_or(&observed.sku).to_string();
+/// Records what the operation set, under the entitlement Google named and
+/// the catalogue key it has now (a change of edition moves the record).
+fn record_entitlement(
+    op: &EntitlementOperation,
+    observed: &ObservedSubscription,
+    record: &mut CustomerRecord,
+) {
     let previous_key = record
         .subscriptions
         .iter()
@@ -233,29 +237,73 @@ fn record_entitlement(step: &Step, observed: &ObservedSubscription, record: &mut
         .as_ref()
         .map(|p| p.request_ids.clone())
         .unwrap_or_default();
-    if let Some(id) = &step.request_id
-        && !request_ids.contains(id)
-    {
-        request_ids.push(id.clone());
+    let id = op.request_id().to_string();
+    if !request_ids.contains(&id) {
+        request_ids.push(id);
     }
-    let desired = step.subscription.as_ref();
-    let entry = SubscriptionRecord {
+    // Waiting for the Terms of Service is not a state resold records.
+    let observed_state = if observed.is_pending_tos_only() {
+        SubscriptionState::Active
+    } else {
+        observed.state
+    };
+    let mut entry = previous.unwrap_or_else(|| SubscriptionRecord {
         entitlement_name: observed.entitlement_name.clone(),
         offer: observed.offer.clone(),
-        plan: desired
-            .map(|s| s.plan)
-            .or(observed.plan)
-            .or(previous.as_ref().map(|p| p.plan))
-            .unwrap_or(crate::model::PlanKind::Flexible),
-        seats: desired
-            .map(|s| s.seats)
-            .or(observed.seats)
-            .or(previous.as_ref().map(|p| p.seats))
-            .unwrap_or(0),
-        renewal: desired.map_or(observed.renewal, |s| s.renewal),
-        state: desired.map_or(observed.state, |s| s.state),
-        purchase_order_id: step.purchase_order_id.clone(),
-        request_ids,
-    };
-    record.subscriptions.insert(key, entry);
+        plan: observed.plan.unwrap_or(PlanKind::Flexible),
+        seats: observed.seats.unwrap_or(0),
+        renewal: observed.renewal,
+        state: observed_state,
+        purchase_order_id: observed.purchase_order_id.clone(),
+        request_ids: Vec::new(),
+    });
+    entry.entitlement_name = observed.entitlement_name.clone();
+    entry.offer = observed.offer.clone();
+    entry.request_ids = request_ids;
+    match op {
+        EntitlementOperation::Order {
+            plan,
+            seats,
+            renewal,
+            purchase_order_id,
+            ..
+        } => {
+            entry.plan = *plan;
+            entry.seats = *seats;
+            entry.renewal = *renewal;
+            entry.state = observed_state;
+            entry.purchase_order_id = purchase_order_id.clone();
+        }
+        EntitlementOperation::ChangeSeats {
+            plan,
+            to,
+            purchase_order_id,
+            ..
+        } => {
+            entry.plan = *plan;
+            entry.seats = *to;
+            if purchase_order_id.is_some() {
+                entry.purchase_order_id = purchase_order_id.clone();
+            }
+        }
+        EntitlementOperation::ChangeOffer {
+            plan,
+            seats,
+            purchase_order_id,
+            ..
+        } => {
+            entry.plan = *plan;
+            entry.seats = *seats;
+            entry.renewal = observed.renewal;
+            if purchase_order_id.is_some() {
+                entry.purchase_order_id = purchase_order_id.clone();
+            }
+        }
+        EntitlementOperation::ChangeRenewal { to, .. } => entry.renewal = Some(*to),
+        EntitlementOperation::Suspend { .. } => entry.state = SubscriptionState::Suspended,
+        EntitlementOperation::Activate { .. } => entry.state = SubscriptionState::Active,
+        EntitlementOperation::StartPaidService { to, .. } => entry.plan = *to,
+        EntitlementOperation::Cancel { .. } => {}
+    }
+    record.subscriptions.insert(op.sku().to_string(), entry);
 }

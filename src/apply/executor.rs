@@ -8,14 +8,15 @@ use std::sync::{Arc, OnceLock};
 
 use futures::StreamExt;
 
-use crate::plan::{Action, ActionKind, Plan};
+use crate::operation::Operation;
+use crate::plan::{Plan, PlannedAction};
 use crate::provider::Provider;
+use crate::state::{PendingStep, now_rfc3339};
 
 use super::calls;
 use super::journal::Journal;
 use super::outcome::{ActionOutcome, Outcome, Status};
 use super::progress::{Event, Progress};
-use super::step::Step;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApplyOptions {
@@ -68,7 +69,7 @@ pub async fn execute(
 
 /// Groups action indices into chains that must run one after another: one
 /// per customer, merged when an action depends on another customer's.
-fn chains(actions: &[Action]) -> Vec<Vec<usize>> {
+fn chains(actions: &[PlannedAction]) -> Vec<Vec<usize>> {
     let mut group_of: BTreeMap<&str, usize> = BTreeMap::new();
     let mut groups: Vec<BTreeSet<&str>> = Vec::new();
     let owner: BTreeMap<&str, &str> = actions
@@ -121,7 +122,7 @@ impl Run<'_> {
         for index in chain {
             let action = &self.plan.actions[index];
             if started.insert(&action.customer) {
-                let actions = self.plan.actions_for(&action.customer).count();
+                let actions = self.plan.actions_for(&action.customer).len();
                 self.progress.event(Event::CustomerStarted {
                     customer: &action.customer,
                     actions,
@@ -137,7 +138,6 @@ impl Run<'_> {
                 (Some(address), None) => Status::NotAttempted {
                     reason: format!("{address} did not succeed"),
                 },
-                (None, None) if action.kind == ActionKind::Manual => Status::Manual,
                 (None, None) => {
                     self.progress.event(Event::ActionStarted { action });
                     self.action(action).await
@@ -155,7 +155,7 @@ impl Run<'_> {
                 ActionOutcome {
                     address: action.address.clone(),
                     customer: action.customer.clone(),
-                    kind: action.kind,
+                    kind: action.kind(),
                     status,
                 },
             ));
@@ -166,28 +166,51 @@ impl Run<'_> {
         results
     }
 
-    /// One action: journal it, send it, record what Google did.
-    async fn action(&self, action: &Action) -> Status {
+    /// One action: journal it, send it, record what Google did. A
+    /// state-only action is recorded in one write and sends nothing.
+    async fn action(&self, action: &PlannedAction) -> Status {
         let record = self.journal.customer(&action.customer);
-        let step = Step::from_action(action, record.as_ref());
-        let protect = action
-            .desired_customer
-            .as_ref()
-            .map_or_else(|| record.as_ref().is_none_or(|r| r.protect), |c| c.protect);
-        if let Err(error) = self
-            .journal
-            .begin(&action.customer, protect, step.to_pending())
-            .await
-        {
+        let created = record.as_ref().and_then(|r| r.channel_name.as_deref());
+        let operation = match action.operation.resolve(created) {
+            Ok(operation) => operation,
+            Err(unresolved) => {
+                return Status::NotAttempted {
+                    reason: unresolved.to_string(),
+                };
+            }
+        };
+        let protect = customer_protect(&operation)
+            .unwrap_or_else(|| record.as_ref().is_none_or(|r| r.protect));
+        if let Operation::Record(_) = &operation {
+            let recorded = self
+                .journal
+                .record(&action.customer, protect, |record| {
+                    calls::record(&operation, &calls::Effect::Recorded, record)
+                })
+                .await;
+            return match recorded {
+                Ok(()) => Status::Succeeded,
+                Err(error) => {
+                    self.stop(error.to_string(), |reason| Status::NotAttempted { reason })
+                }
+            };
+        }
+        let pending = PendingStep {
+            address: action.address.clone(),
+            operation: operation.clone(),
+            started_at: now_rfc3339(),
+            google_operation: None,
+        };
+        if let Err(error) = self.journal.begin(&action.customer, protect, pending).await {
             return self.stop(error.to_string(), |reason| Status::NotAttempted { reason });
         }
-        let is_step = |pending: &_| step.is_journaled_as(pending);
-        match calls::send(&step, self.provider).await {
+        let is_step = |pending: &PendingStep| pending.is(&action.address, &operation);
+        match calls::send(&operation, self.provider).await {
             Ok(effect) => {
                 let finished = self
                     .journal
                     .finish(&action.customer, is_step, |record| {
-                        calls::record(&step, &effect, record)
+                        calls::record(&operation, &effect, record)
                     })
                     .await;
                 match finished {
@@ -218,13 +241,37 @@ impl Run<'_> {
     }
 }
 
+/// The `protect` a new record starts with: the manifest's, when the
+/// operation carries the customer.
+fn customer_protect(operation: &Operation) -> Option<bool> {
+    match operation {
+        Operation::Customer(op) => Some(op.customer().protect),
+        Operation::Record(crate::operation::RecordOperation::AdoptCustomer { protect, .. }) => {
+            Some(*protect)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::PlanKind;
+    use crate::operation::{CustomerRef, EntitlementOperation, new_request_id};
     use crate::plan::{customer_address, subscription_address};
 
-    fn action(customer: &str, address: String, depends_on: &[String]) -> Action {
-        let mut action = Action::new(customer, address, ActionKind::Order, "test");
+    fn action(customer: &str, address: String, depends_on: &[String]) -> PlannedAction {
+        let order = EntitlementOperation::Order {
+            customer: CustomerRef::CreatedInThisPlan,
+            sku: "vault".into(),
+            plan: PlanKind::Flexible,
+            seats: 1,
+            renewal: None,
+            purchase_order_id: None,
+            request_id: new_request_id(),
+        };
+        let mut action =
+            PlannedAction::new(customer, address, Operation::Entitlement(order), "test");
         action.depends_on = depends_on.to_vec();
         action
     }

@@ -82,14 +82,10 @@ impl Journal {
         protect: bool,
         pending: PendingStep,
     ) -> Result<(), JournalError> {
-        self.change(|state| {
-            let record = state
-                .customers
-                .entry(customer.to_string())
-                .or_insert_with(|| empty_record(protect));
+        self.record(customer, protect, |record| {
             record
                 .pending
-                .retain(|p| !(p.address == pending.address && p.kind == pending.kind));
+                .retain(|p| !p.is(&pending.address, &pending.operation));
             record.pending.push(pending);
         })
         .await
@@ -116,6 +112,25 @@ impl Journal {
                     state.customers.remove(customer);
                 }
             }
+        })
+        .await
+    }
+
+    /// A change to one customer's record (created if new), in one durable
+    /// write. State-only operations are recorded with it directly: nothing
+    /// is sent for them, so nothing is journaled first.
+    pub async fn record(
+        &self,
+        customer: &str,
+        protect: bool,
+        update: impl FnOnce(&mut CustomerRecord),
+    ) -> Result<(), JournalError> {
+        self.change(|state| {
+            let record = state
+                .customers
+                .entry(customer.to_string())
+                .or_insert_with(|| CustomerRecord::empty(protect));
+            update(record);
         })
         .await
     }
@@ -147,8 +162,19 @@ impl Journal {
             (memory.state.clone(), memory.generation)
         };
         let expected = disk.serial;
-        snapshot.serial = expected.map_or(1, |s| s + 1);
-        let serial = snapshot.serial;
+        let next = match expected {
+            None => Ok(1),
+            Some(serial) => State::next_serial(serial),
+        };
+        let serial = match next {
+            Ok(serial) => serial,
+            Err(error) => {
+                let error = Arc::new(error);
+                self.memory().failed = Some(Arc::clone(&error));
+                return Err(JournalError(error));
+            }
+        };
+        snapshot.serial = serial;
         let backend = Arc::clone(&self.backend);
         let written = tokio::task::spawn_blocking(move || backend.write(&snapshot, expected))
             .await
@@ -179,16 +205,5 @@ impl Journal {
         // Poisoning means a panic elsewhere mid-change of plain data; the
         // state is still what was last changed, which is what must be written.
         self.memory.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-fn empty_record(protect: bool) -> CustomerRecord {
-    CustomerRecord {
-        channel_name: None,
-        cloud_identity_id: None,
-        applied: None,
-        protect,
-        subscriptions: Default::default(),
-        pending: Vec::new(),
     }
 }

@@ -6,25 +6,21 @@
 //!   goes on (group-committed);
 //! - `reconcile`: resolves what an interrupted run left pending;
 //! - `executor`: runs the actions, customers concurrently;
-//! - `step` / `calls`: one action's inputs, its provider call and what its
-//!   answer changes in the state;
+//! - `calls`: one operation's provider call and what its answer changes in
+//!   the state;
 //! - `outcome` / `progress`: what happened, and events while it happens.
 
-mod before;
 mod calls;
 mod error;
 mod executor;
 mod journal;
-mod observe;
 mod outcome;
 mod progress;
 mod reconcile;
-mod step;
 
 pub use error::ApplyError;
 pub use executor::{ApplyOptions, execute};
 pub use journal::{Journal, JournalError};
-pub use observe::observe_request;
 pub use outcome::{ActionOutcome, Counts, Outcome, Status};
 pub use progress::{Event, Progress, Silent};
 pub use reconcile::{Reconciled, Resolution, reconcile};

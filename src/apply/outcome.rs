@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::plan::ActionKind;
+use crate::operation::ActionKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "status")]
@@ -24,8 +24,6 @@ pub enum Status {
     NotAttempted {
         reason: String,
     },
-    /// Only a person can do it; apply never sends it.
-    Manual,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,7 +53,6 @@ pub struct Counts {
     pub failed: usize,
     pub in_flight: usize,
     pub not_attempted: usize,
-    pub manual: usize,
 }
 
 impl Outcome {
@@ -67,7 +64,6 @@ impl Outcome {
                 Status::Failed { .. } => counts.failed += 1,
                 Status::InFlight { .. } => counts.in_flight += 1,
                 Status::NotAttempted { .. } => counts.not_attempted += 1,
-                Status::Manual => counts.manual += 1,
             }
         }
         counts
@@ -95,6 +91,6 @@ impl Outcome {
     pub fn problems(&self) -> impl Iterator<Item = &ActionOutcome> {
         self.actions
             .iter()
-            .filter(|a| !matches!(a.status, Status::Succeeded | Status::Manual))
+            .filter(|a| a.status != Status::Succeeded)
     }
 }

@@ -2,7 +2,7 @@
 //! the command line turns them into progress bars or timestamped lines
 //! (printing stays in `cli`).
 
-use crate::plan::Action;
+use crate::plan::PlannedAction;
 
 use super::outcome::Status;
 
@@ -14,10 +14,10 @@ pub enum Event<'a> {
         actions: usize,
     },
     ActionStarted {
-        action: &'a Action,
+        action: &'a PlannedAction,
     },
     ActionFinished {
-        action: &'a Action,
+        action: &'a PlannedAction,
         status: &'a Status,
     },
     /// Every action of the customer has an outcome.

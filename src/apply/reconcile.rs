@@ -7,20 +7,19 @@
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::plan::ActionKind;
+use crate::operation::{ActionKind, CustomerOperation, Operation};
 use crate::provider::Provider;
 use crate::state::PendingStep;
 
 use super::calls::{self, CallError, Effect};
 use super::journal::{Journal, JournalError};
-use super::step::Step;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reconciled {
     pub customer: String,
     pub address: String,
-    pub kind: String,
+    pub kind: ActionKind,
     pub resolution: Resolution,
 }
 
@@ -72,25 +71,23 @@ async fn resolve(
     customer: String,
     pending: PendingStep,
 ) -> Result<Reconciled, JournalError> {
-    let is_pending = |p: &PendingStep| p.address == pending.address && p.kind == pending.kind;
-    let resolution = match Step::from_pending(&customer, &pending) {
-        None => Resolution::NotDone,
-        Some(step) => match look_up_or_resend(&step, provider).await {
-            Ok(Some(effect)) => {
-                journal
-                    .finish(&customer, is_pending, |record| {
-                        calls::record(&step, &effect, record)
-                    })
-                    .await?;
-                Resolution::Recorded
-            }
-            Ok(None) => Resolution::NotDone,
-            Err(error) if error.outcome_unknown() => Resolution::StillInFlight {
-                message: error.message(),
-            },
-            Err(error) => Resolution::Failed {
-                message: error.message(),
-            },
+    let is_pending = |p: &PendingStep| p.is(&pending.address, &pending.operation);
+    let operation = &pending.operation;
+    let resolution = match look_up_or_resend(operation, provider).await {
+        Ok(Some(effect)) => {
+            journal
+                .finish(&customer, is_pending, |record| {
+                    calls::record(operation, &effect, record)
+                })
+                .await?;
+            Resolution::Recorded
+        }
+        Ok(None) => Resolution::NotDone,
+        Err(error) if error.outcome_unknown() => Resolution::StillInFlight {
+            message: error.message(),
+        },
+        Err(error) => Resolution::Failed {
+            message: error.message(),
         },
     };
     if !matches!(
@@ -101,37 +98,39 @@ async fn resolve(
     }
     Ok(Reconciled {
         customer,
-        address: pending.address,
-        kind: pending.kind,
+        address: pending.address.clone(),
+        kind: operation.kind(),
         resolution,
     })
 }
 
 /// `Ok(None)`: it did not happen and is not re-sent here.
 async fn look_up_or_resend(
-    step: &Step,
+    operation: &Operation,
     provider: &dyn Provider,
 ) -> Result<Option<Effect>, CallError> {
-    match step.kind {
-        ActionKind::CreateCustomer | ActionKind::ProvisionAccount => {
-            let Some(customer) = &step.desired_customer else {
-                return Ok(None);
-            };
-            let found = provider
-                .find_customer(&customer.domain, &customer.name)
-                .await?;
-            Ok(match (step.kind, found) {
-                (ActionKind::CreateCustomer, Some(found)) => Some(Effect::Created {
-                    channel_name: found.channel_name,
-                }),
-                (_, Some(found)) => found.cloud_identity_id.map(|id| Effect::Provisioned {
+    match operation {
+        Operation::Customer(CustomerOperation::CreateCustomer { customer }) => Ok(provider
+            .find_customer(customer)
+            .await?
+            .map(|found| Effect::Created {
+                channel_name: found.channel_name,
+                cloud_identity_id: found.cloud_identity_id,
+            })),
+        Operation::Customer(CustomerOperation::ProvisionCloudIdentity { customer, .. }) => {
+            Ok(provider
+                .find_customer(customer)
+                .await?
+                .and_then(|found| found.cloud_identity_id)
+                .map(|id| Effect::Provisioned {
                     cloud_identity_id: id,
-                }),
-                (_, None) => None,
-            })
+                }))
         }
-        ActionKind::Adopt | ActionKind::UpdateCustomer | ActionKind::Manual => Ok(None),
-        _ if step.request_id.is_some() => calls::send(step, provider).await.map(Some),
-        _ => Ok(None),
+        // A patch to the same values is harmless: planned again.
+        Operation::Customer(CustomerOperation::UpdateCustomer { .. }) => Ok(None),
+        // Google de-duplicates by the request id: the original result, or the work done once.
+        Operation::Entitlement(_) => calls::send(operation, provider).await.map(Some),
+        // Never journaled: recorded in the same write that would journal them.
+        Operation::Record(_) => Ok(None),
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{self, ConfigError, LoadedConfig, ProviderKind};
-use crate::manifest::report::{self, ReportFormat};
+use crate::diagnostics::report::{self, ReportFormat};
 use crate::manifest::{LoadOptions, Portfolio, Severity, load_portfolio};
 use crate::provider::{self, Provider, ProviderError, ProviderSettings, StaticToken};
 use crate::sandbox::{self, RunningSandbox, SandboxError, SandboxOptions};
@@ -25,7 +25,7 @@ pub enum ContextError {
     Config(Box<ConfigError>),
     #[error("the manifests are invalid:\n{rendered}")]
     Manifests { rendered: String },
-    #[error("cannot read the state: {0}")]
+    #[error(transparent)]
     State(Box<StateError>),
     #[error("cannot start the embedded sandbox (world file {}): {source}", world.display())]
     Sandbox {
@@ -48,19 +48,26 @@ pub enum ContextError {
 /// and the sandbox serving it, which lives as long as the context.
 pub struct Context {
     pub config: LoadedConfig,
-    pub backend: Box<dyn Backend>,
+    pub backend: Arc<dyn Backend>,
     sandbox: Option<RunningSandbox>,
+    provider: Option<Arc<dyn Provider>>,
 }
 
 impl Context {
     pub fn load(global: &Global) -> Result<Context, ContextError> {
         let config = config::load(global.config.as_deref())
             .map_err(|e| ContextError::Config(Box::new(e)))?;
-        let backend = state::open(&config.config.state, &config.base_dir);
+        let backend = state::open(&config.config.state, &config.base_dir).into();
+        if let Some(warning) = state::directory_warning(&config.config.state, &config.base_dir)
+            .map_err(|e| ContextError::State(Box::new(e)))?
+        {
+            super::output::warn(&format!("{warning}\n"));
+        }
         Ok(Context {
             config,
             backend,
             sandbox: None,
+            provider: None,
         })
     }
 
@@ -81,20 +88,26 @@ impl Context {
                     .filter(|d| d.severity != Severity::Note)
                     .collect();
                 if !warnings.is_empty() {
-                    eprint!("{}", report::render(&warnings, ReportFormat::Human, color));
+                    super::output::warn(&report::render(&warnings, ReportFormat::Human, color));
                 }
                 Ok(portfolio)
             }
+            // Uncoloured: the error is neutralised for the terminal as a
+            // whole when printed, which would show colour codes as text.
             Err(crate::manifest::ManifestError::Invalid { diagnostics }) => {
                 Err(ContextError::Manifests {
-                    rendered: report::render(&diagnostics, ReportFormat::Human, color),
+                    rendered: report::render(&diagnostics, ReportFormat::Human, false),
                 })
             }
         }
     }
 
-    /// The recorded state, or a fresh empty one when nothing was applied yet.
-    /// Takes no lock: planning only reads (plan-anchors.md §9).
+    /// The reseller account the config names, if it does.
+    pub fn account(&self) -> Option<String> {
+        self.config.config.provider.account.clone()
+    }
+
+    /// The recorded state, or an empty one when nothing is recorded yet.
     pub fn read_state(&self) -> Result<State, ContextError> {
         Ok(self
             .backend
@@ -106,7 +119,11 @@ impl Context {
     /// Connects to Google or the sandbox. `provider: sandbox` without an
     /// endpoint starts the sandbox in this process, on loopback, with its
     /// world persisted next to the config.
+    /// Connecting twice returns the same provider.
     pub async fn connect(&mut self) -> Result<Arc<dyn Provider>, ContextError> {
+        if let Some(provider) = &self.provider {
+            return Ok(Arc::clone(provider));
+        }
         let provider_config = &self.config.config.provider;
         let embedded =
             provider_config.kind == ProviderKind::Sandbox && provider_config.endpoint.is_none();
@@ -115,8 +132,10 @@ impl Context {
                 .sandbox_state
                 .clone()
                 .unwrap_or_else(|| self.config.base_dir.join(SANDBOX_WORLD_FILE));
+            // Beside the state, in the same private directory (0700),
+            // whichever command creates it first.
             if let Some(dir) = world.parent() {
-                std::fs::create_dir_all(dir).map_err(|source| ContextError::Directory {
+                crate::fsio::create_private_dir(dir).map_err(|source| ContextError::Directory {
                     path: dir.to_path_buf(),
                     source,
                 })?;
@@ -158,7 +177,9 @@ impl Context {
         )
         .map_err(connect_error)?
         .with_events(Arc::new(RefreshDisplay::for_stderr()));
-        provider::connect(settings).await.map_err(connect_error)
+        let provider = provider::connect(settings).await.map_err(connect_error)?;
+        self.provider = Some(Arc::clone(&provider));
+        Ok(provider)
     }
 
     /// Stops the embedded sandbox, if any, so its world is persisted.
@@ -168,5 +189,12 @@ impl Context {
         {
             eprintln!("warning: the embedded sandbox did not stop cleanly: {error}");
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::workflow::Connect for Context {
+    async fn connect(&mut self) -> Result<Arc<dyn Provider>, crate::workflow::ConnectError> {
+        Ok(Context::connect(self).await?)
     }
 }

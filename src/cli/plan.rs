@@ -1,16 +1,17 @@
-//! `resold plan [PATH]`: load manifests and state, observe Google (as much as
-//! `--refresh` asks), diff, render, optionally save the plan for `apply`.
+//! `resold plan [PATH]`: the plan workflow (lock holder, state, as much of
+//! Google as `--refresh` asks, diff), rendered; optionally saved for `apply`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::ValueEnum;
 
 use super::context::Context;
 use super::{CommandResult, Global};
-use crate::plan::{self, PlanOptions, RefreshMode, SavedPlan};
+use crate::plan::{PlanOptions, RefreshMode, SavedPlan};
 use crate::render::{self, RenderOptions};
+use crate::workflow;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -37,6 +38,12 @@ pub struct Args {
     /// Show admin names, emails and phone numbers in JSON and Markdown (hidden by default there).
     #[arg(long)]
     pub show_personal_data: bool,
+    /// Only record what Google shows: every drift as a state-only update, no change at Google.
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// Wait this long (e.g. 30s, 5m) for a running apply to release the state lock.
+    #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -67,59 +74,27 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
     let color = global.color.enabled_for_stdout();
     let mut ctx = Context::load(global)?;
     let portfolio = ctx.portfolio(args.path.as_deref(), color)?;
-    let state = ctx.read_state()?;
-    let policy = ctx.config.config.policy.clone();
-    for target in &args.targets {
-        if portfolio.customer(target).is_none() && !state.customers.contains_key(target) {
-            return Err(
-                format!("--target {target}: no manifest or state names this customer").into(),
-            );
-        }
-    }
-    let refresh = RefreshMode::from(args.refresh);
-    let mut names = plan::customers_to_refresh(&portfolio.customers, &state, refresh);
-    if !args.targets.is_empty() {
-        let all_names = || {
-            portfolio
-                .customers
-                .iter()
-                .map(|c| c.name.clone())
-                .chain(state.customers.keys().cloned())
-                .collect()
-        };
-        let selected: Vec<String> = names.unwrap_or_else(all_names);
-        names = Some(
-            selected
-                .into_iter()
-                .filter(|n| args.targets.contains(n))
-                .collect(),
-        );
-    }
-    let observed = match &names {
-        Some(names) if names.is_empty() => None,
-        _ => {
-            let request =
-                crate::apply::observe_request(&portfolio.customers, &state, names.as_deref());
-            let runtime = super::runtime()?;
-            let observed = runtime.block_on(async {
-                let result = match ctx.connect().await {
-                    Ok(provider) => provider.observe(&request).await.map_err(|e| e.to_string()),
-                    Err(error) => Err(error.to_string()),
-                };
-                ctx.shutdown().await;
-                result
-            });
-            Some(observed.map_err(|e| format!("cannot observe Google: {e}"))?)
-        }
-    };
     let options = PlanOptions {
         revert_drift: args.revert_drift,
+        refresh_only: args.refresh_only,
         targets: args.targets.clone(),
-        refresh,
-        policy,
+        refresh: RefreshMode::from(args.refresh),
+        policy: ctx.config.config.policy.clone(),
         manifest_digest: portfolio.digest.clone(),
+        ..PlanOptions::default()
     };
-    let plan = plan::diff(&portfolio.customers, &state, observed.as_ref(), &options);
+    let request = workflow::PlanRequest {
+        desired: &portfolio.customers,
+        options,
+        account: ctx.account(),
+        lock_timeout: args.lock_timeout,
+    };
+    let backend = Arc::clone(&ctx.backend);
+    let plan = super::runtime()?.block_on(async {
+        let plan = workflow::plan(&mut ctx, backend.as_ref(), request).await;
+        ctx.shutdown().await;
+        plan
+    })?;
     if let Some(out) = &args.out {
         SavedPlan::new(plan.clone()).write(out)?;
     }
@@ -136,15 +111,9 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
     if let Some(out) = &args.out
         && args.format == Format::Text
     {
-        text.push_str(&format!(
-            "\nSaved the plan to {}; run `resold apply {}` to carry it out.\n",
-            out.display(),
-            out.display()
-        ));
+        text.push_str(&render::text::saved_note(&out.display().to_string()));
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
+    super::output::print(&text)?;
     Ok(if args.detailed_exitcode {
         ExitCode::from(plan.status().exit_code())
     } else {

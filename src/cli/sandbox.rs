@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use super::{CommandResult, Global};
+use crate::provider::TransportFailure;
 use crate::sandbox::{self, FaultConfig, SandboxOptions};
 
 #[derive(Debug, clap::Args)]
@@ -57,8 +58,17 @@ struct ServeArgs {
     /// Answer ALREADY_EXISTS to a second customers.create for a domain.
     #[arg(long)]
     reject_duplicate_domains: bool,
-    /// Seconds a new customer stays out of filtered customers.list results.
-    #[arg(long, default_value_t = 0)]
+    /// checkCloudIdentityAccountsExist says owned: false until a customer
+    /// has its first order (undocumented; the default says owned: true).
+    #[arg(long)]
+    unowned_until_first_order: bool,
+    /// customers.patch without updateMask is INVALID_ARGUMENT (undocumented;
+    /// by default it changes every patchable field).
+    #[arg(long)]
+    require_update_mask: bool,
+    /// Seconds a new customer stays out of filtered customers.list results
+    /// (Google: "usually a few seconds"; 0 for none).
+    #[arg(long, default_value_t = sandbox::DEFAULT_FILTER_LAG.as_secs())]
     filter_lag_seconds: u64,
 }
 
@@ -70,9 +80,10 @@ struct ConsoleArgs {
 
 #[derive(Debug, clap::Args)]
 struct Endpoint {
-    /// Base URL of the running sandbox, e.g. http://127.0.0.1:8787.
+    /// Base URL of the running sandbox, e.g. http://127.0.0.1:8787
+    /// (default: `provider.endpoint` of the config).
     #[arg(long, env = "RESOLD_SANDBOX_ENDPOINT")]
-    endpoint: String,
+    endpoint: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,7 +143,8 @@ enum ConsoleCommand {
         #[arg(long)]
         max_units: i64,
     },
-    /// Create a Google account for a domain the reseller does not own (seed §3).
+    /// Create a Google account for a domain the reseller does not own (seed §3),
+    /// with the subscriptions it runs elsewhere and a transfer token.
     SeedAccount {
         #[command(flatten)]
         endpoint: Endpoint,
@@ -141,6 +153,24 @@ enum ConsoleCommand {
         /// legacy-free | nonprofit | other-reseller | direct
         #[arg(long)]
         edition: String,
+        /// A subscription it has with its owner: SKU[:PLAN[:SEATS]], e.g.
+        /// business-standard:annual-yearly:10 (repeatable; default: the edition's).
+        #[arg(long = "sku", value_name = "SKU[:PLAN[:SEATS]]")]
+        skus: Vec<String>,
+        /// Days its transfer token stays valid (0 or less: already expired).
+        #[arg(long, allow_hyphen_values = true)]
+        token_valid_days: Option<i64>,
+        /// DOMAIN (default) or TEAM.
+        #[arg(long)]
+        customer_type: Option<String>,
+    },
+    /// The customer's super admin makes a new transfer token (the old one stops working).
+    GenerateTransferToken {
+        #[command(flatten)]
+        target: CustomerArgs,
+        /// Days the token stays valid (default 14).
+        #[arg(long, allow_hyphen_values = true)]
+        valid_days: Option<i64>,
     },
     /// Install fault rules from a JSON file.
     SetFaults {
@@ -176,22 +206,59 @@ enum SandboxCliError {
     },
     #[error("--json is not a JSON object: {0}")]
     Json(serde_json::Error),
-    #[error("cannot reach the sandbox at {endpoint}: {source}")]
+    #[error("no answer from the sandbox at {url}: {}", failure.with_hint(url))]
     Request {
-        endpoint: String,
-        source: reqwest::Error,
+        url: String,
+        failure: TransportFailure,
     },
     #[error("the sandbox answered {status}: {body}")]
     Refused { status: u16, body: String },
     #[error("cannot wait for a shutdown signal: {0}")]
     Signal(std::io::Error),
+    #[error(
+        "which sandbox? pass --endpoint (or RESOLD_SANDBOX_ENDPOINT), or point `provider.endpoint` of a config at a running `resold sandbox serve`: {reason}"
+    )]
+    NoEndpoint { reason: String },
+    #[error("--sku `{0}` is not SKU[:PLAN[:SEATS]] (e.g. business-standard:annual-yearly:10)")]
+    SkuSpec(String),
 }
 
-pub fn run(_global: &Global, args: Args) -> CommandResult {
+pub fn run(global: &Global, args: Args) -> CommandResult {
     let runtime = super::runtime()?;
     match args.command {
         SandboxCommand::Serve(serve) => runtime.block_on(serve_until_stopped(serve)),
-        SandboxCommand::Console(console) => runtime.block_on(console_action(console.action)),
+        SandboxCommand::Console(console) => {
+            runtime.block_on(console_action(global, console.action))
+        }
+    }
+}
+
+/// `--endpoint` when given, else the config's `provider.endpoint`: the
+/// sandbox that `plan` and `apply` talk to is the one the console drives.
+fn endpoint_of(global: &Global, endpoint: Endpoint) -> Result<String, SandboxCliError> {
+    if let Some(url) = endpoint.endpoint {
+        return Ok(url);
+    }
+    let loaded = crate::config::load(global.config.as_deref()).map_err(|error| {
+        SandboxCliError::NoEndpoint {
+            reason: error.to_string(),
+        }
+    })?;
+    let provider = &loaded.config.provider;
+    match (provider.kind, &provider.endpoint) {
+        (crate::config::ProviderKind::Sandbox, Some(url)) => Ok(url.clone()),
+        (crate::config::ProviderKind::Sandbox, None) => Err(SandboxCliError::NoEndpoint {
+            reason: format!(
+                "{} runs the sandbox inside each command (no `provider.endpoint`), so none is running now",
+                loaded.path.display()
+            ),
+        }),
+        (crate::config::ProviderKind::Channel, _) => Err(SandboxCliError::NoEndpoint {
+            reason: format!(
+                "{} talks to Google (`kind: channel`), not to a sandbox",
+                loaded.path.display()
+            ),
+        }),
     }
 }
 
@@ -224,22 +291,37 @@ async fn serve_until_stopped(args: ServeArgs) -> CommandResult {
             .map(std::time::Duration::from_secs),
         test_partner_domain: args.test_partner_domain,
         reject_duplicate_domains: args.reject_duplicate_domains,
+        owned_without_orders: !args.unowned_until_first_order,
+        patch_without_mask: !args.require_update_mask,
         filter_lag: std::time::Duration::from_secs(args.filter_lag_seconds),
         ..SandboxOptions::default()
     };
     let running = sandbox::start(options).await?;
-    // The first line is machine-read by scripts (conformance/run): keep its shape.
-    println!("sandbox listening on {}", running.base_url());
-    println!(
+    if !running.addr().ip().is_loopback() {
+        eprintln!("{}", exposed_warning(running.addr()));
+    }
+    // The first line is machine-read by scripts (conformance/run): keep its
+    // shape. A reader that went away does not stop the serving.
+    let _ = outln!("sandbox listening on {}", running.base_url());
+    let _ = outln!(
         "account {}  token {}",
         running.account(),
         sandbox::DEV_TOKEN
     );
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
     wait_for_signal().await?;
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Said when the sandbox listens beyond loopback: anyone who can reach the
+/// port can use the well-known development token.
+fn exposed_warning(addr: SocketAddr) -> String {
+    format!(
+        "WARNING: the sandbox listens on {addr}, which other machines can reach. It accepts the \
+         public development token `{}`: anyone who can connect can read and change its world \
+         and its fault rules. Bind 127.0.0.1 unless you mean this.",
+        sandbox::DEV_TOKEN
+    )
 }
 
 async fn wait_for_signal() -> Result<(), SandboxCliError> {
@@ -260,7 +342,7 @@ async fn wait_for_signal() -> Result<(), SandboxCliError> {
     }
 }
 
-async fn console_action(action: ConsoleCommand) -> CommandResult {
+async fn console_action(global: &Global, action: ConsoleCommand) -> CommandResult {
     let (endpoint, method, path, body) = match action {
         ConsoleCommand::AdminConsoleEdit { target, json } => {
             let body: Value = serde_json::from_str(&json).map_err(SandboxCliError::Json)?;
@@ -293,12 +375,38 @@ async fn console_action(action: ConsoleCommand) -> CommandResult {
             endpoint,
             domain,
             edition,
-        } => (
-            endpoint.endpoint,
-            reqwest::Method::POST,
-            "/sandbox/v1/accounts".to_string(),
-            Some(json!({"domain": domain, "edition": edition})),
-        ),
+            skus,
+            token_valid_days,
+            customer_type,
+        } => {
+            let mut body = json!({"domain": domain, "edition": edition});
+            if !skus.is_empty() {
+                body["skus"] = Value::Array(
+                    skus.iter()
+                        .map(|spec| sku_spec(spec))
+                        .collect::<Result<_, _>>()?,
+                );
+            }
+            if let Some(days) = token_valid_days {
+                body["tokenValidDays"] = json!(days);
+            }
+            if let Some(kind) = customer_type {
+                body["customerType"] = json!(kind);
+            }
+            (
+                endpoint,
+                reqwest::Method::POST,
+                "/sandbox/v1/accounts".to_string(),
+                Some(body),
+            )
+        }
+        ConsoleCommand::GenerateTransferToken { target, valid_days } => {
+            let body = match valid_days {
+                Some(days) => json!({"validDays": days}),
+                None => json!({}),
+            };
+            customer_call(target, "generateTransferToken", body)
+        }
         ConsoleCommand::SetFaults { endpoint, file } => {
             let text = std::fs::read_to_string(&file).map_err(|source| SandboxCliError::Read {
                 path: file.clone(),
@@ -310,40 +418,57 @@ async fn console_action(action: ConsoleCommand) -> CommandResult {
                     source,
                 })?;
             (
-                endpoint.endpoint,
+                endpoint,
                 reqwest::Method::PUT,
                 "/sandbox/v1/faults".to_string(),
                 Some(serde_json::to_value(config).map_err(SandboxCliError::Json)?),
             )
         }
         ConsoleCommand::ClearFaults { endpoint } => (
-            endpoint.endpoint,
+            endpoint,
             reqwest::Method::DELETE,
             "/sandbox/v1/faults".to_string(),
             None,
         ),
         ConsoleCommand::World { endpoint } => (
-            endpoint.endpoint,
+            endpoint,
             reqwest::Method::GET,
             "/sandbox/v1/world".to_string(),
             None,
         ),
     };
+    let endpoint = endpoint_of(global, endpoint)?;
     let reply = send(&endpoint, method, &path, body).await?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&reply).map_err(SandboxCliError::Json)?
-    );
+    let text = serde_json::to_string_pretty(&reply).map_err(SandboxCliError::Json)?;
+    outln!("{}", crate::render::escape::json(&text))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `SKU[:PLAN[:SEATS]]` as the seed body's `{sku, plan, seats}`.
+fn sku_spec(spec: &str) -> Result<Value, SandboxCliError> {
+    let mut parts = spec.split(':');
+    let sku = parts.next().unwrap_or_default();
+    let plan = parts.next().unwrap_or_default();
+    let mut entry = json!({"sku": sku, "plan": plan});
+    if let Some(seats) = parts.next() {
+        let seats: i64 = seats
+            .parse()
+            .map_err(|_| SandboxCliError::SkuSpec(spec.to_string()))?;
+        entry["seats"] = json!(seats);
+    }
+    if sku.is_empty() || parts.next().is_some() {
+        return Err(SandboxCliError::SkuSpec(spec.to_string()));
+    }
+    Ok(entry)
 }
 
 fn customer_call(
     target: CustomerArgs,
     verb: &str,
     body: Value,
-) -> (String, reqwest::Method, String, Option<Value>) {
+) -> (Endpoint, reqwest::Method, String, Option<Value>) {
     (
-        target.endpoint.endpoint,
+        target.endpoint,
         reqwest::Method::POST,
         format!("/sandbox/v1/customers/{}:{verb}", target.customer),
         Some(body),
@@ -356,12 +481,12 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> Result<Value, SandboxCliError> {
-    let failed = |source| SandboxCliError::Request {
-        endpoint: endpoint.to_string(),
-        source,
-    };
     let url = format!("{}{path}", endpoint.trim_end_matches('/'));
-    let mut request = reqwest::Client::new().request(method, url);
+    let failed = |error: reqwest::Error| SandboxCliError::Request {
+        failure: TransportFailure::classify(&error, &url),
+        url: url.clone(),
+    };
+    let mut request = reqwest::Client::new().request(method, &url);
     if let Some(body) = body {
         request = request.json(&body);
     }

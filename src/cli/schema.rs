@@ -1,6 +1,5 @@
 //! `resold schema [manifest|config|plan]`: print a JSON Schema (draft-07).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
@@ -28,11 +27,9 @@ pub struct Args {
 pub fn run(_global: &Global, args: Args) -> CommandResult {
     let value = match args.which {
         Which::Manifest => schema::manifest(),
-        Which::Config => schema::config(),
+        Which::Config => crate::config::json_schema(),
         Which::Plan => crate::render::json::schema(),
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(schema::to_pretty_json(&value).as_bytes())?;
-    stdout.flush()?;
+    super::output::print(&schema::to_pretty_json(&value))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,13 @@
-//! `resold state`: look at and repair the recorded state.
+//! `resold state`: look at and repair the recorded state. Names and records
+//! came from manifests, Google and (for the lock holder) another user's
+//! run, so everything printed is neutralised for the terminal.
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
+use crate::diagnostics::did_you_mean;
+use crate::render::escape::{json, terminal};
 use crate::state::{self, Backend, State};
 
 use super::{CommandResult, Global};
@@ -22,6 +26,14 @@ enum StateCommand {
     Show { name: String },
     /// Forget a customer (Google is not touched); it then shows up as unmanaged.
     Rm { name: String },
+    /// Rename a customer's record after its `metadata.name` changed: ids and
+    /// history move with it, nothing at Google changes.
+    Mv {
+        /// The name the state records now.
+        old: String,
+        /// The new `metadata.name`.
+        new: String,
+    },
     /// Who holds the state lock, for what, since when.
     LockInfo,
     /// Break a lock left by a run that can no longer release it.
@@ -34,10 +46,14 @@ enum StateCommand {
 pub fn run(global: &Global, args: Args) -> CommandResult {
     let loaded = crate::config::load(global.config.as_deref())?;
     let backend = state::open(&loaded.config.state, &loaded.base_dir);
+    if let Some(warning) = state::directory_warning(&loaded.config.state, &loaded.base_dir)? {
+        super::output::warn(&format!("{warning}\n"));
+    }
     match args.command {
         StateCommand::List => list(backend.as_ref()),
         StateCommand::Show { name } => show(backend.as_ref(), &name),
         StateCommand::Rm { name } => remove(backend.as_ref(), &name),
+        StateCommand::Mv { old, new } => rename(backend.as_ref(), &old, &new),
         StateCommand::LockInfo => lock_info(backend.as_ref()),
         StateCommand::ForceUnlock { id } => force_unlock(backend.as_ref(), &id),
     }
@@ -45,15 +61,15 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
 
 fn list(backend: &dyn Backend) -> CommandResult {
     let Some(state) = backend.read()? else {
-        println!("No state yet at {}.", backend.describe());
+        outln!("No state yet at {}.", terminal(&backend.describe()))?;
         return Ok(ExitCode::SUCCESS);
     };
-    println!(
+    outln!(
         "{} (serial {}, lineage {})",
-        backend.describe(),
+        terminal(&backend.describe()),
         state.serial,
-        state.lineage
-    );
+        terminal(&state.lineage)
+    )?;
     // Columns padded to the longest value, so a long list scans as a table.
     let name_width = state.customers.keys().map(|n| n.len()).max().unwrap_or(0);
     let channel_width = state
@@ -75,7 +91,7 @@ fn list(backend: &dyn Backend) -> CommandResult {
                 record.pending.len()
             ));
         }
-        println!("{}", crate::render::escape::terminal(&line));
+        outln!("{}", terminal(&line))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -86,7 +102,7 @@ fn show(backend: &dyn Backend, name: &str) -> CommandResult {
         .customers
         .get(name)
         .ok_or_else(|| unknown_customer(&state, name))?;
-    println!("{}", serde_json::to_string_pretty(record)?);
+    outln!("{}", json(&serde_json::to_string_pretty(record)?))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -97,34 +113,70 @@ fn remove(backend: &dyn Backend, name: &str) -> CommandResult {
         return Err(unknown_customer(&state, name).into());
     }
     let expected = state.serial;
-    state.serial += 1;
+    state.serial = State::next_serial(expected)?;
     backend.write(&state, Some(expected))?;
-    println!(
-        "Removed {name} from the state (serial {}). Nothing was changed at Google; \
+    outln!(
+        "Removed {} from the state (serial {}). Nothing was changed at Google; \
          the customer now shows up in plans as unmanaged.",
+        terminal(name),
         state.serial
-    );
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rename(backend: &dyn Backend, old: &str, new: &str) -> CommandResult {
+    let _lock = backend.lock("state mv")?;
+    let mut state = read_existing(backend)?;
+    state::rename_customer(&mut state, old, new).map_err(|error| match error {
+        state::RenameError::Unknown => unknown_customer(&state, old).into(),
+        other => Box::<dyn std::error::Error + Send + Sync>::from(other),
+    })?;
+    let expected = state.serial;
+    state.serial = State::next_serial(expected)?;
+    backend.write(&state, Some(expected))?;
+    outln!(
+        "Moved {} to {} in the state (serial {}): its Channel customer, Cloud Identity and \
+         subscription records, request ids included, are now {}'s. Nothing was changed at Google.",
+        terminal(old),
+        terminal(new),
+        state.serial,
+        terminal(new)
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn lock_info(backend: &dyn Backend) -> CommandResult {
     match backend.lock_info()? {
-        None => println!("The state ({}) is not locked.", backend.describe()),
-        Some(info) => println!(
+        None => outln!(
+            "The state ({}) is not locked.",
+            terminal(&backend.describe())
+        )?,
+        Some(info) => outln!(
             "The state is locked.\n  ID:        {}\n  Who:       {}\n  PID:       {}\n  Operation: {}\n  Since:     {}",
-            info.id, info.who, info.pid, info.operation, info.since
-        ),
+            terminal(&info.id),
+            terminal(&info.who),
+            info.pid,
+            terminal(&info.operation),
+            terminal(&info.since)
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn force_unlock(backend: &dyn Backend, id: &str) -> CommandResult {
     let broken = backend.force_unlock(id)?;
-    println!(
+    outln!(
         "Broke lock {} held by {} (pid {}) for {} since {}.\n\
-         If that process is still running, its next state write will be refused.",
-        broken.id, broken.who, broken.pid, broken.operation, broken.since
-    );
+         If that process is still running, it keeps its lock and can still write the state; \
+         a run started now would then find the state changed under it and have its own writes \
+         refused. Make sure pid {} has stopped before you run resold again.",
+        terminal(&broken.id),
+        terminal(&broken.who),
+        broken.pid,
+        terminal(&broken.operation),
+        terminal(&broken.since),
+        broken.pid
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -135,13 +187,8 @@ fn read_existing(backend: &dyn Backend) -> Result<State, Box<dyn std::error::Err
 }
 
 fn unknown_customer(state: &State, name: &str) -> StateCliError {
-    let nearest = state
-        .customers
-        .keys()
-        .map(|known| (strsim::jaro_winkler(known, name), known))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, known)| known.clone());
+    let nearest =
+        did_you_mean(name, state.customers.keys().map(String::as_str)).map(str::to_string);
     StateCliError::UnknownCustomer {
         name: name.to_string(),
         nearest,

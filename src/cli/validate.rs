@@ -2,22 +2,40 @@
 //! Works without a config file; with one and no PATH, checks its manifest
 //! directory.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{CommandResult, Global};
 use crate::config::{self, ConfigError};
-use crate::manifest::report::{self, ReportFormat};
+use crate::diagnostics::report::{self, ReportFormat};
 use crate::manifest::{LoadOptions, load_portfolio};
+use crate::render::escape;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Manifest files or directories (default: the config's manifest directory).
     pub paths: Vec<PathBuf>,
     /// How to print the findings.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+}
+
+/// `--format`: rustc-like text, GitHub Actions annotations, or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Github,
+    Json,
+}
+
+impl From<FormatArg> for ReportFormat {
+    fn from(arg: FormatArg) -> ReportFormat {
+        match arg {
+            FormatArg::Human => ReportFormat::Human,
+            FormatArg::Github => ReportFormat::Github,
+            FormatArg::Json => ReportFormat::Json,
+        }
+    }
 }
 
 pub fn run(global: &Global, args: Args) -> CommandResult {
@@ -39,14 +57,17 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
 
     let loaded = load_portfolio(&paths, &LoadOptions::default());
     let color = global.color.enabled_for_stdout();
-    let mut text = report::render(&loaded.diagnostics, args.format, color);
-    if args.format != ReportFormat::Json {
+    let format = ReportFormat::from(args.format);
+    let mut text = report::render_counted(&loaded.diagnostics, loaded.tally, format, color);
+    if format == ReportFormat::Json {
+        text = escape::json(&text);
+    } else {
         if !text.is_empty() {
             text.push('\n');
         }
         let files = loaded.files.len();
         let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
-        let tally = report::tally(&loaded.diagnostics);
+        let tally = loaded.tally;
         match &loaded.portfolio {
             Some(portfolio) => {
                 let n = portfolio.customers.len();
@@ -58,9 +79,7 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
             None => text.push_str(&format!("invalid: {tally} in {files}\n")),
         }
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
+    super::output::print(&text)?;
     Ok(if loaded.has_errors() {
         ExitCode::from(1)
     } else {

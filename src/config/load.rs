@@ -1,15 +1,16 @@
 //! Finding and reading `resold.yaml`. The file goes through the same
-//! span-aware YAML reader and structural schema check as manifests, so a bad
+//! reader as manifests (`diagnostics`): links may not leave its directory,
+//! only a regular file is read, at most `FileKind::Config` bytes, and a bad
 //! config gets `file:line:col` diagnostics too. Relative paths in it are
 //! relative to the file, and are resolved here once.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::{CONFIG_FILE_NAME, Config};
-use crate::manifest::load::{LoadOptions, classify_with, parse_source, read_source};
-use crate::manifest::report::{ReportFormat, render};
-use crate::manifest::{Diagnostic, Structure};
+use crate::diagnostics::read::{parse_source, read_source};
+use crate::diagnostics::{Diagnostic, ReportFormat, Structure, cap_per_file, render};
+use crate::fsio::{self, FileKind};
 
 /// A config file as loaded: every relative path in `config` is already
 /// resolved against `base_dir`.
@@ -62,22 +63,29 @@ pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     load_file(&path)
 }
 
-/// The nearest `resold.yaml` in `start` or one of its parents.
+/// The nearest `resold.yaml` in `start` or one of its parents (a link
+/// named `resold.yaml` counts; where it points is checked when it is read).
 pub fn find(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .map(|dir| dir.join(CONFIG_FILE_NAME))
-        .find(|candidate| candidate.is_file())
+        .find(|candidate| std::fs::symlink_metadata(candidate).is_ok())
+}
+
+/// The structural schema of `resold.yaml`.
+fn structure() -> &'static Structure {
+    static S: OnceLock<Structure> = OnceLock::new();
+    S.get_or_init(|| Structure::compile(super::json_schema()))
 }
 
 fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
     let invalid = |diagnostics: Vec<Diagnostic>| ConfigError::Invalid {
         path: path.to_path_buf(),
-        diagnostics,
+        diagnostics: cap_per_file(diagnostics),
     };
-    // A config is tiny; the manifest limit is generous for it.
-    let (source, _) = read_source(path, &LoadOptions::default()).map_err(|d| invalid(vec![*d]))?;
-    let mut documents = parse_source(Arc::new(source)).map_err(|d| invalid(vec![*d]))?;
+    let tree = fsio::parent_of(path);
+    let (source, _) = read_source(path, &tree, FileKind::Config).map_err(|d| invalid(vec![*d]))?;
+    let mut documents = parse_source(Arc::new(source)).map_err(invalid)?;
     if documents.len() > 1 {
         let d = Diagnostic::error(
             "C-DOCUMENTS",
@@ -89,8 +97,7 @@ fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
         return Err(invalid(vec![documents[1].0.at_value(d, "")]));
     }
     let (source, value) = documents.remove(0);
-    let mut config: Config =
-        classify_with(Structure::config(), &source, &value).map_err(invalid)?;
+    let mut config: Config = structure().read(&source, &value).map_err(invalid)?;
     let base_dir = absolute(path)
         .parent()
         .map(Path::to_path_buf)
@@ -133,6 +140,24 @@ mod tests {
         let path = dir.join(CONFIG_FILE_NAME);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    #[test]
+    fn structure_compiles() {
+        structure();
+    }
+
+    #[test]
+    fn a_config_linked_out_of_its_directory_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("environ");
+        std::fs::write(&secret, "AWS_SECRET=hunter2\n").unwrap();
+        std::os::unix::fs::symlink(&secret, dir.path().join(CONFIG_FILE_NAME)).unwrap();
+        let found = find(dir.path()).expect("a link named resold.yaml is found");
+        let error = load(Some(&found)).unwrap_err().to_string();
+        assert!(error.contains("is a symbolic link to"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
     }
 
     #[test]

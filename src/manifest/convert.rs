@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use super::diagnostic::Diagnostic;
-use super::source::DocumentSource;
 use super::spec::{CustomerDocument, SubscriptionSpec, subscription_drift_field};
 use crate::catalog::Catalog;
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::DocumentSource;
 use crate::model::{
     self, Address, Admin, Customer, Education, NormalizeError, Renewal, Subscription,
     SubscriptionState,
@@ -104,6 +104,14 @@ pub fn to_model(doc: &CustomerDocument, source: &DocumentSource, catalog: &Catal
         customer_type: spec.customer_type,
         organization: model::normalize_text(&spec.organization),
         domain,
+        cloud_identity_id: spec
+            .cloud_identity_id
+            .as_deref()
+            .map(|id| id.trim().to_string()),
+        correlation_id: spec
+            .correlation_id
+            .as_deref()
+            .map(|id| id.trim().to_string()),
         education: spec.education.as_ref().map(|edu| Education {
             institute_type: edu.institute_type,
             institute_size: edu.institute_size,
@@ -175,7 +183,10 @@ fn build_subscription(spec: &SubscriptionSpec, sku: String) -> Subscription {
         sku,
         plan: spec.plan,
         // The structural schema caps seats far below u32::MAX.
-        seats: u32::try_from(spec.seats).unwrap_or(u32::MAX),
+        // Absent only on free plans (the structural schema requires it elsewhere).
+        seats: spec
+            .seats
+            .map_or(0, |seats| u32::try_from(seats).unwrap_or(u32::MAX)),
         renewal,
         state: spec.state.unwrap_or(SubscriptionState::Active),
         purchase_order_id: spec

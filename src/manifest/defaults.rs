@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::diagnostic::Diagnostic;
-use super::source::DocumentSource;
 use super::spec::{CustomerDocument, DefaultsDocument};
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::DocumentSource;
 use crate::model::CustomerType;
 
 pub const DUPLICATE_DEFAULTS: &str = "R-DEFAULTS-DUPLICATE";

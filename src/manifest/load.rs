@@ -1,99 +1,203 @@
-//! Reading manifest files: which files, at most how big, valid UTF-8, YAML
-//! documents with spans, and which `kind` each document is. Nothing here
-//! stops at the first problem: every file is read and every finding kept.
+//! Reading manifest files: which files (`discover`), and which `kind` each
+//! document is (`classify`). Reading a file and its YAML is the diagnostics
+//! module's (`diagnostics::read`). Nothing here stops at the first problem:
+//! every file is read and every finding kept.
+//!
+//! A manifest directory is a tree a pull request can put anything into, so
+//! the walk follows a symbolic link (to a file or a directory) only when it
+//! stays under the directory that was given — the manifest root — and reads
+//! a file reached twice through links once. A link out of the root is a
+//! finding naming the link and its target, never a read.
 
+use std::collections::HashSet;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::check::Structure;
-use super::diagnostic::Diagnostic;
-use super::source::{DocumentSource, SourceFile};
+use super::schema;
 use super::spec::{API_VERSION, CustomerDocument, DefaultsDocument};
-use super::suggest::did_you_mean;
-use super::yaml;
+use crate::diagnostics::diagnostic::MAX_PER_FILE;
+use crate::diagnostics::{
+    Diagnostic, DocumentSource, FileProblem, Located, SourceLocation, Structure, did_you_mean,
+};
+use crate::fsio;
 
-pub const FILE_NOT_FOUND: &str = "F-NOT-FOUND";
-pub const FILE_UNREADABLE: &str = "F-READ";
-pub const FILE_TOO_LARGE: &str = "F-TOO-LARGE";
-pub const NOT_UTF8: &str = "F-UTF8";
-pub const YAML_SYNTAX: &str = "F-YAML";
-pub const NO_DOCUMENTS: &str = "F-EMPTY";
+pub use crate::diagnostics::problem::{
+    FILE_NOT_FOUND, FILE_REFUSED, FILE_TOO_LARGE, FILE_UNREADABLE, NO_DOCUMENTS, NOT_UTF8,
+    YAML_SYNTAX,
+};
 pub const NOT_A_MAPPING: &str = "S-DOCUMENT";
 pub const UNKNOWN_KIND: &str = "S-KIND";
 pub const UNKNOWN_API_VERSION: &str = "S-API-VERSION";
 
-/// Limits on what `load` reads.
+/// How `load_portfolio` reports.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
-    /// Larger files are refused unread: a manifest of a few hundred
-    /// customers is well under 1 MiB, so this only stops accidents and abuse.
-    pub max_file_bytes: u64,
+    /// Findings listed per file at most; the rest are counted in one note.
+    pub findings_per_file: usize,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
-            max_file_bytes: 8 * 1024 * 1024,
+            findings_per_file: MAX_PER_FILE,
         }
     }
 }
 
-/// The manifest files named by `paths`: files as given, directories searched
-/// recursively for `*.yaml` / `*.yml`. Sorted, without duplicates.
-pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
+/// A manifest file and the tree its links must stay in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ManifestFile {
+    pub path: PathBuf,
+    pub tree: PathBuf,
+}
+
+/// The manifest files named by `paths`: files as given (their tree is their
+/// directory), directories searched recursively for `*.yaml` / `*.yml` (the
+/// directory is the tree). Sorted, each file once.
+pub fn discover(paths: &[PathBuf]) -> (Vec<ManifestFile>, Vec<Diagnostic>) {
+    let mut walk = Walk::default();
     for path in paths {
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut files, &mut problems),
-            Ok(_) => files.push(path.clone()),
-            Err(error) => problems.push(
-                Diagnostic::error(
-                    FILE_NOT_FOUND,
-                    format!("cannot read `{}`: {error}", path.display()),
-                )
-                .with_help("pass manifest files or directories that exist"),
-            ),
+            Ok(meta) if meta.is_dir() => walk.directory(path, path),
+            Ok(_) => walk.files.push(ManifestFile {
+                path: path.clone(),
+                tree: fsio::parent_of(path),
+            }),
+            Err(error) => {
+                let problem = if error.kind() == std::io::ErrorKind::NotFound {
+                    FileProblem::NotFound {
+                        path: path.display().to_string(),
+                    }
+                } else {
+                    FileProblem::Unreadable {
+                        path: path.display().to_string(),
+                        reason: error.to_string(),
+                    }
+                };
+                walk.problems.push(
+                    Located::new(SourceLocation::file_start(path), problem).into_diagnostic(None),
+                );
+            }
         }
     }
+    let Walk {
+        mut files,
+        problems,
+        ..
+    } = walk;
     files.sort();
-    files.dedup();
+    files.dedup_by(|a, b| a.path == b.path);
+    // A file reached under two names (a link inside the tree) is read once.
+    let mut seen = HashSet::new();
+    files.retain(|file| {
+        std::fs::metadata(&file.path).map_or(true, |m| seen.insert((m.dev(), m.ino())))
+    });
     (files, problems)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Diagnostic>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(error) => {
-            problems.push(Diagnostic::error(
-                FILE_UNREADABLE,
-                format!("cannot list `{}`: {error}", dir.display()),
-            ));
+#[derive(Default)]
+struct Walk {
+    files: Vec<ManifestFile>,
+    problems: Vec<Diagnostic>,
+    /// Directories already walked (device, inode), so a link loop ends.
+    visited: HashSet<(u64, u64)>,
+}
+
+impl Walk {
+    fn directory(&mut self, dir: &Path, tree: &Path) {
+        if let Ok(meta) = std::fs::metadata(dir)
+            && !self.visited.insert((meta.dev(), meta.ino()))
+        {
             return;
         }
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        // Symlinked directories are not followed, so a link loop cannot hang us.
-        let Ok(kind) = entry.file_type() else {
-            continue;
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                let problem = FileProblem::Unreadable {
+                    path: dir.display().to_string(),
+                    reason: error.to_string(),
+                };
+                self.problems.push(
+                    Located::new(SourceLocation::file_start(dir), problem).into_diagnostic(None),
+                );
+                return;
+            }
         };
-        if kind.is_dir() {
+        // Real entries before links, so a file is named by its own path
+        // rather than through a link to its directory.
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| (e.file_type().is_ok_and(|t| t.is_symlink()), e.file_name()));
+        for entry in entries {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             let hidden = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with('.'));
-            if !hidden {
-                walk(&path, files, problems);
+            if kind.is_symlink() {
+                self.link(&path, tree, hidden);
+            } else if kind.is_dir() {
+                if !hidden {
+                    self.directory(&path, tree);
+                }
+            } else if is_manifest_name(&path) {
+                self.file(path, tree);
             }
-        } else if is_manifest_name(&path)
-            && path.file_name().and_then(|n| n.to_str()) != Some(crate::config::CONFIG_FILE_NAME)
-        {
-            // `resold.yaml` beside the manifests is the config, not a customer.
-            files.push(path);
         }
+    }
+
+    /// A link is followed only inside the tree; a link out of it that could
+    /// be a manifest or a directory is reported, never read.
+    fn link(&mut self, path: &Path, tree: &Path, hidden: bool) {
+        match fsio::resolve_within(path, tree) {
+            Ok(target) => match std::fs::metadata(&target) {
+                Ok(meta) if meta.is_dir() => {
+                    if hidden {
+                        return;
+                    }
+                    self.directory(path, tree);
+                }
+                _ if is_manifest_name(path) => self.file(path.to_path_buf(), tree),
+                _ => {}
+            },
+            Err(error) if is_manifest_name(path) || !hidden => {
+                // Links to other files (a README.md -> ../docs) are not
+                // manifests; only those that could be are worth a finding.
+                let points_to_dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+                if !(is_manifest_name(path) || points_to_dir) {
+                    return;
+                }
+                let problem = match fsio::refusal(&error) {
+                    Some(refusal) => FileProblem::Refused {
+                        reason: refusal.to_string(),
+                    },
+                    None => FileProblem::Unreadable {
+                        path: path.display().to_string(),
+                        reason: error.to_string(),
+                    },
+                };
+                self.problems.push(
+                    Located::new(SourceLocation::file_start(path), problem).into_diagnostic(None),
+                );
+            }
+            Err(_) => {}
+        }
+    }
+
+    fn file(&mut self, path: PathBuf, tree: &Path) {
+        // `resold.yaml` beside the manifests is the config, not a customer.
+        if path.file_name().and_then(|n| n.to_str()) == Some(crate::config::CONFIG_FILE_NAME) {
+            return;
+        }
+        self.files.push(ManifestFile {
+            path,
+            tree: tree.to_path_buf(),
+        });
     }
 }
 
@@ -104,106 +208,16 @@ fn is_manifest_name(path: &Path) -> bool {
     )
 }
 
-/// Reads a file whole, refusing huge files and invalid UTF-8. Also returns
-/// the raw bytes, which the portfolio digest covers.
-pub fn read_source(
-    path: &Path,
-    options: &LoadOptions,
-) -> Result<(SourceFile, Vec<u8>), Box<Diagnostic>> {
-    let unreadable = |error: std::io::Error| {
-        Box::new(Diagnostic::error(
-            FILE_UNREADABLE,
-            format!("cannot read `{}`: {error}", path.display()),
-        ))
-    };
-    let size = std::fs::metadata(path).map_err(unreadable)?.len();
-    if size > options.max_file_bytes {
-        return Err(Box::new(
-            Diagnostic::error(
-                FILE_TOO_LARGE,
-                format!(
-                    "`{}` is {size} bytes, more than the {} bytes a manifest file may have",
-                    path.display(),
-                    options.max_file_bytes
-                ),
-            )
-            .with_help("split the customers over several files"),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => Ok((
-            SourceFile::new(
-                path.to_path_buf(),
-                text.strip_prefix('\u{feff}').unwrap_or(text).to_string(),
-            ),
-            bytes,
-        )),
-        Err(error) => {
-            let valid = &bytes[..error.valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..])
-                .chars()
-                .count() as u64
-                + 1;
-            let file = SourceFile::new(
-                path.to_path_buf(),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            );
-            Err(Box::new(
-                Diagnostic::error(NOT_UTF8, format!("`{}` is not valid UTF-8", path.display()))
-                    .with_help("save the file as UTF-8")
-                    .at(file.locate(line, column), Some(&file.text)),
-            ))
-        }
-    }
+/// The structural schema of `kind: Customer`.
+pub fn customer_structure() -> &'static Structure {
+    static S: OnceLock<Structure> = OnceLock::new();
+    S.get_or_init(|| Structure::compile(schema::customer_structure()))
 }
 
-/// Splits a file into its YAML documents, each with where it came from.
-pub fn parse_source(
-    file: Arc<SourceFile>,
-) -> Result<Vec<(DocumentSource, Value)>, Box<Diagnostic>> {
-    match yaml::parse_values(&file.text) {
-        Ok(roots) if roots.is_empty() => Err(Box::new(
-            Diagnostic::error(
-                NO_DOCUMENTS,
-                format!("`{}` holds no manifest", file.path.display()),
-            )
-            .with_help("add a `kind: Customer` document, or delete the file")
-            .at(file.locate(1, 1), None),
-        )),
-        Ok(values) => Ok(values
-            .into_iter()
-            .enumerate()
-            .map(|(index, value)| {
-                let source = DocumentSource {
-                    file: Arc::clone(&file),
-                    index,
-                };
-                (source, value)
-            })
-            .collect()),
-        Err(error) => {
-            let mut d = Diagnostic::error(YAML_SYNTAX, format!("invalid YAML: {}", error.message));
-            if file
-                .text
-                .lines()
-                .nth(usize::try_from(error.line.saturating_sub(1)).unwrap_or(0))
-                .is_some_and(|l| l.trim_start_matches(' ').starts_with('\t'))
-            {
-                d = d.with_help("indent with spaces: YAML does not allow tabs for indentation");
-            } else if error.message.contains("alias") || error.message.contains("budget") {
-                d = d.with_help(
-                    "anchors and aliases here expand beyond what a manifest needs; write the values out",
-                );
-            }
-            Err(Box::new(d.at(
-                file.locate(error.line, error.column),
-                Some(&file.text),
-            )))
-        }
-    }
+/// The structural schema of `kind: Defaults`.
+pub fn defaults_structure() -> &'static Structure {
+    static S: OnceLock<Structure> = OnceLock::new();
+    S.get_or_init(|| Structure::compile(schema::defaults_structure()))
 }
 
 /// A document after its structure was checked.
@@ -236,12 +250,12 @@ pub fn classify(source: DocumentSource, value: &Value) -> Result<Parsed, Vec<Dia
     }
     match object.get("kind") {
         Some(Value::String(kind)) if kind == "Customer" => {
-            typed(Structure::customer(), source, value, |doc, src| {
+            typed(customer_structure(), source, value, |doc, src| {
                 Parsed::Customer(Box::new(doc), src)
             })
         }
         Some(Value::String(kind)) if kind == "Defaults" => {
-            typed(Structure::defaults(), source, value, |doc, src| {
+            typed(defaults_structure(), source, value, |doc, src| {
                 Parsed::Defaults(Box::new(doc), src)
             })
         }
@@ -271,24 +285,66 @@ fn typed<T: serde::de::DeserializeOwned>(
     value: &Value,
     wrap: impl FnOnce(T, DocumentSource) -> Parsed,
 ) -> Result<Parsed, Vec<Diagnostic>> {
-    let doc = classify_with(structure, &source, value)?;
+    let doc = structure.read(&source, value)?;
     Ok(wrap(doc, source))
 }
 
-/// Checks a document against `structure`, then reads it as `T`.
-pub fn classify_with<T: serde::de::DeserializeOwned>(
-    structure: &Structure,
-    source: &DocumentSource,
-    value: &Value,
-) -> Result<T, Vec<Diagnostic>> {
-    let problems = structure.check(source, value);
-    if !problems.is_empty() {
-        return Err(problems);
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    #[test]
+    fn structures_compile() {
+        customer_structure();
+        defaults_structure();
     }
-    T::deserialize(value).map_err(|error| {
-        // The schema mirrors the types, so this is a schema bug; still a
-        // clear error rather than a panic.
-        let d = Diagnostic::error(super::check::SCHEMA, error.to_string());
-        vec![source.at_value(d, "")]
-    })
+
+    #[test]
+    fn links_are_followed_inside_the_tree_only_and_files_read_once() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let customers = root.path().join("customers");
+        std::fs::create_dir_all(customers.join("nordics")).unwrap();
+        std::fs::write(customers.join("nordics/a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(outside.path().join("b.yaml"), "b: 1\n").unwrap();
+        symlink("nordics", customers.join("alias")).unwrap();
+        symlink("nordics/a.yaml", customers.join("same.yaml")).unwrap();
+        symlink(outside.path(), customers.join("away")).unwrap();
+        symlink(outside.path().join("b.yaml"), customers.join("env.yaml")).unwrap();
+        symlink("loop", customers.join("loop")).unwrap();
+        symlink(".", customers.join("nordics/self")).unwrap();
+
+        let (files, problems) = discover(std::slice::from_ref(&customers));
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.path
+                    .strip_prefix(&customers)
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            ["nordics/a.yaml"],
+            "one name per file, none from outside"
+        );
+        let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(problems.len(), 2, "{messages:?}");
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("away` is a symbolic link")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("env.yaml` is a symbolic link")),
+            "{messages:?}"
+        );
+    }
 }

@@ -1,23 +1,19 @@
 //! Manifests: the customers the reseller wants, as YAML files in git.
 //! `load_portfolio` reads them, checks them against the schema and the seed
-//! rules, and returns the normalised portfolio plus every finding.
+//! rules, and returns the normalised portfolio plus every finding. Reading
+//! files, YAML with positions and the findings themselves are the
+//! `diagnostics` module's, which `config` uses too.
 
-mod check;
 mod convert;
 mod defaults;
-pub mod diagnostic;
 pub mod load;
 mod portfolio;
-pub mod report;
 pub mod rules;
+mod scalar;
 pub mod schema;
-pub mod source;
 pub mod spec;
-mod suggest;
-pub mod yaml;
+pub mod write;
 
-pub use check::Structure;
-pub use diagnostic::{Diagnostic, Related, Severity, SourceLocation};
+pub use crate::diagnostics::{Diagnostic, Related, Severity, SourceLocation};
 pub use load::LoadOptions;
 pub use portfolio::{LoadReport, ManifestError, Portfolio, assemble, load_portfolio};
-pub use report::{ReportFormat, render};

@@ -11,12 +11,14 @@ use sha2::{Digest, Sha256};
 
 use super::convert;
 use super::defaults::{self, DefaultsByDir};
-use super::diagnostic::{self, Diagnostic, SourceLocation};
 use super::load::{self, LoadOptions, Parsed};
 use super::rules::{self, Context};
-use super::source::{DocumentSource, SourceFile};
 use super::spec::CustomerDocument;
 use crate::catalog::Catalog;
+use crate::diagnostics::diagnostic::{self, cap_per_file_at};
+use crate::diagnostics::read::{parse_source, read_source};
+use crate::diagnostics::{Diagnostic, DocumentSource, SourceFile, SourceLocation, Tally};
+use crate::fsio::FileKind;
 use crate::model::Customer;
 
 /// The desired customers, validated and normalised.
@@ -49,12 +51,15 @@ impl Portfolio {
     }
 }
 
-/// What loading found: the portfolio when there were no errors, and every
-/// finding (errors, warnings, notes) sorted by place.
+/// What loading found: the portfolio when there were no errors, and the
+/// findings (errors, warnings, notes) sorted by place, at most
+/// `LoadOptions::findings_per_file` per file plus a note counting the rest.
 #[derive(Debug)]
 pub struct LoadReport {
     pub portfolio: Option<Portfolio>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Counts of all findings, those left out included.
+    pub tally: Tally,
     /// The manifest files found (read or not), sorted.
     pub files: Vec<PathBuf>,
 }
@@ -87,15 +92,13 @@ fn first(diagnostics: &[Diagnostic]) -> String {
 
 impl LoadReport {
     pub fn has_errors(&self) -> bool {
-        diagnostic::has_errors(&self.diagnostics)
+        self.tally.errors > 0
     }
 
     /// The portfolio and its warnings, or all findings as an error.
     pub fn into_result(self) -> Result<(Portfolio, Vec<Diagnostic>), ManifestError> {
         match self.portfolio {
-            Some(portfolio) if !diagnostic::has_errors(&self.diagnostics) => {
-                Ok((portfolio, self.diagnostics))
-            }
+            Some(portfolio) if self.tally.errors == 0 => Ok((portfolio, self.diagnostics)),
             _ => Err(ManifestError::Invalid {
                 diagnostics: self.diagnostics,
             }),
@@ -105,11 +108,13 @@ impl LoadReport {
 
 /// Loads and validates the manifests under `paths` (files or directories).
 pub fn load_portfolio(paths: &[PathBuf], options: &LoadOptions) -> LoadReport {
-    let (files, mut diagnostics) = load::discover(paths);
+    let (found, mut diagnostics) = load::discover(paths);
+    let files: Vec<PathBuf> = found.iter().map(|f| f.path.clone()).collect();
     let mut hasher = Sha256::new();
     let mut sources = Vec::with_capacity(files.len());
-    for path in &files {
-        match load::read_source(path, options) {
+    for file in &found {
+        let path = &file.path;
+        match read_source(path, &file.tree, FileKind::Manifest) {
             Ok((source, bytes)) => {
                 let name = path.to_string_lossy();
                 hasher.update((name.len() as u64).to_le_bytes());
@@ -125,7 +130,9 @@ pub fn load_portfolio(paths: &[PathBuf], options: &LoadOptions) -> LoadReport {
     let (customers, found) = assemble(sources, Catalog::builtin());
     diagnostics.extend(found);
     diagnostic::sort(&mut diagnostics);
-    let portfolio = (!diagnostic::has_errors(&diagnostics)).then(|| {
+    let tally = Tally::of(&diagnostics);
+    let diagnostics = cap_per_file_at(diagnostics, options.findings_per_file);
+    let portfolio = (tally.errors == 0).then(|| {
         let mut sources = BTreeMap::new();
         let mut list = Vec::with_capacity(customers.len());
         for (customer, source) in customers {
@@ -143,6 +150,7 @@ pub fn load_portfolio(paths: &[PathBuf], options: &LoadOptions) -> LoadReport {
     LoadReport {
         portfolio,
         diagnostics,
+        tally,
         files,
     }
 }
@@ -157,7 +165,7 @@ pub fn assemble(
     let parsed_per_file = parallel_map(files, |file| {
         let mut out = Vec::new();
         let mut problems = Vec::new();
-        match load::parse_source(Arc::new(file)) {
+        match parse_source(Arc::new(file)) {
             Ok(documents) => {
                 for (source, value) in documents {
                     match load::classify(source, &value) {
@@ -166,7 +174,7 @@ pub fn assemble(
                     }
                 }
             }
-            Err(d) => problems.push(*d),
+            Err(found) => problems.extend(found),
         }
         (out, problems)
     });

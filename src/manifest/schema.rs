@@ -1,5 +1,6 @@
-//! The JSON Schemas of manifests and of `resold.yaml`, generated from the Rust
-//! types (draft-07, which the YAML language server understands).
+//! The JSON Schemas of manifests, generated from the Rust types (draft-07,
+//! which the YAML language server understands). `resold.yaml`'s is
+//! `config::json_schema`.
 //!
 //! Two flavours of the manifest schema exist on purpose:
 //! - the *structural* schemas (`customer_structure`, `defaults_structure`):
@@ -21,7 +22,6 @@ use super::spec::{
     CustomerDocument, DefaultsDocument, IGNORABLE_FIELDS, IGNORABLE_SUBSCRIPTION_FIELDS,
 };
 use crate::catalog::{Catalog, MAX_SEATS, MAX_TRIAL_SEATS};
-use crate::config::Config;
 use crate::model::{CustomerType, PlanKind};
 
 /// `metadata.name`: a DNS-label-like key, safe in file names and addresses.
@@ -47,15 +47,6 @@ pub fn customer_structure() -> Value {
 /// What a `kind: Defaults` document may contain, structurally.
 pub fn defaults_structure() -> Value {
     draft07_root::<DefaultsDocument>()
-}
-
-/// The schema of `resold.yaml` (`schemas/config.schema.json`).
-pub fn config() -> Value {
-    let mut schema = draft07_root::<Config>();
-    if let Some(root) = schema.as_object_mut() {
-        root.insert("title".into(), json!("resold configuration (resold.yaml)"));
-    }
-    schema
 }
 
 /// The published manifest schema (`schemas/manifest.schema.json`).
@@ -203,52 +194,6 @@ fn merge(root: &mut Value, pointer: &str, extra: Value) {
     }
 }
 
-/// The subschema describing the value at `pointer` of an instance, following
-/// `$ref`, `anyOf` (how schemars spells `Option<T>`), `properties` and `items`.
-pub fn node_at<'a>(schema: &'a Value, root: &'a Value, pointer: &str) -> Option<&'a Value> {
-    let mut node = resolve(schema, root)?;
-    for segment in pointer.split('/').skip(1) {
-        let next = if let Some(property) = node.get("properties").and_then(|p| p.get(segment)) {
-            property
-        } else if segment.parse::<usize>().is_ok() {
-            node.get("items")?
-        } else {
-            return None;
-        };
-        node = resolve(next, root)?;
-    }
-    Some(node)
-}
-
-fn resolve<'a>(mut node: &'a Value, root: &'a Value) -> Option<&'a Value> {
-    for _ in 0..8 {
-        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
-            node = root.pointer(reference.strip_prefix('#')?)?;
-        } else if let Some([only]) = node
-            .get("allOf")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-        {
-            // Draft-07 ignores keywords beside `$ref`, so schemars wraps a
-            // described reference in a one-element `allOf`.
-            node = only;
-        } else if let Some(choice) =
-            node.get("anyOf")
-                .and_then(Value::as_array)
-                .and_then(|options| {
-                    options
-                        .iter()
-                        .find(|o| o.get("type") != Some(&json!("null")))
-                })
-        {
-            node = choice;
-        } else {
-            return Some(node);
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,9 +216,11 @@ mod tests {
 
     #[test]
     fn node_lookup_follows_references() {
+        use crate::diagnostics::structure::node_at;
         let schema = customer_structure();
         let seats = node_at(&schema, &schema, "/spec/subscriptions/3/seats").unwrap();
-        assert_eq!(seats["type"], "integer");
+        // Optional on free plans, so it may be null as well.
+        assert_eq!(seats["type"], serde_json::json!(["integer", "null"]));
         let education = node_at(&schema, &schema, "/spec/education").unwrap();
         assert!(education["properties"].get("instituteType").is_some());
     }

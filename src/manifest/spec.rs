@@ -105,6 +105,17 @@ pub struct CustomerSpec {
     /// customers: the domain of the admin's email address.
     #[schemars(extend("minLength" = 1))]
     pub domain: String,
+    /// The Google account (Cloud Identity ID) this manifest stands for, when
+    /// the customer exists already; `resold import` writes it. It tells
+    /// apart customers that share a domain or a name (seed §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("pattern" = "^[A-Za-z0-9]{1,64}$"))]
+    pub cloud_identity_id: Option<String>,
+    /// Channel's `correlationId` of an existing customer whose id another
+    /// tool (a CRM) set; by default resold uses `metadata.name` there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("minLength" = 1, "maxLength" = 100))]
+    pub correlation_id: Option<String>,
     /// Present when the customer is a school or university ("Education
     /// institution", seed §6); required for education SKUs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -194,15 +205,21 @@ pub struct AdminSpec {
 /// lists them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(extend(
+    "if" = {"properties": {"plan": {"const": "free"}}},
+    "else" = {"required": ["seats"]}
+))]
 pub struct SubscriptionSpec {
     #[serde(deserialize_with = "code::required")]
     #[schemars(extend("type" = ["string", "integer"]))]
     pub sku: String,
     pub plan: PlanKind,
     /// Licences: bought seats on annual plans, the licence cap on flexible and
-    /// trial plans.
+    /// trial plans. Required except on `plan: free`, which Google sells
+    /// without a seat count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("maximum" = 1_000_000_000))]
-    pub seats: u64,
+    pub seats: Option<u64>,
     /// End-of-term behaviour, annual plans only (default `auto-renew`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal: Option<Renewal>,

@@ -27,29 +27,41 @@ pub struct ChecklistItem {
     pub message: String,
 }
 
+use std::collections::BTreeSet;
+
 use crate::model::{Customer, CustomerType};
 
-/// Adds an item once per customer and kind.
-pub(super) fn push(items: &mut Vec<ChecklistItem>, customer: &Customer, kind: ChecklistKind) {
-    if items
-        .iter()
-        .any(|i| i.customer == customer.name && i.kind == kind)
-    {
-        return;
-    }
-    items.push(ChecklistItem {
-        customer: customer.name.clone(),
-        kind,
-        message: message(customer, kind),
-    });
+/// The checklist as it is built: each customer and kind once, looked up in
+/// a set rather than by scanning every item (thousands of new customers).
+#[derive(Default)]
+pub(super) struct Checklist {
+    items: Vec<ChecklistItem>,
+    seen: BTreeSet<(String, ChecklistKind)>,
 }
 
-/// What a freshly created customer still needs from people.
-pub(super) fn for_new_customer(customer: &Customer, items: &mut Vec<ChecklistItem>) {
-    push(items, customer, ChecklistKind::GrantResellerAccess);
-    push(items, customer, ChecklistKind::SetRegionAndLanguage);
-    if customer.customer_type == CustomerType::Domain {
-        push(items, customer, ChecklistKind::VerifyDomain);
+impl Checklist {
+    /// Adds an item once per customer and kind.
+    pub fn push(&mut self, customer: &Customer, kind: ChecklistKind) {
+        if self.seen.insert((customer.name.clone(), kind)) {
+            self.items.push(ChecklistItem {
+                customer: customer.name.clone(),
+                kind,
+                message: message(customer, kind),
+            });
+        }
+    }
+
+    /// What a freshly created customer still needs from people.
+    pub fn for_new_customer(&mut self, customer: &Customer) {
+        self.push(customer, ChecklistKind::GrantResellerAccess);
+        self.push(customer, ChecklistKind::SetRegionAndLanguage);
+        if customer.customer_type == CustomerType::Domain {
+            self.push(customer, ChecklistKind::VerifyDomain);
+        }
+    }
+
+    pub fn into_items(self) -> Vec<ChecklistItem> {
+        self.items
     }
 }
 

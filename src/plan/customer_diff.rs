@@ -1,16 +1,17 @@
 //! The customer record: create, adopt, provision, update (changed Channel
-//! fields only), Admin-console drift, notices and the checklist.
+//! fields only), accepted drift, the customer type, Admin-console drift,
+//! notices and the checklist.
 
 use crate::model::{Customer, CustomerType};
-use crate::observed::{AdminConsole, CustomerView, ExistingAccount, Observed, ObservedCustomer};
+use crate::observed::{AdminConsole, CustomerView, ExistingAccount, ObservedCustomer};
+use crate::operation::{CustomerOperation, CustomerRef, DriftTarget, Operation, RecordOperation};
 use crate::state::CustomerRecord;
 
-use super::PlanOptions;
-use super::action::{Action, ActionKind, FieldChange, customer_address};
-use super::checklist::{self, ChecklistKind};
-use super::diff::Draft;
+use super::action::{PlannedAction, customer_address};
+use super::checklist::ChecklistKind;
+use super::diff::{Context, Draft};
 use super::drift::{Drift, DriftCheck, DriftResolution, DriftSource};
-use super::drift_scan::{ChangedBy, Field, FieldScan};
+use super::drift_scan::{ChangedBy, Field, FieldOutcome, FieldScan};
 use super::findings::{Finding, FindingKind};
 use super::notices;
 use super::refresh::same_details;
@@ -18,66 +19,142 @@ use super::values::{json, json_opt};
 
 /// What the subscription diff and the summary need to know about the customer.
 pub(super) struct CustomerOutcome {
-    /// No customer will exist (transfer needed): no orders either.
-    pub blocked: bool,
-    /// The Channel customer, when it exists already.
-    pub channel_name: Option<String>,
+    /// The Channel customer later operations act on; `None`: nothing is
+    /// planned on top of this customer (transfer needed, missing, rename,
+    /// in flight, not read).
+    pub target: Option<CustomerRef>,
     pub cloud_identity_id: Option<String>,
     /// `None` when nothing could be observed.
     pub drift_check: Option<DriftCheck>,
 }
 
+/// The customer values an operation sends and records: everything but the
+/// subscriptions, which are operations of their own.
+pub(super) fn details(customer: &Customer) -> Customer {
+    Customer {
+        subscriptions: Vec::new(),
+        ..customer.clone()
+    }
+}
+
 pub(super) fn plan_customer(
+    ctx: &Context,
     desired: &Customer,
     record: Option<&CustomerRecord>,
     seen: Option<&ObservedCustomer>,
-    observed: Option<&Observed>,
-    options: &PlanOptions,
     draft: &mut Draft,
 ) -> CustomerOutcome {
-    let channel_name = record
-        .and_then(|r| r.channel_name.clone())
-        .or_else(|| seen.map(|s| s.channel_name.clone()));
-    let cloud_identity_id = record
-        .and_then(|r| r.cloud_identity_id.clone())
-        .or_else(|| seen.and_then(|s| s.cloud_identity_id.clone()));
     let mut outcome = CustomerOutcome {
-        blocked: false,
-        channel_name: channel_name.clone(),
-        cloud_identity_id,
+        target: None,
+        cloud_identity_id: record
+            .and_then(|r| r.cloud_identity_id.clone())
+            .or_else(|| seen.and_then(|s| s.cloud_identity_id.clone())),
         drift_check: seen.map(|_| DriftCheck::Checked),
     };
-    let recorded_channel = record.and_then(|r| r.channel_name.as_ref());
-    if let Some(recorded_channel) = recorded_channel
-        && observed.is_some_and(|o| o.missing.contains(&desired.name))
+    // Resold's own unfinished steps: what Google shows may be their effect.
+    if record.is_some_and(|r| !r.pending.is_empty())
+        || ctx.options.changed_while_read.contains(&desired.name)
     {
-        customer_missing(desired, recorded_channel, draft);
-        outcome.blocked = true;
         return outcome;
     }
-    match channel_name {
-        None => plan_new_customer(desired, observed, draft, &mut outcome),
+    match record.and_then(|r| r.channel_name.as_deref()) {
+        Some(recorded) if ctx.is_missing(&desired.name) => {
+            customer_missing(desired, recorded, draft);
+        }
         Some(channel_name) => {
-            if recorded_channel.is_none() {
-                adopt(
-                    desired,
-                    Some(channel_name.clone()),
-                    "found in the reseller account but not in the state",
-                    draft,
-                );
-            }
+            outcome.target = Some(CustomerRef::Existing(channel_name.to_string()));
             plan_existing_customer(
+                ctx,
                 desired,
                 record,
                 seen,
-                &channel_name,
-                options,
+                channel_name,
                 draft,
                 &mut outcome,
             );
         }
+        None if ctx.options.refresh_only => {}
+        None => plan_unrecorded(ctx, desired, seen, draft, &mut outcome),
     }
     outcome
+}
+
+/// No state record: a rename, an adoption, a transfer or a create.
+fn plan_unrecorded(
+    ctx: &Context,
+    desired: &Customer,
+    seen: Option<&ObservedCustomer>,
+    draft: &mut Draft,
+    outcome: &mut CustomerOutcome,
+) {
+    let accounts: &[ExistingAccount] = ctx
+        .observed
+        .and_then(|o| o.existing_accounts.get(&desired.domain))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let owned = accounts.iter().find(|a| a.existing && a.owned);
+    let found = seen
+        .map(|s| s.channel_name.as_str())
+        .or_else(|| owned.and_then(|a| a.customer_name.as_deref()));
+    if let Some(old) = found.and_then(|channel| ctx.orphan_of(channel)) {
+        looks_like_rename(desired, old, draft);
+        return;
+    }
+    if let Some(seen) = seen {
+        adopt(
+            desired,
+            &seen.channel_name,
+            seen.cloud_identity_id.clone(),
+            Some(baseline(desired, seen)),
+            "found in the reseller account but not in the state",
+            draft,
+        );
+        outcome.target = Some(CustomerRef::Existing(seen.channel_name.clone()));
+        plan_existing_customer(
+            ctx,
+            desired,
+            None,
+            Some(seen),
+            &seen.channel_name,
+            draft,
+            outcome,
+        );
+        return;
+    }
+    if let Some(owned) = owned {
+        outcome.cloud_identity_id = owned.cloud_identity_id.clone();
+        owned_but_not_read(desired, owned, draft);
+        return;
+    }
+    if let Some(foreign) = accounts.iter().find(|a| a.existing) {
+        draft.findings.push(transfer_needed(desired, foreign));
+        return;
+    }
+    let checked = if ctx.observed.is_some() {
+        "no Google account exists for the domain"
+    } else {
+        "blind: not read from Google (--refresh=none); apply reads first and looks the domain up before creating"
+    };
+    let address = customer_address(&desired.name);
+    draft.actions.push(PlannedAction::new(
+        &desired.name,
+        address.clone(),
+        Operation::Customer(CustomerOperation::CreateCustomer {
+            customer: details(desired),
+        }),
+        format!("new customer; {checked}"),
+    ));
+    draft.actions.push(PlannedAction::new(
+        &desired.name,
+        address,
+        Operation::Customer(CustomerOperation::ProvisionCloudIdentity {
+            target: CustomerRef::CreatedInThisPlan,
+            customer: details(desired),
+        }),
+        "creates the Cloud Identity account and its super admin (seed §11); Google accounts cannot be deleted through the API",
+    ));
+    draft.checklist.for_new_customer(desired);
+    outcome.target = Some(CustomerRef::CreatedInThisPlan);
 }
 
 /// Recorded, but Channel no longer has it (deleted or transferred away):
@@ -106,69 +183,99 @@ fn customer_missing(desired: &Customer, recorded_channel: &str, draft: &mut Draf
     });
 }
 
-fn plan_new_customer(
-    desired: &Customer,
-    observed: Option<&Observed>,
-    draft: &mut Draft,
-    outcome: &mut CustomerOutcome,
-) {
-    let accounts: &[ExistingAccount] = observed
-        .and_then(|o| o.existing_accounts.get(&desired.domain))
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    if let Some(owned) = accounts.iter().find(|a| a.existing && a.owned) {
-        outcome.cloud_identity_id = owned.cloud_identity_id.clone();
-        adopt(
-            desired,
-            owned.customer_name.clone(),
-            "the domain already belongs to a customer of this reseller account",
-            draft,
-        );
-        return;
-    }
-    if let Some(foreign) = accounts.iter().find(|a| a.existing) {
-        outcome.blocked = true;
-        draft.findings.push(transfer_needed(desired, foreign));
-        return;
-    }
-    let checked = if observed.is_some() {
-        "no Google account exists for the domain"
-    } else {
-        "existing-account check skipped (--refresh=none); apply checks again before creating"
-    };
-    let address = customer_address(&desired.name);
-    let mut create = Action::new(
-        &desired.name,
-        address.clone(),
-        ActionKind::CreateCustomer,
-        format!("new customer; {checked}"),
-    );
-    create.changes = created_fields(desired);
-    create.desired_customer = Some(desired.clone());
-    draft.actions.push(create);
-
-    let mut provision = Action::new(
-        &desired.name,
-        address,
-        ActionKind::ProvisionAccount,
-        "creates the Cloud Identity account and its super admin (seed §11); Google accounts cannot be deleted through the API",
-    );
-    provision.desired_customer = Some(desired.clone());
-    provision.irreversible = true;
-    draft.actions.push(provision);
-    checklist::for_new_customer(desired, &mut draft.checklist);
+/// The new manifest names the Channel customer an orphaned record holds.
+fn looks_like_rename(desired: &Customer, old: &str, draft: &mut Draft) {
+    let new = &desired.name;
+    draft.renamed.insert(old.to_string());
+    draft.findings.push(Finding {
+        customer: new.clone(),
+        address: customer_address(new),
+        kind: FindingKind::LooksLikeRename,
+        message: format!(
+            "looks like a rename: `resold state mv {old} {new}` — the state records this Channel customer as `{old}`, which no manifest names any more; nothing is planned for either"
+        ),
+        help: format!(
+            "if `{new}` is `{old}` renamed, run `resold state mv {old} {new}` (it keeps the ids and history), then plan again; otherwise restore `{old}`'s manifest"
+        ),
+        blocking: true,
+    });
 }
 
-fn adopt(desired: &Customer, channel_name: Option<String>, why: &str, draft: &mut Draft) {
-    let mut action = Action::new(
+fn adopt(
+    desired: &Customer,
+    channel_name: &str,
+    cloud_identity_id: Option<String>,
+    baseline: Option<Customer>,
+    why: &str,
+    draft: &mut Draft,
+) {
+    draft.actions.push(PlannedAction::new(
         &desired.name,
         customer_address(&desired.name),
-        ActionKind::Adopt,
+        Operation::Record(RecordOperation::AdoptCustomer {
+            channel_name: channel_name.to_string(),
+            cloud_identity_id,
+            protect: desired.protect,
+            baseline,
+        }),
         format!("{why}: record it, create nothing"),
-    );
-    action.desired_customer = Some(desired.clone());
-    action.channel_name = channel_name;
-    draft.actions.push(action);
+    ));
+}
+
+/// What adopting records as applied: the manifest's values, with Google's
+/// wherever the Channel record shows the field — so a later plan compares
+/// with what exists, and what the manifest wants differently stays a change.
+fn baseline(desired: &Customer, seen: &ObservedCustomer) -> Customer {
+    let mut fields = channel_fields(desired, None, Some(seen));
+    fields.push(customer_type_field(desired, None, Some(seen)));
+    let live: Vec<(String, Option<serde_json::Value>)> = fields
+        .into_iter()
+        .filter_map(|f| f.observed.map(|observed| (f.name, observed)))
+        .collect();
+    crate::operation::customer_with(
+        &details(desired),
+        live.iter()
+            .map(|(name, value)| (name.as_str(), value.as_ref())),
+    )
+}
+
+/// `checkCloudIdentityAccountsExist` says the domain is ours, but the
+/// customer itself was not read: adopting it is safe, ordering on top of it
+/// is not (it may have the subscriptions already).
+fn owned_but_not_read(desired: &Customer, owned: &ExistingAccount, draft: &mut Draft) {
+    let address = customer_address(&desired.name);
+    let help = "plan again: the next plan reads the customer and adopts what it has".to_string();
+    match &owned.customer_name {
+        Some(channel_name) => {
+            adopt(
+                desired,
+                channel_name,
+                owned.cloud_identity_id.clone(),
+                None,
+                "the domain already belongs to a customer of this reseller account",
+                draft,
+            );
+            draft.findings.push(Finding {
+                customer: desired.name.clone(),
+                address,
+                kind: FindingKind::NotRead,
+                message: format!("{channel_name} is adopted, but its entitlements were not read; nothing is ordered for it in this plan"),
+                help,
+                blocking: true,
+            });
+        }
+        None => draft.findings.push(Finding {
+            customer: desired.name.clone(),
+            address,
+            kind: FindingKind::NotRead,
+            message: format!(
+                "domain {} already belongs to this reseller account, but Google did not name the customer; nothing is created",
+                desired.domain
+            ),
+            help,
+            blocking: true,
+        }),
+    }
 }
 
 /// Seed §3: the domain has a Google account that is not ours.
@@ -195,28 +302,28 @@ fn transfer_needed(desired: &Customer, account: &ExistingAccount) -> Finding {
 }
 
 fn plan_existing_customer(
+    ctx: &Context,
     desired: &Customer,
     record: Option<&CustomerRecord>,
     seen: Option<&ObservedCustomer>,
     channel_name: &str,
-    options: &PlanOptions,
     draft: &mut Draft,
     outcome: &mut CustomerOutcome,
 ) {
+    let options = ctx.options;
     let address = customer_address(&desired.name);
     let provisioned =
         outcome.cloud_identity_id.is_some() || seen.is_some_and(ObservedCustomer::is_provisioned);
-    if !provisioned {
-        let mut provision = Action::new(
+    if !provisioned && !options.refresh_only {
+        draft.actions.push(PlannedAction::new(
             &desired.name,
             address.clone(),
-            ActionKind::ProvisionAccount,
+            Operation::Customer(CustomerOperation::ProvisionCloudIdentity {
+                target: CustomerRef::Existing(channel_name.to_string()),
+                customer: details(desired),
+            }),
             "the Channel customer exists but has no Cloud Identity account yet",
-        );
-        provision.desired_customer = Some(desired.clone());
-        provision.channel_name = Some(channel_name.to_string());
-        provision.irreversible = true;
-        draft.actions.push(provision);
+        ));
     }
     let recorded = record.and_then(|r| r.applied.as_ref());
     // Nothing observed and nothing changed: no field can differ (the common
@@ -224,23 +331,137 @@ fn plan_existing_customer(
     if seen.is_none() && recorded.is_some_and(|r| same_details(desired, r)) {
         return;
     }
-    let ignore = &desired.ignore_drift;
     let mut scan = FieldScan {
         customer: &desired.name,
         address: &address,
         source: DriftSource::Channel,
-        ignore,
+        ignore: &desired.ignore_drift,
         ignore_prefix: String::new(),
         revert: options.revert_drift,
+        refresh_only: options.refresh_only,
         changed_by: ChangedBy::default(),
         drift: &mut draft.drift,
     };
-    let mut all_fields = fields(desired, recorded, seen.map(|s| &s.channel));
+    let mut writes = Vec::new();
+    let mut accepts = Vec::new();
+    let mut manifest_changed = false;
+    for field in channel_fields(desired, recorded, seen) {
+        let from_manifest = field.desired != field.recorded;
+        match scan.writable(field) {
+            FieldOutcome::Write(change) => {
+                manifest_changed |= from_manifest;
+                writes.push(change);
+            }
+            FieldOutcome::Accept(change) => accepts.push(change),
+            FieldOutcome::Unchanged => {}
+        }
+    }
+    // A type Google changed is drift (with the next step); a type only the
+    // manifest changed cannot be carried out.
+    let type_field = customer_type_field(desired, recorded, seen);
+    let live_type = match &type_field.observed {
+        Some(observed) => observed.clone(),
+        None => type_field.recorded.clone(),
+    };
+    let manifest_only = live_type == type_field.recorded && type_field.desired != live_type;
+    match scan.recordable(type_field) {
+        Some(change) => accepts.push(change),
+        None if manifest_only && !options.refresh_only => {
+            draft.findings.push(type_cannot_change(desired, seen))
+        }
+        None => {}
+    }
+
+    if let Some(seen) = seen {
+        admin_console(desired, recorded, seen, scan, &mut draft.checklist, outcome);
+    }
+    if !accepts.is_empty() {
+        let reason = if options.refresh_only {
+            "--refresh-only: record what Google shows; nothing is sent"
+        } else {
+            "the manifest now says what Google shows: record it; nothing is sent"
+        };
+        draft.actions.push(PlannedAction::new(
+            &desired.name,
+            address.clone(),
+            Operation::Record(RecordOperation::AcceptDrift {
+                target: DriftTarget::Customer,
+                values: accepts,
+            }),
+            reason,
+        ));
+    }
+    if !writes.is_empty() {
+        notices::for_changes(desired, &writes, &mut draft.notices);
+        let reason = if manifest_changed {
+            "the manifest changes the Channel customer record"
+        } else {
+            "--revert-drift: put the recorded values back"
+        };
+        draft.actions.push(PlannedAction::new(
+            &desired.name,
+            address,
+            Operation::Customer(CustomerOperation::UpdateCustomer {
+                channel_name: channel_name.to_string(),
+                customer: details(desired),
+                changes: writes,
+            }),
+            reason,
+        ));
+    }
+}
+
+/// Admin-console drift (read only: resold never writes it) and the
+/// checklist items an observation reveals.
+fn admin_console(
+    desired: &Customer,
+    recorded: Option<&Customer>,
+    seen: &ObservedCustomer,
+    scan: FieldScan,
+    checklist: &mut super::checklist::Checklist,
+    outcome: &mut CustomerOutcome,
+) {
+    match &seen.admin_console {
+        AdminConsole::Available { view } => {
+            let mut admin_scan = FieldScan {
+                source: DriftSource::AdminConsole,
+                ..scan
+            };
+            for field in fields(desired, recorded, Some(view)) {
+                admin_scan.read_only(field);
+            }
+            if view.language.is_none() {
+                checklist.push(desired, ChecklistKind::SetRegionAndLanguage);
+            }
+        }
+        AdminConsole::Unavailable { .. } => {
+            outcome.drift_check = Some(DriftCheck::AdminConsoleUnknown);
+            checklist.push(desired, ChecklistKind::GrantResellerAccess);
+        }
+        AdminConsole::NotProvisioned => {}
+    }
+    // A team customer verifies by email: only domain customers verify domains.
+    let is_domain = seen.customer_type.unwrap_or(desired.customer_type) == CustomerType::Domain;
+    if is_domain && seen.domain_verified == Some(false) {
+        checklist.push(desired, ChecklistKind::VerifyDomain);
+    }
+    if seen.subscriptions.values().any(|s| s.awaits_tos()) {
+        checklist.push(desired, ChecklistKind::AcceptTermsOfService);
+    }
+}
+
+/// The Channel fields, education and the purchase order id.
+fn channel_fields(
+    desired: &Customer,
+    recorded: Option<&Customer>,
+    seen: Option<&ObservedCustomer>,
+) -> Vec<Field> {
+    let mut all = fields(desired, recorded, seen.map(|s| &s.channel));
     let recorded_education = match (recorded, seen) {
         (Some(c), _) => json_opt(c.education.as_ref()),
         (None, seen) => seen.and_then(|s| json_opt(s.education.as_ref())),
     };
-    all_fields.push(
+    all.push(
         Field::new(
             "education",
             json_opt(desired.education.as_ref()),
@@ -253,76 +474,49 @@ fn plan_existing_customer(
     let recorded_po = recorded.map_or(json_opt(desired.purchase_order_id.as_ref()), |c| {
         json_opt(c.purchase_order_id.as_ref())
     });
-    all_fields.push(Field::new(
+    all.push(Field::new(
         "purchaseOrderId",
         json_opt(desired.purchase_order_id.as_ref()),
         recorded_po,
         false,
     ));
-    let mut changes = Vec::new();
-    let mut manifest_changed = false;
-    for field in all_fields {
-        let from_manifest = field.desired != field.recorded;
-        if let Some(change) = scan.writable(field) {
-            manifest_changed |= from_manifest;
-            changes.push(change);
-        }
-    }
+    all
+}
 
-    if let Some(seen) = seen {
-        match &seen.admin_console {
-            AdminConsole::Available { view } => {
-                let mut admin_scan = FieldScan {
-                    source: DriftSource::AdminConsole,
-                    ..scan
-                };
-                for field in fields(desired, recorded, Some(view)) {
-                    admin_scan.read_only(field);
-                }
-                if view.language.is_none() {
-                    checklist::push(
-                        &mut draft.checklist,
-                        desired,
-                        ChecklistKind::SetRegionAndLanguage,
-                    );
-                }
-            }
-            AdminConsole::Unavailable { .. } => {
-                outcome.drift_check = Some(DriftCheck::AdminConsoleUnknown);
-                checklist::push(
-                    &mut draft.checklist,
-                    desired,
-                    ChecklistKind::GrantResellerAccess,
-                );
-            }
-            AdminConsole::NotProvisioned => {}
-        }
-        if desired.customer_type == CustomerType::Domain && seen.domain_verified == Some(false) {
-            checklist::push(&mut draft.checklist, desired, ChecklistKind::VerifyDomain);
-        }
-        if seen.subscriptions.values().any(|s| s.is_pending_tos_only()) {
-            checklist::push(
-                &mut draft.checklist,
-                desired,
-                ChecklistKind::AcceptTermsOfService,
-            );
-        }
-    }
-    if !changes.is_empty() {
-        notices::for_changes(desired, &changes, &mut draft.notices);
-        let mut update = Action::new(
-            &desired.name,
-            address,
-            ActionKind::UpdateCustomer,
-            "the manifest changes the Channel customer record",
-        );
-        if !manifest_changed {
-            update.reason = "--revert-drift: put the recorded values back".into();
-        }
-        update.changes = changes;
-        update.desired_customer = Some(desired.clone());
-        update.channel_name = Some(channel_name.to_string());
-        draft.actions.push(update);
+/// Domain or team (`cloudIdentityInfo.customerType`): recorded when
+/// applied, or Google's when adopted.
+fn customer_type_field(
+    desired: &Customer,
+    recorded: Option<&Customer>,
+    seen: Option<&ObservedCustomer>,
+) -> Field {
+    let observed = seen.and_then(|s| s.customer_type);
+    let recorded_type = recorded.map(|c| c.customer_type).or(observed);
+    Field::new(
+        "type",
+        Some(json(&desired.customer_type)),
+        recorded_type.map(|t| json(&t)),
+        false,
+    )
+    .observed(observed.map(|t| Some(json(&t))))
+}
+
+/// The manifest asks for a type Google does not show; the API changes no
+/// types (a team becomes a domain customer by verifying its domain).
+fn type_cannot_change(desired: &Customer, seen: Option<&ObservedCustomer>) -> Finding {
+    let now = seen
+        .and_then(|s| s.customer_type)
+        .map_or("another type".to_string(), |t| format!("`type: {t}`"));
+    Finding {
+        customer: desired.name.clone(),
+        address: customer_address(&desired.name),
+        kind: FindingKind::CustomerType,
+        message: format!(
+            "the manifest says `type: {}`, but the customer is {now} at Google; resold cannot change a customer's type",
+            desired.customer_type
+        ),
+        help: "a team customer becomes a domain customer by verifying its domain in the Admin console; otherwise put the manifest's type back".into(),
+        blocking: true,
     }
 }
 
@@ -389,36 +583,4 @@ fn fields(
             |v| v.alternate_email.clone()
         ),
     ]
-}
-
-/// Every field a create sends, as `null -> value` changes.
-fn created_fields(desired: &Customer) -> Vec<FieldChange> {
-    let mut changes: Vec<FieldChange> = fields(desired, None, None)
-        .into_iter()
-        .filter(|f| f.desired.is_some())
-        .map(|f| FieldChange {
-            field: f.name,
-            before: None,
-            after: f.desired,
-            personal: f.personal,
-        })
-        .collect();
-    changes.insert(
-        1,
-        FieldChange {
-            field: "type".into(),
-            before: None,
-            after: Some(json(&desired.customer_type)),
-            personal: false,
-        },
-    );
-    if let Some(education) = &desired.education {
-        changes.push(FieldChange {
-            field: "education".into(),
-            before: None,
-            after: Some(json(education)),
-            personal: false,
-        });
-    }
-    changes
 }

@@ -7,24 +7,56 @@ use crate::model::Customer;
 use crate::observed::Observed;
 use crate::state::State;
 
-use super::action::{Action, customer_address};
-use super::checklist::ChecklistItem;
+use super::action::{PlannedAction, customer_address};
+use super::checklist::Checklist;
 use super::customer_diff::{self, CustomerOutcome};
 use super::drift::{Drift, DriftCheck};
 use super::findings::{Finding, FindingKind, Unmanaged};
+use super::in_flight::{InFlight, pending_steps};
 use super::notices::Notice;
-use super::planfile::observed_fingerprint;
-use super::{CustomerSummary, PLAN_FORMAT_VERSION, Plan, PlanOptions, safety, subscription_diff};
+use super::{
+    CustomerBasis, CustomerSummary, PLAN_FORMAT_VERSION, Plan, PlanOptions, RefreshMode, safety,
+    subscription_diff,
+};
 
 /// The lists a plan accumulates while customers are diffed.
 #[derive(Default)]
 pub(super) struct Draft {
-    pub actions: Vec<Action>,
+    pub actions: Vec<PlannedAction>,
     pub drift: Vec<Drift>,
     pub notices: Vec<Notice>,
-    pub checklist: Vec<ChecklistItem>,
+    pub checklist: Checklist,
     pub findings: Vec<Finding>,
     pub unmanaged: Vec<Unmanaged>,
+    /// Orphaned state records a new manifest looks like a rename of.
+    pub renamed: BTreeSet<String>,
+}
+
+/// What every customer's diff reads besides its own three inputs.
+pub(super) struct Context<'a> {
+    pub observed: Option<&'a Observed>,
+    pub options: &'a PlanOptions,
+    /// Channel name → state name, for records no manifest names.
+    orphans: BTreeMap<&'a str, &'a str>,
+    missing: BTreeSet<&'a str>,
+}
+
+impl Context<'_> {
+    /// Recorded, asked for, and not found in Channel.
+    pub fn is_missing(&self, name: &str) -> bool {
+        self.missing.contains(name)
+    }
+
+    /// The orphaned state record holding this Channel customer, if any.
+    pub fn orphan_of(&self, channel_name: &str) -> Option<&str> {
+        self.orphans.get(channel_name).copied()
+    }
+
+    /// Whether the customer was looked up at Google in this plan.
+    fn was_read(&self, name: &str) -> bool {
+        self.observed
+            .is_some_and(|o| o.customers.contains_key(name) || self.missing.contains(name))
+    }
 }
 
 pub(super) fn plan(
@@ -33,82 +65,95 @@ pub(super) fn plan(
     observed: Option<&Observed>,
     options: &PlanOptions,
 ) -> Plan {
+    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
+    let orphaned: Vec<(&String, &crate::state::CustomerRecord)> = state
+        .customers
+        .iter()
+        .filter(|(name, _)| !desired_names.contains(name.as_str()) && options.targets(name))
+        .collect();
+    let ctx = Context {
+        observed,
+        options,
+        orphans: orphaned
+            .iter()
+            .filter_map(|(name, r)| r.channel_name.as_deref().map(|c| (c, name.as_str())))
+            .collect(),
+        missing: observed
+            .map(|o| o.missing.iter().map(String::as_str).collect())
+            .unwrap_or_default(),
+    };
     let mut draft = Draft::default();
     let mut summaries = Vec::new();
-    let targeted: Vec<&Customer> = desired
-        .iter()
-        .filter(|c| options.targets(&c.name))
-        .collect();
-
-    for customer in &targeted {
+    for customer in desired.iter().filter(|c| options.targets(&c.name)) {
         let record = state.customers.get(&customer.name);
         let seen = observed.and_then(|o| o.customers.get(&customer.name));
-        let outcome =
-            customer_diff::plan_customer(customer, record, seen, observed, options, &mut draft);
-        if !outcome.blocked {
-            subscription_diff::plan_subscriptions(
-                customer, record, seen, &outcome, options, &mut draft,
-            );
-        }
+        let outcome = customer_diff::plan_customer(&ctx, customer, record, seen, &mut draft);
+        subscription_diff::plan_subscriptions(&ctx, customer, record, seen, &outcome, &mut draft);
         summaries.push(summary(customer, &outcome));
     }
-    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
-    for (name, record) in &state.customers {
-        if !desired_names.contains(name.as_str()) && options.targets(name) {
-            draft.findings.push(Finding {
-                customer: name.clone(),
-                address: customer_address(name),
-                kind: FindingKind::Orphaned,
-                message: format!(
-                    "`{name}` is in the state but in no manifest; resold will not cancel or delete it{}",
-                    if record.protect { " (recorded protect: true)" } else { "" }
-                ),
-                help: "restore its manifest, or remove it from the state with `resold state rm` once it is handled by hand".into(),
-                // The manifests and the account disagree until a person
-                // decides: a change not done, not a clean plan.
-                blocking: true,
-            });
+    for (name, record) in &orphaned {
+        if !draft.renamed.contains(name.as_str()) {
+            draft.findings.push(orphaned_finding(name, record.protect));
         }
     }
     if let Some(observed) = observed {
         collect_unmanaged_customers(observed, &mut draft);
     }
+    summaries.sort_by(|a, b| a.name.cmp(&b.name));
     mark_shared_names(&mut summaries);
-    draft.actions = order_actions(draft.actions);
-    let warnings = safety::check(&draft.actions, state, &options.policy);
-
-    let fingerprint_customers: Vec<String> = match observed {
-        Some(o) => targeted
-            .iter()
-            .map(|c| c.name.clone())
-            .chain(
-                state
-                    .customers
-                    .keys()
-                    .filter(|n| !desired_names.contains(n.as_str()))
-                    .cloned(),
-            )
-            .filter(|n| o.customers.contains_key(n) || o.missing.contains(n))
-            .collect(),
-        None => Vec::new(),
-    };
+    let actions = order_actions(draft.actions);
+    let warnings = safety::check(&actions, state, &options.policy);
+    let mut pending = pending_steps(state);
+    pending.retain(|p| options.targets(&p.customer));
+    let touched: BTreeSet<&str> = actions.iter().map(|a| a.customer.as_str()).collect();
+    let blind = options.refresh == RefreshMode::None || touched.iter().any(|c| !ctx.was_read(c));
+    let basis = touched
+        .iter()
+        .map(|name| {
+            let record = state.customers.get(*name).map(|r| r.digest());
+            (name.to_string(), CustomerBasis { record })
+        })
+        .collect();
     Plan {
         format_version: PLAN_FORMAT_VERSION.to_string(),
         refresh: options.refresh,
         revert_drift: options.revert_drift,
+        refresh_only: options.refresh_only,
+        targets: options.targets.clone(),
+        blind,
         customers: summaries,
-        actions: draft.actions,
+        actions,
         drift: draft.drift,
         notices: draft.notices,
-        checklist: draft.checklist,
+        checklist: draft.checklist.into_items(),
         findings: draft.findings,
         warnings,
         unmanaged: draft.unmanaged,
+        in_flight: InFlight {
+            lock: options.lock_holder.clone(),
+            pending,
+            changing: options.changed_while_read.iter().cloned().collect(),
+        },
         state_lineage: state.lineage.clone(),
         state_serial: state.serial,
         manifest_digest: options.manifest_digest.clone(),
-        observed_fingerprint: observed.map(|o| observed_fingerprint(o, &fingerprint_customers)),
-        fingerprint_customers,
+        basis,
+    }
+}
+
+fn orphaned_finding(name: &str, protect: bool) -> Finding {
+    Finding {
+        customer: name.to_string(),
+        address: customer_address(name),
+        kind: FindingKind::Orphaned,
+        message: format!(
+            "`{name}` is in the state but in no manifest; resold will not cancel or delete it{}",
+            if protect { " (recorded protect: true)" } else { "" }
+        ),
+        help: "restore its manifest, rename it with `resold state mv OLD NEW` if its manifest was renamed, or remove it from the state with `resold state rm` once it is handled by hand".into(),
+        // The manifests and the account disagree until a person
+        // decides: a change not done, not a clean plan.
+        blocking: true,
     }
 }
 
@@ -165,7 +210,7 @@ fn collect_unmanaged_customers(observed: &Observed, draft: &mut Draft) {
 /// Keeps each customer's actions together (customers in name order) and
 /// drops dependencies on addresses that have nothing to do in this plan, so
 /// `depends_on` only names work apply will actually carry out.
-fn order_actions(mut actions: Vec<Action>) -> Vec<Action> {
+fn order_actions(mut actions: Vec<PlannedAction>) -> Vec<PlannedAction> {
     // Stable: within a customer the builders already emit dependency order.
     actions.sort_by(|a, b| a.customer.cmp(&b.customer));
     let addresses: BTreeSet<String> = actions.iter().map(|a| a.address.clone()).collect();

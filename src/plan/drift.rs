@@ -40,6 +40,9 @@ pub enum DriftResolution {
     Overwritten,
     /// The field is in `ignoreDrift`: shown, not counted, never written.
     Ignored,
+    /// The manifest now says what Google shows (or `--refresh-only`): an
+    /// accept-drift action records the live value; nothing is sent.
+    Accepted,
 }
 
 /// One drifted field.

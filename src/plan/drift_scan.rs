@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::action::FieldChange;
 use super::drift::{Drift, DriftResolution, DriftSource};
 use super::values::is_ignored;
+use crate::operation::FieldChange;
 
 /// One field as the three sources see it.
 pub(super) struct Field {
@@ -53,6 +53,17 @@ pub(super) struct ChangedBy {
     pub when: Option<String>,
 }
 
+/// What a writable field calls for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum FieldOutcome {
+    Unchanged,
+    /// Write `after` over the live `before` (a call to Google).
+    Write(FieldChange),
+    /// Record the live value `after` in place of the recorded `before`
+    /// (state only): the manifest now says the same, or `--refresh-only`.
+    Accept(FieldChange),
+}
+
 /// Scans the fields of one object from one source, collecting drift.
 pub(super) struct FieldScan<'a> {
     pub customer: &'a str,
@@ -62,6 +73,8 @@ pub(super) struct FieldScan<'a> {
     /// Path prefix for `ignoreDrift` matching (`subscriptions.vault.`), empty for customer fields.
     pub ignore_prefix: String,
     pub revert: bool,
+    /// `--refresh-only`: drift is accepted, nothing is written.
+    pub refresh_only: bool,
     pub changed_by: ChangedBy,
     pub drift: &'a mut Vec<Drift>,
 }
@@ -71,17 +84,29 @@ impl FieldScan<'_> {
         is_ignored(self.ignore, &format!("{}{field}", self.ignore_prefix))
     }
 
-    /// A field `apply` may write (Channel record, entitlement): returns the change to make, if any.
-    pub fn writable(&mut self, field: Field) -> Option<FieldChange> {
+    /// A field `apply` may write (Channel record, entitlement).
+    pub fn writable(&mut self, field: Field) -> FieldOutcome {
         let ignored = self.ignored(&field.name);
         let manifest_changed = field.desired != field.recorded;
+        let drifted = matches!(&field.observed, Some(observed) if *observed != field.recorded);
         let current = match &field.observed {
             Some(observed) => observed.clone(),
             None => field.recorded.clone(),
         };
-        let drifted = matches!(&field.observed, Some(observed) if *observed != field.recorded);
-        let wanted =
-            !ignored && field.desired != current && (manifest_changed || (drifted && self.revert));
+        let accept = drifted && !ignored && (self.refresh_only || field.desired == current);
+        if accept {
+            self.push_drift(&field, DriftResolution::Accepted);
+            return FieldOutcome::Accept(FieldChange {
+                field: field.name.clone(),
+                before: field.recorded.clone(),
+                after: current,
+                personal: field.personal,
+            });
+        }
+        let wanted = !self.refresh_only
+            && !ignored
+            && field.desired != current
+            && (manifest_changed || (drifted && self.revert));
         if drifted {
             let resolution = if ignored {
                 DriftResolution::Ignored
@@ -94,12 +119,43 @@ impl FieldScan<'_> {
             };
             self.push_drift(&field, resolution);
         }
-        wanted.then(|| FieldChange {
-            field: field.name.clone(),
-            before: current,
-            after: field.desired.clone(),
-            personal: field.personal,
-        })
+        if wanted {
+            FieldOutcome::Write(FieldChange {
+                field: field.name.clone(),
+                before: current,
+                after: field.desired.clone(),
+                personal: field.personal,
+            })
+        } else {
+            FieldOutcome::Unchanged
+        }
+    }
+
+    /// A field apply can record but never write (the customer type): drift
+    /// is accepted when the manifest says the same (or `--refresh-only`),
+    /// kept otherwise.
+    pub fn recordable(&mut self, field: Field) -> Option<FieldChange> {
+        let ignored = self.ignored(&field.name);
+        let observed = field.observed.clone()?;
+        if observed == field.recorded {
+            return None;
+        }
+        if !ignored && (self.refresh_only || field.desired == observed) {
+            self.push_drift(&field, DriftResolution::Accepted);
+            return Some(FieldChange {
+                field: field.name.clone(),
+                before: field.recorded.clone(),
+                after: observed,
+                personal: field.personal,
+            });
+        }
+        let resolution = if ignored {
+            DriftResolution::Ignored
+        } else {
+            DriftResolution::Kept
+        };
+        self.push_drift(&field, resolution);
+        None
     }
 
     /// A field resolved never writes (the Admin console): drift only.
@@ -148,8 +204,16 @@ mod tests {
             ignore,
             ignore_prefix: String::new(),
             revert,
+            refresh_only: false,
             changed_by: ChangedBy::default(),
             drift,
+        }
+    }
+
+    fn written(outcome: FieldOutcome) -> Option<FieldChange> {
+        match outcome {
+            FieldOutcome::Write(change) => Some(change),
+            _ => None,
         }
     }
 
@@ -163,7 +227,7 @@ mod tests {
         let ignore = BTreeSet::new();
         let mut drift = Vec::new();
         let change = scan(&ignore, false, &mut drift).writable(field("+461", "+461", "+462"));
-        assert_eq!(change, None);
+        assert_eq!(change, FieldOutcome::Unchanged);
         assert_eq!(drift.len(), 1);
         assert_eq!(drift[0].resolution, DriftResolution::Kept);
     }
@@ -173,7 +237,7 @@ mod tests {
         let ignore = BTreeSet::new();
         let mut drift = Vec::new();
         let change = scan(&ignore, true, &mut drift).writable(field("+461", "+461", "+462"));
-        let change = change.unwrap();
+        let change = written(change).unwrap();
         assert_eq!(change.before, Some(json!("+462")));
         assert_eq!(change.after, Some(json!("+461")));
         assert_eq!(drift[0].resolution, DriftResolution::Reverted);
@@ -184,7 +248,7 @@ mod tests {
         let ignore = BTreeSet::from(["phone".to_string()]);
         let mut drift = Vec::new();
         let change = scan(&ignore, true, &mut drift).writable(field("+463", "+461", "+462"));
-        assert_eq!(change, None);
+        assert_eq!(change, FieldOutcome::Unchanged);
         assert_eq!(drift[0].resolution, DriftResolution::Ignored);
         assert!(!drift[0].counts());
     }
@@ -194,7 +258,37 @@ mod tests {
         let ignore = BTreeSet::new();
         let mut drift = Vec::new();
         let change = scan(&ignore, false, &mut drift).writable(field("+463", "+461", "+462"));
-        assert_eq!(change.unwrap().before, Some(json!("+462")));
+        assert_eq!(written(change).unwrap().before, Some(json!("+462")));
         assert_eq!(drift[0].resolution, DriftResolution::Overwritten);
+    }
+
+    #[test]
+    fn a_manifest_that_now_says_the_live_value_accepts_the_drift() {
+        let ignore = BTreeSet::new();
+        let mut drift = Vec::new();
+        let outcome = scan(&ignore, false, &mut drift).writable(field("+462", "+461", "+462"));
+        let FieldOutcome::Accept(change) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(change.before, Some(json!("+461")));
+        assert_eq!(change.after, Some(json!("+462")));
+        assert_eq!(drift[0].resolution, DriftResolution::Accepted);
+    }
+
+    #[test]
+    fn refresh_only_accepts_every_drift_and_writes_nothing() {
+        let ignore = BTreeSet::new();
+        let mut drift = Vec::new();
+        let mut scan = scan(&ignore, true, &mut drift);
+        scan.refresh_only = true;
+        assert!(matches!(
+            scan.writable(field("+463", "+461", "+462")),
+            FieldOutcome::Accept(_)
+        ));
+        assert_eq!(
+            scan.writable(field("+463", "+461", "+461")),
+            FieldOutcome::Unchanged,
+            "a manifest change alone is not written"
+        );
     }
 }

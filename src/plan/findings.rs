@@ -17,6 +17,18 @@ pub enum FindingKind {
     Orphaned,
     /// Was recorded but Google no longer reports it.
     Missing,
+    /// Only a person can do it (end a base edition, leave an annual term
+    /// early); apply never does.
+    ManualStep,
+    /// A new manifest names the Channel customer an orphaned state record
+    /// holds: a renamed `metadata.name` (`resold state mv OLD NEW`).
+    LooksLikeRename,
+    /// Google reports another customer type than the manifest says, and
+    /// types are not changed through the API.
+    CustomerType,
+    /// The customer exists but was not read, so what it has is unknown:
+    /// nothing is ordered on top of it until a plan reads it.
+    NotRead,
 }
 
 impl FindingKind {
@@ -27,6 +39,10 @@ impl FindingKind {
             FindingKind::WaitForRenewal => "wait-for-renewal",
             FindingKind::Orphaned => "orphaned",
             FindingKind::Missing => "missing",
+            FindingKind::ManualStep => "manual-step",
+            FindingKind::LooksLikeRename => "looks-like-rename",
+            FindingKind::CustomerType => "customer-type",
+            FindingKind::NotRead => "not-read",
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The planner: desired (manifests), recorded (state) and observed (Google now)
-//! in, one `Plan` out. Pure: it never calls the provider — the CLI observes
-//! first and hands the result in — so every scenario is testable as data.
+//! in, one `Plan` out. Pure: it never calls the provider — the workflow layer
+//! observes first and hands the result in — so every scenario is testable as
+//! data.
 
+mod acknowledge;
 mod action;
 mod checklist;
 mod customer_diff;
@@ -9,12 +11,18 @@ mod diff;
 mod drift;
 mod drift_scan;
 mod findings;
+mod fingerprint;
+mod in_flight;
 mod notices;
 mod planfile;
 mod refresh;
 mod safety;
+mod subscription_changes;
 mod subscription_diff;
 mod values;
+mod verify;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,20 +31,24 @@ use crate::model::{Customer, CustomerType};
 use crate::observed::Observed;
 use crate::state::State;
 
-pub use action::{Action, ActionKind, FieldChange, customer_address, subscription_address};
+pub use crate::operation::{ActionKind, FieldChange};
+pub use acknowledge::{Allowances, Unacknowledged};
+pub use action::{CanonicalAction, PlannedAction, customer_address, subscription_address};
 pub use checklist::{ChecklistItem, ChecklistKind};
 pub use drift::{Drift, DriftCheck, DriftResolution, DriftSource};
 pub use findings::{Finding, FindingKind, Unmanaged};
+pub use in_flight::{InFlight, LockHolder, PendingSummary};
 pub use notices::Notice;
-pub use planfile::{
-    PLANFILE_FORMAT_VERSION, PlanFileError, SavedPlan, StaleReason, check_stale,
-    observed_fingerprint,
-};
+pub use planfile::{PLANFILE_FORMAT_VERSION, PlanFileError, SavedPlan};
 pub use refresh::customers_to_refresh;
 pub use safety::{Warning, WarningKind};
+pub use verify::{
+    Mismatch, RequestIdProblem, StaleReason, check_request_ids, check_stale, compare,
+};
 
 /// The version of the plan's JSON shapes (consumers check the major number).
-pub const PLAN_FORMAT_VERSION: &str = "1.0";
+/// 2.0: typed operations, the operations fingerprint, blind plans, accepted drift.
+pub const PLAN_FORMAT_VERSION: &str = "2.0";
 
 /// How much of Google was read before planning.
 #[derive(
@@ -49,7 +61,7 @@ pub enum RefreshMode {
     All,
     /// Only customers whose manifest differs from the recorded state.
     Changed,
-    /// Nothing: plan from manifests and state alone (no drift check).
+    /// Nothing: plan from manifests and state alone (a blind plan).
     None,
 }
 
@@ -68,6 +80,8 @@ impl RefreshMode {
 pub struct PlanOptions {
     /// Propose actions that put drifted values back (`--revert-drift`).
     pub revert_drift: bool,
+    /// Record what Google shows and change nothing there (`--refresh-only`).
+    pub refresh_only: bool,
     /// Plan only these customers (`--target`); empty means all.
     pub targets: Vec<String>,
     /// The refresh mode the observation was made with (recorded in the plan).
@@ -75,16 +89,37 @@ pub struct PlanOptions {
     pub policy: PolicyConfig,
     /// Digest of the manifests (`Portfolio.digest`), recorded for the stale check.
     pub manifest_digest: String,
+    /// Who holds the state lock while this plan is made, if anyone.
+    pub lock_holder: Option<LockHolder>,
+    /// Customers whose state record a running apply changed while this plan
+    /// read Google: what was read may be that apply's work, so they are in
+    /// flight too.
+    pub changed_while_read: std::collections::BTreeSet<String>,
 }
 
 impl PlanOptions {
     fn targets(&self, name: &str) -> bool {
         self.targets.is_empty() || self.targets.iter().any(|t| t == name)
     }
+
+    /// The options a saved plan was made with, to derive it again at apply
+    /// time; the policy is the config's of now.
+    pub fn of_saved(plan: &Plan, policy: PolicyConfig, manifest_digest: String) -> PlanOptions {
+        PlanOptions {
+            revert_drift: plan.revert_drift,
+            refresh_only: plan.refresh_only,
+            targets: plan.targets.clone(),
+            refresh: plan.refresh,
+            policy,
+            manifest_digest,
+            lock_holder: None,
+            changed_while_read: Default::default(),
+        }
+    }
 }
 
 /// What the plan says about one customer, for headings and grouping.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerSummary {
     pub name: String,
@@ -100,31 +135,50 @@ pub struct CustomerSummary {
     pub drift_check: DriftCheck,
 }
 
+/// What a saved plan relied on for one customer it acts on: the state
+/// record it was made against (`None`: no record yet). Per customer, so a
+/// per-customer backend can refuse a plan only when a customer it touches
+/// changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomerBasis {
+    pub record: Option<String>,
+}
+
 /// The planner's result: rendered by `render`, executed by `apply`, saved by `planfile`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Plan {
     pub format_version: String,
     pub refresh: RefreshMode,
     pub revert_drift: bool,
+    pub refresh_only: bool,
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// Some customer with actions was not read from Google (`--refresh=none`
+    /// or `changed`): "blind: made without reading Google". Apply reads first.
+    pub blind: bool,
     /// Every customer the plan covers (desired or recorded), sorted by name.
     pub customers: Vec<CustomerSummary>,
-    /// In dependency order: create → provision → orders, base edition before add-ons.
-    pub actions: Vec<Action>,
+    /// Grouped by customer (in name order), each customer's in dependency
+    /// order: create → provision → orders, base edition before add-ons.
+    pub actions: Vec<PlannedAction>,
     pub drift: Vec<Drift>,
     pub notices: Vec<Notice>,
     pub checklist: Vec<ChecklistItem>,
     pub findings: Vec<Finding>,
     pub warnings: Vec<Warning>,
     pub unmanaged: Vec<Unmanaged>,
+    /// Resold's own unfinished work, which is not drift.
+    #[serde(default)]
+    pub in_flight: InFlight,
     /// The state the plan was made against (stale-plan check).
     pub state_lineage: String,
     pub state_serial: u64,
     pub manifest_digest: String,
-    /// sha256 of the observed objects the plan relied on; `None` without a refresh.
-    pub observed_fingerprint: Option<String>,
-    /// The customers whose observation the fingerprint covers (apply re-observes these).
-    pub fingerprint_customers: Vec<String>,
+    /// Per customer with actions: the record it was planned against.
+    #[serde(default)]
+    pub basis: BTreeMap<String, CustomerBasis>,
 }
 
 /// What `--detailed-exitcode` reports.
@@ -149,10 +203,14 @@ impl PlanStatus {
 }
 
 impl Plan {
-    /// Changes are actions or blocking findings (the manifest asks for
-    /// something not done); checklist items and notices are neither.
+    /// Changes are actions (accepting drift included), blocking findings
+    /// (the manifest asks for something not done) and unfinished steps of
+    /// resold's own; checklist items and notices are neither.
     pub fn has_changes(&self) -> bool {
-        !self.actions.is_empty() || self.findings.iter().any(|f| f.blocking)
+        !self.actions.is_empty()
+            || self.findings.iter().any(|f| f.blocking)
+            || !self.in_flight.pending.is_empty()
+            || !self.in_flight.changing.is_empty()
     }
 
     /// Drift that counts: not ignored. Unknown Admin-console drift is not drift.
@@ -170,27 +228,60 @@ impl Plan {
         }
     }
 
-    /// Applyable: there is something apply can execute (manual steps excluded).
+    /// There is something apply can carry out.
     pub fn applyable(&self) -> bool {
-        self.actions.iter().any(|a| !a.is_manual())
+        !self.actions.is_empty()
     }
 
-    pub fn actions_for<'a>(&'a self, customer: &'a str) -> impl Iterator<Item = &'a Action> + 'a {
-        self.actions.iter().filter(move |a| a.customer == customer)
+    /// The actions of one customer: a slice, since actions are grouped by
+    /// customer in name order (found by binary search, not a scan).
+    pub fn actions_for(&self, customer: &str) -> &[PlannedAction] {
+        let start = self
+            .actions
+            .partition_point(|a| a.customer.as_str() < customer);
+        let end =
+            start + self.actions[start..].partition_point(|a| a.customer.as_str() == customer);
+        &self.actions[start..end]
     }
 
-    pub fn irreversible_actions(&self) -> impl Iterator<Item = &Action> {
-        self.actions.iter().filter(|a| a.irreversible)
+    /// Drift items by customer, built once for renderers that go customer by customer.
+    pub fn drift_by_customer(&self) -> BTreeMap<&str, Vec<&Drift>> {
+        let mut by: BTreeMap<&str, Vec<&Drift>> = BTreeMap::new();
+        for d in &self.drift {
+            by.entry(d.customer.as_str()).or_default().push(d);
+        }
+        by
+    }
+
+    pub fn irreversible_actions(&self) -> impl Iterator<Item = &PlannedAction> {
+        self.actions.iter().filter(|a| a.irreversible())
     }
 
     /// Apply must be acknowledged when warnings exist or money moves irreversibly.
     pub fn needs_acknowledgement(&self) -> bool {
-        !self.warnings.is_empty() || self.actions.iter().any(|a| a.irreversible)
+        !self.warnings.is_empty() || self.actions.iter().any(PlannedAction::irreversible)
     }
 
-    /// sha256 over the plan's canonical JSON: what `apply --ack` names.
+    /// sha256 over the canonical operations (addresses, kinds, values,
+    /// order; request ids excluded): the same for a plan derived again from
+    /// the same inputs, so a pipeline can carry it from the reviewed pull
+    /// request to `apply --expect-fingerprint`.
     pub fn fingerprint(&self) -> String {
-        values::sha256_json(self)
+        fingerprint::of_actions(&self.actions)
+    }
+
+    /// Customers this plan acts on, in name order.
+    pub fn touched_customers(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.actions.iter().map(|a| a.customer.as_str()).collect();
+        names.dedup();
+        names
+    }
+
+    /// Checks what apply needs acknowledged (octoDNS's `raise_if_unsafe`):
+    /// cancellations and policy warnings. The plan owns the rule; the
+    /// command only decides to override it.
+    pub fn check_acknowledged(&self, allowances: Allowances) -> Result<(), Unacknowledged> {
+        acknowledge::check(self, allowances)
     }
 }
 

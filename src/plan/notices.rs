@@ -16,7 +16,7 @@ pub struct Notice {
 
 use crate::model::Customer;
 
-use super::action::FieldChange;
+use crate::operation::FieldChange;
 
 /// The fields whose change the customer must be told about (seed §15).
 const NOTIFY_FIELDS: &[&str] = &["organization", "domain", "admin.email", "alternateEmail"];

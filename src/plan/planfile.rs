@@ -1,25 +1,23 @@
-//! Saved plans (`plan --out FILE`) and the stale-plan check `apply FILE`
-//! runs first (plan-anchors.md §3): the state's lineage and serial, the
-//! manifests' digest and a fingerprint of the observed objects relied on must
-//! all still match.
+//! The saved-plan file (`plan --out FILE`), sealed in one place
+//! (Terraform's `planfile`): its own format version and the plan's are both
+//! checked before the body is read, so a file from another resold says so
+//! instead of failing on some field. What `apply FILE` then verifies is in
+//! `verify.rs`: a saved plan is evidence of what was reviewed, never trusted
+//! as instructions.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::observed::{ExistingAccount, Observed, ObservedCustomer};
-use crate::state::State;
-
-use super::Plan;
-use super::values::sha256_json;
+use super::{PLAN_FORMAT_VERSION, Plan};
 
 /// Version of the saved-plan file; a reader refuses other versions.
-pub const PLANFILE_FORMAT_VERSION: u32 = 1;
+/// 2: typed operations.
+pub const PLANFILE_FORMAT_VERSION: u32 = 2;
 
 /// The file `plan --out` writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SavedPlan {
     pub format_version: u32,
     /// `resold` version that wrote it.
@@ -48,6 +46,24 @@ pub enum PlanFileError {
         "{path} is a saved plan of format version {found}; this resold reads version {PLANFILE_FORMAT_VERSION}: plan again"
     )]
     Version { path: PathBuf, found: u32 },
+    #[error(
+        "{path} holds a plan of format {found:?}; this resold reads plan format {PLAN_FORMAT_VERSION}: plan again"
+    )]
+    PlanVersion { path: PathBuf, found: String },
+}
+
+/// The first pass: only the versions, whatever else the file holds.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Versions {
+    format_version: u32,
+    plan: Option<PlanVersion>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanVersion {
+    format_version: Option<String>,
 }
 
 impl SavedPlan {
@@ -81,137 +97,44 @@ impl SavedPlan {
     }
 
     pub fn read(path: &Path) -> Result<SavedPlan, PlanFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
+        let bytes = read_file(path)?;
+        SavedPlan::parse(path, &bytes)
+    }
+
+    fn parse(path: &Path, bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
+        let parse_error = |source| PlanFileError::Parse {
             path: path.to_path_buf(),
             source,
-        })?;
-        let version: VersionOnly =
-            serde_json::from_str(&text).map_err(|source| PlanFileError::Parse {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        if version.format_version != PLANFILE_FORMAT_VERSION {
+        };
+        let versions: Versions = serde_json::from_slice(bytes).map_err(parse_error)?;
+        if versions.format_version != PLANFILE_FORMAT_VERSION {
             return Err(PlanFileError::Version {
                 path: path.to_path_buf(),
-                found: version.format_version,
+                found: versions.format_version,
             });
         }
-        serde_json::from_str(&text).map_err(|source| PlanFileError::Parse {
+        let plan_version = versions.plan.and_then(|p| p.format_version);
+        if plan_version.as_deref().and_then(major) != major(PLAN_FORMAT_VERSION) {
+            return Err(PlanFileError::PlanVersion {
+                path: path.to_path_buf(),
+                found: plan_version.unwrap_or_else(|| "(none)".into()),
+            });
+        }
+        serde_json::from_slice(bytes).map_err(parse_error)
+    }
+}
+
+/// The one place a saved plan's bytes are read: bounded, regular files
+/// only, no symlinks (`fsio`).
+fn read_file(path: &Path) -> Result<Vec<u8>, PlanFileError> {
+    crate::fsio::read(path, crate::fsio::FileKind::SavedPlan).map_err(|source| {
+        PlanFileError::Read {
             path: path.to_path_buf(),
             source,
-        })
-    }
+        }
+    })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VersionOnly {
-    format_version: u32,
-}
-
-/// Why a saved plan may not be applied. Every message starts with "saved plan is stale".
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StaleReason {
-    #[error(
-        "saved plan is stale: it was made for state lineage {planned}, but the state now has lineage {current} (a different state); run `resold plan` again"
-    )]
-    Lineage { planned: String, current: String },
-    #[error(
-        "saved plan is stale: the state changed since the plan was made (serial {planned} -> {current}); run `resold plan` again"
-    )]
-    Serial { planned: u64, current: u64 },
-    #[error(
-        "saved plan is stale: the manifests changed since the plan was made (digest {planned} -> {current}); run `resold plan` again"
-    )]
-    Manifests { planned: String, current: String },
-    #[error(
-        "saved plan is stale: Google's view of {customers} changed since the plan was made; run `resold plan` again"
-    )]
-    Observed { customers: String },
-}
-
-/// Compares a saved plan with the present. `current_observed_fingerprint` is
-/// `observed_fingerprint` over a fresh observation of
-/// `saved.plan.fingerprint_customers` (`None` when apply did not observe).
-pub fn check_stale(
-    saved: &SavedPlan,
-    current_state: &State,
-    current_observed_fingerprint: Option<&str>,
-    manifest_digest: &str,
-) -> Result<(), StaleReason> {
-    let plan = &saved.plan;
-    // Serial 0 on both sides means no state was ever written: each run makes
-    // up a fresh lineage for the empty state, so lineages cannot match yet.
-    let never_written = plan.state_serial == 0 && current_state.serial == 0;
-    if !never_written && plan.state_lineage != current_state.lineage {
-        return Err(StaleReason::Lineage {
-            planned: plan.state_lineage.clone(),
-            current: current_state.lineage.clone(),
-        });
-    }
-    if plan.state_serial != current_state.serial {
-        return Err(StaleReason::Serial {
-            planned: plan.state_serial,
-            current: current_state.serial,
-        });
-    }
-    if plan.manifest_digest != manifest_digest {
-        return Err(StaleReason::Manifests {
-            planned: short(&plan.manifest_digest),
-            current: short(manifest_digest),
-        });
-    }
-    match (&plan.observed_fingerprint, current_observed_fingerprint) {
-        (Some(planned), Some(current)) if planned != current => Err(StaleReason::Observed {
-            customers: describe_customers(&plan.fingerprint_customers),
-        }),
-        _ => Ok(()),
-    }
-}
-
-fn short(digest: &str) -> String {
-    digest.chars().take(12).collect()
-}
-
-fn describe_customers(names: &[String]) -> String {
-    match names {
-        [] => "the reseller account".to_string(),
-        [one] => format!("customer {one}"),
-        many if many.len() <= 5 => format!("customers {}", many.join(", ")),
-        many => format!("{} customers ({}, ...)", many.len(), many[..3].join(", ")),
-    }
-}
-
-/// The observed objects a plan relies on, in a canonical shape: refresh time
-/// excluded, customers limited to `customers`.
-#[derive(Serialize)]
-struct Relied<'a> {
-    customers: BTreeMap<&'a str, &'a ObservedCustomer>,
-    existing_accounts: &'a BTreeMap<String, Vec<ExistingAccount>>,
-    missing: Vec<&'a str>,
-}
-
-/// sha256 (hex) over the canonical JSON of the observed customers named (and
-/// the existing-account checks), so apply can tell whether Google changed
-/// underneath a reviewed plan.
-pub fn observed_fingerprint(observed: &Observed, customers: &[String]) -> String {
-    let relied = Relied {
-        customers: customers
-            .iter()
-            .filter_map(|n| {
-                observed
-                    .customers
-                    .get_key_value(n)
-                    .map(|(k, v)| (k.as_str(), v))
-            })
-            .collect(),
-        existing_accounts: &observed.existing_accounts,
-        missing: observed
-            .missing
-            .iter()
-            .filter(|m| customers.contains(m))
-            .map(String::as_str)
-            .collect(),
-    };
-    sha256_json(&relied)
+fn major(version: &str) -> Option<&str> {
+    version.split('.').next()
 }

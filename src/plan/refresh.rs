@@ -69,6 +69,8 @@ pub(super) fn same_details(a: &Customer, b: &Customer) -> bool {
         customer_type,
         organization,
         domain,
+        cloud_identity_id,
+        correlation_id,
         education,
         address,
         phone,
@@ -85,6 +87,8 @@ pub(super) fn same_details(a: &Customer, b: &Customer) -> bool {
         && *customer_type == b.customer_type
         && *organization == b.organization
         && *domain == b.domain
+        && *cloud_identity_id == b.cloud_identity_id
+        && *correlation_id == b.correlation_id
         && *education == b.education
         && *address == b.address
         && *phone == b.phone

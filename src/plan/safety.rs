@@ -29,15 +29,24 @@ use std::collections::BTreeSet;
 use crate::config::PolicyConfig;
 use crate::state::State;
 
-use super::action::{Action, ActionKind};
+use crate::operation::{Family, Operation};
+
+use super::action::PlannedAction;
 
 /// The policy warnings for a list of actions.
-pub(super) fn check(actions: &[Action], state: &State, policy: &PolicyConfig) -> Vec<Warning> {
+pub(super) fn check(
+    actions: &[PlannedAction],
+    state: &State,
+    policy: &PolicyConfig,
+) -> Vec<Warning> {
     let mut warnings = Vec::new();
     // Free and trial orders cost nothing: the threshold guards money.
-    for action in actions.iter().filter(|a| a.money_moving) {
-        let seats = seats_bought(action);
-        if seats > u64::from(policy.max_seats_per_order) {
+    for action in actions.iter().filter(|a| a.money_moving()) {
+        let seats = match &action.operation {
+            Operation::Entitlement(op) => op.seats_bought(),
+            _ => 0,
+        };
+        if seats > policy.max_seats_per_order {
             warnings.push(Warning {
                 kind: WarningKind::SeatsOverThreshold,
                 address: Some(action.address.clone()),
@@ -48,11 +57,14 @@ pub(super) fn check(actions: &[Action], state: &State, policy: &PolicyConfig) ->
             });
         }
     }
-    // Creates do not count: the share is of customers that exist already (octoDNS's rule).
+    // Creates do not count: the share is of customers that exist already
+    // (octoDNS's rule); neither do state-only records.
     let existing = state.customers.len();
     let changed: BTreeSet<&str> = actions
         .iter()
-        .filter(|a| state.customers.contains_key(&a.customer) && a.kind != ActionKind::Adopt)
+        .filter(|a| {
+            state.customers.contains_key(&a.customer) && a.kind().family() != Family::Record
+        })
         .map(|a| a.customer.as_str())
         .collect();
     if existing >= policy.min_customers_for_share as usize && existing > 0 {
@@ -71,22 +83,4 @@ pub(super) fn check(actions: &[Action], state: &State, policy: &PolicyConfig) ->
         }
     }
     warnings
-}
-
-/// Seats a step adds: the whole order, or the increase of a seat change.
-fn seats_bought(action: &Action) -> u64 {
-    let seats = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_u64()).unwrap_or(0);
-    match action.kind {
-        ActionKind::Order => action
-            .desired_subscription
-            .as_ref()
-            .map_or(0, |s| u64::from(s.seats)),
-        ActionKind::ChangeSeats | ActionKind::ChangePlan => action
-            .changes
-            .iter()
-            .filter(|c| c.field == "seats")
-            .map(|c| seats(&c.after).saturating_sub(seats(&c.before)))
-            .sum(),
-        _ => 0,
-    }
 }

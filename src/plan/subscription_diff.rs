@@ -1,62 +1,72 @@
-//! Subscriptions: orders, seat / plan / renewal / state changes, edition
-//! changes and cancellations, following the catalogue's rules (catalog.md §4).
+//! Subscriptions: orders, adoptions, edition changes, cancellations and
+//! entitlements gone from Google, following the catalogue's rules
+//! (catalog.md §4). Changes to an entitlement that exists are in
+//! `subscription_changes.rs`.
 
 use std::collections::BTreeSet;
 
 use crate::catalog::{Catalog, Group};
-use crate::model::{Customer, PlanKind, Subscription};
+use crate::model::{Customer, PlanKind, Subscription, SubscriptionState};
 use crate::observed::{ObservedCustomer, ObservedSubscription};
+use crate::operation::{
+    AdoptedSubscription, CustomerRef, EntitlementOperation, Operation, RecordOperation,
+    new_request_id,
+};
 use crate::state::{CustomerRecord, SubscriptionRecord};
 
-use super::PlanOptions;
-use super::action::{Action, ActionKind, FieldChange, customer_address, subscription_address};
+use super::action::{PlannedAction, customer_address, subscription_address};
 use super::customer_diff::CustomerOutcome;
-use super::diff::Draft;
+use super::diff::{Context, Draft};
 use super::drift::{Drift, DriftResolution, DriftSource};
-use super::drift_scan::{ChangedBy, Field, FieldScan};
 use super::findings::{Finding, FindingKind, Unmanaged};
-use super::refresh::same_subscription;
-use super::values::{json, json_opt};
+use super::subscription_changes::{existing, last_change, seat_change};
+use super::values::json;
 
 pub(super) fn plan_subscriptions(
+    ctx: &Context,
     desired: &Customer,
     record: Option<&CustomerRecord>,
     seen: Option<&ObservedCustomer>,
     outcome: &CustomerOutcome,
-    options: &PlanOptions,
     draft: &mut Draft,
 ) {
+    let Some(target) = &outcome.target else {
+        return;
+    };
     let catalog = Catalog::builtin();
+    let refresh_only = ctx.options.refresh_only;
     let recorded = |sku: &str| record.and_then(|r| r.subscriptions.get(sku));
     let observed = |sku: &str| seen.and_then(|s| s.subscriptions.get(sku));
     let mut replaced = BTreeSet::new();
 
     for sub in base_editions_first(desired, catalog) {
-        let ctx = SubContext {
+        let sub_ctx = SubContext {
+            plan: ctx,
             customer: desired,
             address: subscription_address(&desired.name, &sub.sku),
             depends_on: dependencies(desired, sub, catalog),
-            channel_name: outcome.channel_name.clone(),
+            target: target.clone(),
         };
         match (recorded(&sub.sku), observed(&sub.sku)) {
-            (Some(rec), seen_sub) if seen.is_some() && seen_sub.is_none() => {
-                missing_entitlement(&ctx, sub, rec, options, draft);
+            (Some(rec), None) if seen.is_some() => {
+                missing_entitlement(&sub_ctx, sub, rec, draft);
             }
             (Some(rec), seen_sub) => {
                 let changed_by = last_change(seen, &rec.entitlement_name);
-                existing(&ctx, sub, rec, seen_sub, changed_by, options, draft);
+                existing(&sub_ctx, sub, rec, seen_sub, changed_by, draft);
             }
-            (None, Some(seen_sub)) => adopt(&ctx, sub, seen_sub, draft),
+            (None, _) if refresh_only => {}
+            (None, Some(seen_sub)) => adopt(&sub_ctx, sub, seen_sub, draft),
             (None, None) => match edition_being_replaced(desired, record, sub, catalog) {
                 Some((old_sku, rec)) => {
                     replaced.insert(old_sku.to_string());
-                    change_edition(&ctx, sub, old_sku, rec, draft);
+                    change_edition(&sub_ctx, sub, old_sku, rec, draft);
                 }
-                None => order(&ctx, sub, draft),
+                None => order(&sub_ctx, sub, draft),
             },
         }
     }
-    if let Some(record) = record {
+    if let Some(record) = record.filter(|_| !refresh_only) {
         // Add-ons go before the edition they need (catalog.md §4).
         let mut removals: Vec<(&String, &SubscriptionRecord)> =
             record.subscriptions.iter().collect();
@@ -64,7 +74,7 @@ pub(super) fn plan_subscriptions(
         for (sku, rec) in removals {
             let still_there = seen.is_none_or(|s| s.subscriptions.contains_key(sku));
             if desired.subscription(sku).is_none() && !replaced.contains(sku) && still_there {
-                removed(desired, sku, rec, outcome, catalog, draft);
+                removed(desired, sku, rec, catalog, draft);
             }
         }
     }
@@ -74,21 +84,39 @@ pub(super) fn plan_subscriptions(
 }
 
 /// What every action on one subscription shares.
-struct SubContext<'a> {
-    customer: &'a Customer,
-    address: String,
-    depends_on: Vec<String>,
-    channel_name: Option<String>,
+pub(super) struct SubContext<'a> {
+    pub plan: &'a Context<'a>,
+    pub customer: &'a Customer,
+    pub address: String,
+    pub depends_on: Vec<String>,
+    /// The Channel customer the subscription belongs to.
+    pub target: CustomerRef,
 }
 
 impl SubContext<'_> {
-    fn action(&self, kind: ActionKind, sub: &Subscription, reason: impl Into<String>) -> Action {
-        let mut action = Action::new(&self.customer.name, self.address.clone(), kind, reason);
-        action.sku = Some(sub.sku.clone());
-        action.desired_subscription = Some(sub.clone());
-        action.channel_name = self.channel_name.clone();
+    pub fn action(&self, operation: Operation, reason: impl Into<String>) -> PlannedAction {
+        let mut action =
+            PlannedAction::new(&self.customer.name, self.address.clone(), operation, reason);
         action.depends_on = self.depends_on.clone();
         action
+    }
+
+    /// The subscription's own purchase order, else the customer's default.
+    pub fn purchase_order_id(&self, sub: &Subscription) -> Option<String> {
+        sub.purchase_order_id
+            .clone()
+            .or_else(|| self.customer.purchase_order_id.clone())
+    }
+
+    pub fn blocked(&self, kind: FindingKind, message: String, help: &str) -> Finding {
+        Finding {
+            customer: self.customer.name.clone(),
+            address: self.address.clone(),
+            kind,
+            message,
+            help: help.to_string(),
+            blocking: true,
+        }
     }
 }
 
@@ -121,30 +149,87 @@ fn dependencies(desired: &Customer, sub: &Subscription, catalog: &Catalog) -> Ve
 }
 
 fn order(ctx: &SubContext, sub: &Subscription, draft: &mut Draft) {
-    let mut action = ctx.action(ActionKind::Order, sub, "the manifest orders it (seed §13)");
-    action.changes = vec![
-        change("plan", None, Some(json(&sub.plan))),
-        change("seats", None, Some(json(&sub.seats))),
-    ];
-    if let Some(renewal) = &sub.renewal {
-        action
-            .changes
-            .push(change("renewal", None, Some(json(renewal))));
-    }
-    action.irreversible = true;
-    action.money_moving = !matches!(sub.plan, PlanKind::Trial | PlanKind::Free);
-    draft.actions.push(action);
+    let operation = EntitlementOperation::Order {
+        customer: ctx.target.clone(),
+        sku: sub.sku.clone(),
+        plan: sub.plan,
+        seats: sub.seats,
+        renewal: sub.renewal.filter(|_| sub.plan.is_commitment()),
+        purchase_order_id: ctx.purchase_order_id(sub),
+        request_id: new_request_id(),
+    };
+    draft.actions.push(ctx.action(
+        Operation::Entitlement(operation),
+        "the manifest orders it (seed §13)",
+    ));
 }
 
+/// The entitlement exists already (bought outside resold, or recorded in a
+/// state that was lost): record Google's values, buy nothing, then change
+/// what the manifest wants changed in the same plan.
 fn adopt(ctx: &SubContext, sub: &Subscription, seen: &ObservedSubscription, draft: &mut Draft) {
-    let mut action = ctx.action(
-        ActionKind::Adopt,
-        sub,
+    // A free plan has no seat count at Google; 0 is the model's "none".
+    let seats = seen
+        .seats
+        .or_else(|| (seen.plan == Some(PlanKind::Free)).then_some(0));
+    let (Some(plan), Some(seats)) = (seen.plan, seats) else {
+        draft.findings.push(ctx.blocked(
+            FindingKind::NotRead,
+            format!(
+                "{} exists at Google ({}), but Google did not report its plan or seats; nothing is recorded or ordered",
+                sub.sku, seen.entitlement_name
+            ),
+            "check the entitlement in the Partner Sales Console, then plan again",
+        ));
+        return;
+    };
+    // Waiting for the Terms of Service is not a state resold records.
+    let state = if seen.is_pending_tos_only() {
+        SubscriptionState::Active
+    } else {
+        seen.state
+    };
+    let adopted = AdoptedSubscription {
+        sku: sub.sku.clone(),
+        offer: seen.offer.clone(),
+        plan,
+        seats,
+        renewal: seen.renewal,
+        state,
+        purchase_order_id: seen.purchase_order_id.clone(),
+    };
+    let baseline = SubscriptionRecord {
+        entitlement_name: seen.entitlement_name.clone(),
+        offer: adopted.offer.clone(),
+        plan,
+        seats,
+        renewal: adopted.renewal,
+        state,
+        purchase_order_id: adopted.purchase_order_id.clone(),
+        request_ids: Vec::new(),
+    };
+    draft.actions.push(ctx.action(
+        Operation::Record(RecordOperation::AdoptEntitlement {
+            entitlement: seen.entitlement_name.clone(),
+            subscription: adopted,
+        }),
         "the entitlement exists already (bought outside resold): record it, buy nothing",
+    ));
+    // Compared with what was just adopted, the manifest's differences are
+    // ordinary changes, with the ordinary rules (protect, annual terms).
+    let baseline_seen = ObservedSubscription {
+        state,
+        suspension_reasons: Vec::new(),
+        ..seen.clone()
+    };
+    existing(
+        ctx,
+        sub,
+        &baseline,
+        Some(&baseline_seen),
+        Default::default(),
+        draft,
     );
-    action.request_id = None;
-    action.entitlement_name = Some(seen.entitlement_name.clone());
-    draft.actions.push(action);
 }
 
 /// A recorded edition of the same family that the manifest no longer lists:
@@ -164,6 +249,8 @@ fn edition_being_replaced<'a>(
     })
 }
 
+/// `changeOffer` to the new edition keeping the seats; a seat change after
+/// it is its own operation.
 fn change_edition(
     ctx: &SubContext,
     sub: &Subscription,
@@ -171,234 +258,29 @@ fn change_edition(
     rec: &SubscriptionRecord,
     draft: &mut Draft,
 ) {
-    let mut action = ctx.action(
-        ActionKind::ChangePlan,
-        sub,
+    let operation = EntitlementOperation::ChangeOffer {
+        entitlement: rec.entitlement_name.clone(),
+        from_sku: old_sku.to_string(),
+        from_plan: rec.plan,
+        sku: sub.sku.clone(),
+        plan: sub.plan,
+        seats: rec.seats,
+        purchase_order_id: ctx.purchase_order_id(sub),
+        request_id: new_request_id(),
+    };
+    draft.actions.push(ctx.action(
+        Operation::Entitlement(operation),
         format!(
             "switch edition {old_sku} -> {} on the existing entitlement (changeOffer)",
             sub.sku
         ),
-    );
-    action.entitlement_name = Some(rec.entitlement_name.clone());
-    action
-        .changes
-        .push(change("sku", Some(json(&old_sku)), Some(json(&sub.sku))));
-    if rec.plan != sub.plan {
-        action
-            .changes
-            .push(change("plan", Some(json(&rec.plan)), Some(json(&sub.plan))));
-    }
+    ));
     if rec.seats != sub.seats {
-        action.changes.push(change(
-            "seats",
-            Some(json(&rec.seats)),
-            Some(json(&sub.seats)),
-        ));
-    }
-    action.irreversible = true;
-    action.money_moving = true;
-    draft.actions.push(action);
-}
-
-fn existing(
-    ctx: &SubContext,
-    sub: &Subscription,
-    rec: &SubscriptionRecord,
-    seen: Option<&ObservedSubscription>,
-    changed_by: ChangedBy,
-    options: &PlanOptions,
-    draft: &mut Draft,
-) {
-    if seen.is_none() && same_subscription(sub, rec) {
-        return;
-    }
-    let desired = ctx.customer;
-    let mut scan = FieldScan {
-        customer: &desired.name,
-        address: &ctx.address,
-        source: DriftSource::Entitlement,
-        ignore: &desired.ignore_drift,
-        ignore_prefix: format!("subscriptions.{}.", sub.sku),
-        revert: options.revert_drift,
-        changed_by,
-        drift: &mut draft.drift,
-    };
-    // Suspended only for the Terms of Service: waiting for the customer, a checklist item.
-    let observed_state = seen
-        .filter(|s| !s.is_pending_tos_only())
-        .map(|s| Some(json(&s.state)));
-    let plan = scan.writable(
-        Field::new("plan", Some(json(&sub.plan)), Some(json(&rec.plan)), false)
-            .observed(seen.and_then(|s| s.plan).map(|p| Some(json(&p)))),
-    );
-    let seats = scan.writable(
-        Field::new(
-            "seats",
-            Some(json(&sub.seats)),
-            Some(json(&rec.seats)),
-            false,
-        )
-        .observed(seen.and_then(|s| s.seats).map(|n| Some(json(&n)))),
-    );
-    let renewal = scan.writable(
-        Field::new(
-            "renewal",
-            json_opt(sub.renewal.as_ref()),
-            json_opt(rec.renewal.as_ref()),
-            false,
-        )
-        .observed(seen.and_then(|s| s.renewal).map(|r| Some(json(&r)))),
-    );
-    let state = scan.writable(
-        Field::new(
-            "state",
-            Some(json(&sub.state)),
-            Some(json(&rec.state)),
-            false,
-        )
-        .observed(observed_state),
-    );
-    let current_plan = seen.and_then(|s| s.plan).unwrap_or(rec.plan);
-    let entitlement = Some(rec.entitlement_name.clone());
-    let push = |mut action: Action, draft: &mut Draft| {
-        action.entitlement_name = entitlement.clone();
-        draft.actions.push(action);
-    };
-    if let Some(plan) = plan {
-        push(plan_change(ctx, sub, current_plan, plan), draft);
-    }
-    if let Some(seats) = seats {
-        let plan_after = sub.plan;
-        match seat_change(ctx, sub, plan_after, seats) {
-            Ok(action) => push(action, draft),
-            Err(finding) => {
-                // The drift will not be reverted or overwritten after all.
-                for d in draft
-                    .drift
-                    .iter_mut()
-                    .filter(|d| d.address == ctx.address && d.field == "seats")
-                {
-                    if d.resolution != DriftResolution::Ignored {
-                        d.resolution = DriftResolution::Kept;
-                    }
-                }
-                draft.findings.push(finding);
-            }
+        match seat_change(ctx, sub, &rec.entitlement_name, rec.seats) {
+            Ok(action) => draft.actions.push(action),
+            Err(finding) => draft.findings.push(finding),
         }
     }
-    if let Some(renewal) = renewal {
-        let mut action = ctx.action(
-            ActionKind::ChangeRenewal,
-            sub,
-            "renewal settings for the end of the term",
-        );
-        action.changes.push(renewal);
-        push(action, draft);
-    }
-    if let Some(state) = state {
-        let (kind, reason) = match sub.state {
-            crate::model::SubscriptionState::Suspended => {
-                (ActionKind::Suspend, "the manifest suspends it")
-            }
-            crate::model::SubscriptionState::Active => {
-                (ActionKind::Activate, "the manifest activates it")
-            }
-        };
-        let mut action = ctx.action(kind, sub, reason);
-        action.changes.push(state);
-        push(action, draft);
-    }
-}
-
-fn plan_change(
-    ctx: &SubContext,
-    sub: &Subscription,
-    from: PlanKind,
-    change: FieldChange,
-) -> Action {
-    let to = sub.plan;
-    let mut action = if from == PlanKind::Trial && to != PlanKind::Trial {
-        ctx.action(
-            ActionKind::StartPaidService,
-            sub,
-            format!("the trial becomes paid ({to})"),
-        )
-    } else if from.is_commitment() && !to.is_commitment() {
-        ctx.action(
-            ActionKind::Manual,
-            sub,
-            format!("an annual commitment cannot become {to} mid-term: set `renewal: switch-to-flexible` so it changes at the end of the term"),
-        )
-    } else {
-        ctx.action(
-            ActionKind::ChangePlan,
-            sub,
-            format!("change plan {from} -> {to} (changeOffer)"),
-        )
-    };
-    action.irreversible = true;
-    action.money_moving = action.kind != ActionKind::Manual;
-    if action.kind == ActionKind::Manual {
-        action.request_id = None;
-    }
-    action.changes.push(change);
-    action
-}
-
-/// Seat increases are purchases; decreases need `protect: false` and, on an
-/// annual plan, wait for the renewal (catalog.md §4).
-fn seat_change(
-    ctx: &SubContext,
-    sub: &Subscription,
-    plan: PlanKind,
-    change: FieldChange,
-) -> Result<Action, Finding> {
-    let before = change.before.as_ref().and_then(|v| v.as_u64()).unwrap_or(0);
-    let after = u64::from(sub.seats);
-    let customer = ctx.customer;
-    if after < before {
-        let blocked = |kind, message: String, help: &str| Finding {
-            customer: customer.name.clone(),
-            address: ctx.address.clone(),
-            kind,
-            message,
-            help: help.to_string(),
-            blocking: true,
-        };
-        if customer.protect {
-            return Err(blocked(
-                FindingKind::BlockedByProtect,
-                format!(
-                    "{}: seats {before} -> {after} is a decrease and the customer has protect: true",
-                    sub.sku
-                ),
-                "set `protect: false` in the manifest to allow seat decreases and cancellations",
-            ));
-        }
-        if plan.is_commitment() {
-            return Err(blocked(
-                FindingKind::WaitForRenewal,
-                format!(
-                    "{}: annual seats cannot go down during the term ({before} -> {after})",
-                    sub.sku
-                ),
-                "set `renewal: renew-current-users` or lower the seats at renewal",
-            ));
-        }
-    }
-    let mut action = ctx.action(
-        ActionKind::ChangeSeats,
-        sub,
-        if after > before {
-            "more seats"
-        } else {
-            "fewer seats (flexible plan)"
-        },
-    );
-    action.irreversible = after > before && plan.is_commitment();
-    action.money_moving = true;
-    action.changes.push(change);
-    Ok(action)
 }
 
 /// A recorded subscription the manifest no longer lists.
@@ -406,59 +288,66 @@ fn removed(
     desired: &Customer,
     sku: &str,
     rec: &SubscriptionRecord,
-    outcome: &CustomerOutcome,
     catalog: &Catalog,
     draft: &mut Draft,
 ) {
     let address = subscription_address(&desired.name, sku);
+    let finding = |kind, message: String, help: &str| Finding {
+        customer: desired.name.clone(),
+        address: address.clone(),
+        kind,
+        message,
+        help: help.to_string(),
+        blocking: true,
+    };
     if desired.protect {
-        draft.findings.push(Finding {
-            customer: desired.name.clone(),
-            address,
-            kind: FindingKind::BlockedByProtect,
-            message: format!("{sku} is no longer in the manifest, but the customer has protect: true: it will not be cancelled"),
-            help: "set `protect: false` to cancel it, or put it back in the manifest".into(),
-            blocking: true,
-        });
+        draft.findings.push(finding(
+            FindingKind::BlockedByProtect,
+            format!("{sku} is no longer in the manifest, but the customer has protect: true: it will not be cancelled"),
+            "set `protect: false` to cancel it, or put it back in the manifest",
+        ));
         return;
     }
-    let add_on = catalog.get(sku).is_some_and(|s| s.group == Group::AddOn);
-    let (kind, reason) = if add_on {
-        (
-            ActionKind::Cancel,
-            format!("{sku} is no longer in the manifest"),
-        )
-    } else {
-        (
-            ActionKind::Manual,
+    if catalog.get(sku).is_none_or(|s| s.group != Group::AddOn) {
+        draft.findings.push(finding(
+            FindingKind::ManualStep,
             format!(
-                "{sku} is a base edition, which the API cannot cancel (DELETION_TYPE_NOT_ALLOWED): set `renewal: cancel` for the end of the term or end it in the Partner Sales Console"
+                "{sku} is a base edition, which the API cannot cancel (DELETION_TYPE_NOT_ALLOWED)"
             ),
-        )
-    };
-    let mut action = Action::new(&desired.name, address, kind, reason);
-    if kind == ActionKind::Manual {
-        action.request_id = None;
+            "set `renewal: cancel` for the end of the term, or end it in the Partner Sales Console",
+        ));
+        return;
     }
-    action.sku = Some(sku.to_string());
-    action.channel_name = outcome.channel_name.clone();
-    action.entitlement_name = Some(rec.entitlement_name.clone());
-    action
-        .changes
-        .push(change("seats", Some(json(&rec.seats)), None));
-    action.irreversible = true;
-    action.money_moving = kind == ActionKind::Cancel;
-    draft.actions.push(action);
+    let operation = EntitlementOperation::Cancel {
+        entitlement: rec.entitlement_name.clone(),
+        sku: sku.to_string(),
+        seats: rec.seats,
+        request_id: new_request_id(),
+    };
+    draft.actions.push(PlannedAction::new(
+        &desired.name,
+        address,
+        Operation::Entitlement(operation),
+        format!("{sku} is no longer in the manifest"),
+    ));
 }
 
-/// Recorded, but Google no longer lists it: drift, re-ordered only with `--revert-drift`.
+/// Recorded, but Google no longer lists it: drift, re-ordered only with
+/// `--revert-drift`, forgotten with `--refresh-only`.
 fn missing_entitlement(
     ctx: &SubContext,
     sub: &Subscription,
     rec: &SubscriptionRecord,
-    options: &PlanOptions,
     draft: &mut Draft,
 ) {
+    let options = ctx.plan.options;
+    let resolution = if options.refresh_only {
+        DriftResolution::Accepted
+    } else if options.revert_drift {
+        DriftResolution::Reverted
+    } else {
+        DriftResolution::Kept
+    };
     draft.drift.push(Drift {
         customer: ctx.customer.name.clone(),
         address: ctx.address.clone(),
@@ -467,15 +356,19 @@ fn missing_entitlement(
         recorded: Some(json(&rec.entitlement_name)),
         observed: None,
         personal: false,
-        resolution: if options.revert_drift {
-            DriftResolution::Reverted
-        } else {
-            DriftResolution::Kept
-        },
+        resolution,
         changed_by: None,
         changed_at: None,
     });
-    if options.revert_drift {
+    if options.refresh_only {
+        draft.actions.push(ctx.action(
+            Operation::Record(RecordOperation::ForgetEntitlement {
+                sku: sub.sku.clone(),
+                entitlement: rec.entitlement_name.clone(),
+            }),
+            "--refresh-only: Google no longer lists it; forget the record",
+        ));
+    } else if options.revert_drift {
         order(ctx, sub, draft);
     }
 }
@@ -507,35 +400,5 @@ fn collect_unmanaged(
                 .unwrap_or_else(|| unknown.offer.clone()),
             seats: None,
         });
-    }
-}
-
-/// The latest entitlement change Google reports for this entitlement.
-fn last_change(seen: Option<&ObservedCustomer>, entitlement: &str) -> ChangedBy {
-    let latest = seen
-        .into_iter()
-        .flat_map(|s| &s.changes)
-        .filter(|c| c.entitlement_name == entitlement)
-        .max_by(|a, b| a.create_time.cmp(&b.create_time));
-    ChangedBy {
-        who: latest.map(|c| {
-            c.operator
-                .clone()
-                .unwrap_or_else(|| c.operator_type.clone())
-        }),
-        when: latest.map(|c| c.create_time.clone()),
-    }
-}
-
-fn change(
-    field: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> FieldChange {
-    FieldChange {
-        field: field.to_string(),
-        before,
-        after,
-        personal: false,
     }
 }

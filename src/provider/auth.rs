@@ -95,10 +95,13 @@ pub struct ServiceAccount {
 
 impl ServiceAccount {
     pub fn from_file(path: &Path, subject: Option<String>) -> Result<ServiceAccount, AuthError> {
-        let text = std::fs::read_to_string(path).map_err(|e| AuthError::KeyFile {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        // Through fsio: a key linked out of its directory, a FIFO or an
+        // endless file is refused, never read.
+        let text = crate::fsio::read_to_string(path, crate::fsio::FileKind::ServiceAccountKey)
+            .map_err(|e| AuthError::KeyFile {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
         ServiceAccount::from_json(&text, subject).map_err(|e| match e {
             AuthError::KeyFile { message, .. } => AuthError::KeyFile {
                 path: path.to_path_buf(),

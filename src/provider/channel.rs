@@ -229,6 +229,31 @@ impl Channel {
         }
     }
 
+    /// One page of `customers.list` (50 customers): the customers and the
+    /// next page's token ("" after the last page). For callers that start
+    /// working on a page before the next one arrives.
+    pub async fn list_customers_page(
+        &self,
+        filter: Option<&str>,
+        page_token: &str,
+    ) -> Result<(Vec<wire::Customer>, String), ProviderError> {
+        let path = format!("{}/customers", self.account);
+        let mut call = Call::new(
+            "cloudchannel.accounts.customers.list",
+            Bucket::CustomersList,
+            self.url(&path),
+        )
+        .query("pageSize", CUSTOMERS_PAGE.to_string());
+        if let Some(filter) = filter {
+            call = call.query("filter", filter);
+        }
+        if !page_token.is_empty() {
+            call = call.query("pageToken", page_token);
+        }
+        let page: wire::ListCustomersResponse = self.http.send(&call).await?;
+        Ok(page.into_parts())
+    }
+
     pub async fn patch_customer(
         &self,
         name: &str,
@@ -413,6 +438,17 @@ impl Channel {
         );
         self.list_all::<wire::ListEntitlementsResponse>(call, ENTITLEMENTS_PAGE)
             .await
+    }
+
+    /// The offer of an existing entitlement, also one the account's
+    /// `offers.list` no longer shows (an older price plan).
+    pub async fn lookup_offer(&self, entitlement: &str) -> Result<wire::Offer, ProviderError> {
+        let call = Call::new(
+            "cloudchannel.accounts.customers.entitlements.lookupOffer",
+            Bucket::ChannelOther,
+            self.url(&format!("{entitlement}:lookupOffer")),
+        );
+        self.http.send(&call).await
     }
 
     /// History of every entitlement of `customer` (parent `…/entitlements/-`).

@@ -8,9 +8,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
+use crate::account::{AccountRequest, AccountSnapshot, AccountVisitor};
 use crate::config::{ProviderKind, RetryConfig};
-use crate::model::{Customer, Subscription};
-use crate::observed::{ExistingAccount, Observed, ObservedSubscription};
+use crate::model::Customer;
+use crate::observed::{ExistingAccount, Observed};
+use crate::operation::EntitlementOperation;
 
 use super::channel::Channel;
 use super::directory::Directory;
@@ -18,13 +20,11 @@ use super::error::ProviderError;
 use super::http::{Http, backoff};
 use super::limits::Limits;
 use super::offers::{self, OfferBook};
-use super::orders::request_id_only;
 use super::settings::{LroSettings, ProviderSettings};
 use super::{
-    CatalogResolution, CreatedCustomer, FoundCustomer, ImportCustomer, ObserveRequest, Provider,
-    convert, customers, observe, orders,
+    CatalogResolution, CreatedCustomer, EntitlementOutcome, FoundCustomer, ImportCustomer,
+    ObserveRequest, Provider, account, convert, customers, observe, orders,
 };
-use crate::api::EntitlementAction;
 
 /// Customers observed at once when neither the request nor an in-flight cap
 /// says otherwise.
@@ -107,6 +107,14 @@ impl Provider for ChannelProvider {
         observe::run(self, request).await
     }
 
+    async fn read_account(
+        &self,
+        request: &AccountRequest,
+        visitor: &dyn AccountVisitor,
+    ) -> Result<AccountSnapshot, ProviderError> {
+        account::read(self, request, visitor).await
+    }
+
     async fn check_account(
         &self,
         domain: &str,
@@ -121,10 +129,9 @@ impl Provider for ChannelProvider {
 
     async fn find_customer(
         &self,
-        domain: &str,
-        correlation_id: &str,
+        customer: &Customer,
     ) -> Result<Option<FoundCustomer>, ProviderError> {
-        customers::find(self, domain, correlation_id).await
+        customers::find(self, customer, customers::Search::Thorough).await
     }
 
     async fn create_customer(&self, customer: &Customer) -> Result<CreatedCustomer, ProviderError> {
@@ -215,109 +222,10 @@ impl Provider for ChannelProvider {
         Ok(())
     }
 
-    async fn order(
+    async fn entitlement(
         &self,
-        customer_channel_name: &str,
-        subscription: &Subscription,
-        purchase_order_id: Option<&str>,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError> {
-        orders::order(
-            self,
-            customer_channel_name,
-            subscription,
-            purchase_order_id,
-            request_id,
-        )
-        .await
-    }
-
-    async fn change_seats(
-        &self,
-        entitlement_name: &str,
-        subscription: &Subscription,
-        purchase_order_id: Option<&str>,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError> {
-        orders::change_seats(
-            self,
-            entitlement_name,
-            subscription,
-            purchase_order_id,
-            request_id,
-        )
-        .await
-    }
-
-    async fn change_plan(
-        &self,
-        entitlement_name: &str,
-        subscription: &Subscription,
-        purchase_order_id: Option<&str>,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError> {
-        orders::change_plan(
-            self,
-            entitlement_name,
-            subscription,
-            purchase_order_id,
-            request_id,
-        )
-        .await
-    }
-
-    async fn change_renewal(
-        &self,
-        entitlement_name: &str,
-        subscription: &Subscription,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError> {
-        orders::change_renewal(self, entitlement_name, subscription, request_id).await
-    }
-
-    async fn suspend(
-        &self,
-        entitlement_name: &str,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError> {
-        let body = request_id_only(request_id);
-        orders::act(
-            self,
-            entitlement_name,
-            EntitlementAction::Suspend,
-            &body,
-            "",
-        )
-        .await
-    }
-
-    async fn activate(
-        &self,
-        entitlement_name: &str,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError> {
-        let body = request_id_only(request_id);
-        orders::act(
-            self,
-            entitlement_name,
-            EntitlementAction::Activate,
-            &body,
-            "",
-        )
-        .await
-    }
-
-    async fn start_paid_service(
-        &self,
-        entitlement_name: &str,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError> {
-        let body = request_id_only(request_id);
-        let action = EntitlementAction::StartPaidService;
-        orders::act(self, entitlement_name, action, &body, "").await
-    }
-
-    async fn cancel(&self, entitlement_name: &str, request_id: &str) -> Result<(), ProviderError> {
-        orders::cancel(self, entitlement_name, request_id).await
+        operation: &EntitlementOperation,
+    ) -> Result<EntitlementOutcome, ProviderError> {
+        orders::run(self, operation).await
     }
 }

@@ -323,6 +323,16 @@ pub fn seat_parameter(plan: PlanKind, seats: u32) -> wire::Parameter {
     wire::Parameter::int(name, i64::from(seats))
 }
 
+/// The parameters an order or change carries: the seat parameter, or none
+/// for a free plan without a seat count (Google keeps none there).
+pub fn seat_parameters(plan: PlanKind, seats: u32) -> Vec<wire::Parameter> {
+    if plan == PlanKind::Free && seats == 0 {
+        Vec::new()
+    } else {
+        vec![seat_parameter(plan, seats)]
+    }
+}
+
 fn cycle(plan: PlanKind) -> wire::Period {
     let period_type = match plan {
         PlanKind::AnnualYearly => wire::period_type::YEAR,
@@ -507,6 +517,8 @@ mod tests {
             "num_units"
         );
         assert_eq!(seat_parameter(PlanKind::Trial, 5).name, "max_units");
+        assert!(seat_parameters(PlanKind::Free, 0).is_empty());
+        assert_eq!(seat_parameters(PlanKind::Free, 3).len(), 1);
         let entitlement = wire::Entitlement {
             name: "accounts/A/customers/C/entitlements/E".into(),
             parameters: vec![

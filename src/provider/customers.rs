@@ -1,9 +1,10 @@
 //! Customer lifecycle writes that have no Google request id: create,
-//! provision, import. Each looks before it sends again, so a commit-then-fail
-//! or a crash never creates a second customer or Cloud Identity.
+//! provision, import. Each looks before it sends — create always, the others
+//! before they send again — so a lost state, a commit-then-fail or a crash
+//! never creates a second customer or Cloud Identity.
 
 use crate::api::channel as wire;
-use crate::model::Customer;
+use crate::model::{Customer, CustomerType};
 
 use super::client::ChannelProvider;
 use super::error::{ErrorKind, ProviderError};
@@ -11,25 +12,42 @@ use super::{CreatedCustomer, FoundCustomer, ImportCustomer, convert, lro, observ
 
 const PROVISION_METHOD: &str = "cloudchannel.accounts.customers.provisionCloudIdentity";
 
-/// By exact domain, then correlation id; the whole list covers the lag of
-/// the filtered one right after a create.
+/// How hard `find` looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search {
+    /// The filtered list only: one call, but blind for a few seconds after
+    /// a create (the plan's own read of the whole list covers those).
+    Filtered,
+    /// The filtered list, then the whole list: no lag, one call per 50
+    /// customers of the account — for the rare lookups after a crash.
+    Thorough,
+}
+
+/// By exact domain, then correlation id, then (teams) the admin's email.
 pub async fn find(
     provider: &ChannelProvider,
-    domain: &str,
-    correlation_id: &str,
+    customer: &Customer,
+    search: Search,
 ) -> Result<Option<FoundCustomer>, ProviderError> {
     let channel = &provider.channel;
+    let admin = team_admin(customer);
     let filtered = channel
-        .list_customers(Some(&observe::domain_filter(domain)))
+        .list_customers(Some(&observe::domain_filter(&customer.domain)))
         .await?;
-    let found = match observe::select_customer(&filtered, domain, correlation_id) {
+    let found = match observe::select_customer(&filtered, &customer.domain, &customer.name, admin) {
         Some(found) => Some(found.clone()),
-        None => {
+        None if search == Search::Thorough => {
             let all = channel.list_customers(None).await?;
-            observe::select_customer(&all, domain, correlation_id).cloned()
+            observe::select_customer(&all, &customer.domain, &customer.name, admin).cloned()
         }
+        None => None,
     };
     Ok(found.map(found_customer))
+}
+
+/// Team customers are told apart by their admin's email (seed §9).
+pub fn team_admin(customer: &Customer) -> Option<&str> {
+    (customer.customer_type == CustomerType::Team).then_some(customer.admin.email.as_str())
 }
 
 fn found_customer(customer: wire::Customer) -> FoundCustomer {
@@ -49,6 +67,9 @@ pub async fn create(
     provider: &ChannelProvider,
     customer: &Customer,
 ) -> Result<CreatedCustomer, ProviderError> {
+    if let Some(existing) = look_before_creating(provider, customer).await? {
+        return Ok(existing);
+    }
     let body = convert::customer_for_create(customer);
     let mut attempt = 0;
     loop {
@@ -58,6 +79,7 @@ pub async fn create(
                 return Ok(CreatedCustomer {
                     channel_name: created.name,
                     adopted: false,
+                    cloud_identity_id: None,
                 });
             }
             Err(error) => error,
@@ -68,13 +90,49 @@ pub async fn create(
         }
         tokio::time::sleep(provider.pause(attempt, &error)).await;
         if error.outcome_unknown()
-            && let Some(found) = find(provider, &customer.domain, &customer.name).await?
+            && let Some(found) = find(provider, customer, Search::Thorough).await?
         {
-            return Ok(CreatedCustomer {
-                channel_name: found.channel_name,
-                adopted: true,
-            });
+            return Ok(adopted(found));
         }
+    }
+}
+
+/// One Channel customer per domain, whatever happened to the state: an
+/// owned match is adopted; a foreign account is refused (seed §3).
+async fn look_before_creating(
+    provider: &ChannelProvider,
+    customer: &Customer,
+) -> Result<Option<CreatedCustomer>, ProviderError> {
+    if let Some(found) = find(provider, customer, Search::Filtered).await? {
+        return Ok(Some(adopted(found)));
+    }
+    let accounts = provider
+        .channel
+        .check_cloud_identity_accounts_exist(&customer.domain, team_admin(customer))
+        .await?;
+    let accounts: Vec<_> = accounts.iter().map(convert::existing_account).collect();
+    if let Some(owned) = accounts.iter().find(|a| a.existing && a.owned)
+        && let Some(channel_name) = &owned.customer_name
+    {
+        return Ok(Some(CreatedCustomer {
+            channel_name: channel_name.clone(),
+            adopted: true,
+            cloud_identity_id: owned.cloud_identity_id.clone(),
+        }));
+    }
+    if accounts.iter().any(|a| a.existing && !a.owned) {
+        return Err(ProviderError::ForeignAccount {
+            domain: customer.domain.clone(),
+        });
+    }
+    Ok(None)
+}
+
+fn adopted(found: FoundCustomer) -> CreatedCustomer {
+    CreatedCustomer {
+        channel_name: found.channel_name,
+        adopted: true,
+        cloud_identity_id: found.cloud_identity_id,
     }
 }
 

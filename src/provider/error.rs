@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use super::transport::TransportFailure;
+
 /// The canonical class of a Google error, as resold branches on it
 /// (google-apis.md §1.6: branch on the code, show the message as text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,11 +64,12 @@ impl std::fmt::Display for ApiError {
 pub enum ProviderError {
     #[error("{0}")]
     Api(ApiError),
-    #[error("{method}: could not reach {host}: {message}")]
+    /// No HTTP answer: the URL (never its query) and what to do about it.
+    #[error("{method}: no answer from {url}: {}", failure.with_hint(url))]
     Transport {
         method: String,
-        host: String,
-        message: String,
+        url: String,
+        failure: TransportFailure,
     },
     #[error("{method}: unexpected response: {message}")]
     Decode { method: String, message: String },
@@ -86,6 +89,16 @@ pub enum ProviderError {
     },
     #[error("`{0}` is not in the SKU catalogue")]
     UnknownSku(String),
+    /// The operation still names "the customer this plan creates": a bug
+    /// of the caller, caught before anything is sent.
+    #[error(transparent)]
+    Unresolved(#[from] crate::operation::Unresolved),
+    /// Found by the lookup before a create: the domain has a Google account
+    /// that is not this reseller's (seed §3). Nothing was created.
+    #[error(
+        "domain {domain} already has a Google account outside this reseller account; not creating a customer for it (seed §3: transfer it instead)"
+    )]
+    ForeignAccount { domain: String },
     #[error(
         "{method}: retries exhausted after {attempts} attempts in {elapsed:?}; last error: {last}"
     )]
@@ -107,10 +120,15 @@ impl ProviderError {
         }
     }
 
-    /// The canonical class, if Google answered; transport failures are transient.
+    /// The canonical class, if Google answered. A timeout or a dropped
+    /// connection is transient (retried, outcome unknown); a refused
+    /// connection, an unknown host or a failed TLS handshake has none: the
+    /// request never left, and trying again at once would not help.
     pub fn kind(&self) -> Option<ErrorKind> {
         match self {
-            ProviderError::Transport { .. } => Some(ErrorKind::Transient),
+            ProviderError::Transport { failure, .. } => {
+                failure.is_retryable().then_some(ErrorKind::Transient)
+            }
             ProviderError::RetriesExhausted { last, .. } => last.kind(),
             other => other.api().map(|api| api.kind),
         }

@@ -27,6 +27,7 @@ use super::auth::TokenSource;
 use super::error::{ApiError, ErrorKind, ProviderError};
 use super::events::{ProviderEvent, ProviderEvents, RateLowered};
 use super::limits::{Bucket, Limits};
+use super::transport::{self, TransportFailure};
 
 /// Longest single backoff step (google-apis.md §1.7: "cap about 60 s").
 const MAX_BACKOFF_STEP: Duration = Duration::from_secs(60);
@@ -176,7 +177,7 @@ impl Http {
         loop {
             sent += 1;
             let slot = self.limits.acquire(call.bucket).await;
-            let error = match self.attempt(call).await {
+            let error = match self.attempt(call, sent).await {
                 Ok(value) => {
                     slot.succeeded();
                     return Ok(value);
@@ -238,7 +239,7 @@ impl Http {
         }));
     }
 
-    async fn attempt(&self, call: &Call) -> Result<Value, ProviderError> {
+    async fn attempt(&self, call: &Call, attempt: u32) -> Result<Value, ProviderError> {
         let token = self
             .tokens
             .token()
@@ -262,12 +263,18 @@ impl Http {
         if let Some(body) = &call.body {
             request = request.json(body);
         }
-        let transport = |e: reqwest::Error| ProviderError::Transport {
+        let failed = |failure| ProviderError::Transport {
             method: call.method_id.to_string(),
-            host: host_of(&call.url),
-            message: e.without_url().to_string(),
+            url: call.url.clone(),
+            failure,
         };
-        let response = request.send().await.map_err(transport)?;
+        let transport = |e: reqwest::Error| failed(TransportFailure::classify(&e, &call.url));
+        let sent = Instant::now();
+        let response =
+            (request.send().await).map_err(|e| TransportFailure::classify(&e, &call.url));
+        let answer = response.as_ref().map(|response| response.status().as_u16());
+        transport::log_attempt(call, attempt, sent.elapsed(), answer);
+        let response = response.map_err(failed)?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
         let bytes = response.bytes().await.map_err(transport)?;
@@ -336,13 +343,6 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .parse()
         .ok()?;
     Some(Duration::from_secs(seconds))
-}
-
-fn host_of(url: &str) -> String {
-    url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_else(|| "the API".to_string())
 }
 
 /// Maps an HTTP error reply (`{"error": {...}}`) to a typed error.

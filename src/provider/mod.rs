@@ -9,9 +9,11 @@
 //! Layers, bottom up: `auth` (token sources) → `http` (one call: auth,
 //! `limits`, retries, error mapping) → `channel` / `directory` (typed calls,
 //! paging) → `lro` (waiting for operations), `offers` (the account's offers)
-//! → policies: `customers` (look before re-sending), `orders` (request ids),
+//! → policies: `customers` (look before creating or re-sending), `orders`
+//! (one entitlement method, request ids),
 //! `observe` (parallel reads) → `client` (the trait implementation).
 
+mod account;
 mod auth;
 mod channel;
 mod client;
@@ -27,14 +29,17 @@ mod observe;
 mod offers;
 mod orders;
 mod settings;
+mod transport;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::model::{Customer, Subscription};
+use crate::account::{AccountRequest, AccountSnapshot, AccountVisitor};
+use crate::model::Customer;
 use crate::observed::{ExistingAccount, Observed, ObservedSubscription};
+use crate::operation::EntitlementOperation;
 
 pub use auth::{
     AccessToken, ApplicationDefault, AuthError, ServiceAccount, StaticToken, TokenSource,
@@ -47,6 +52,7 @@ pub use http::{RecordedRequest, RequestRecorder};
 pub use limits::{Bucket, RateReport, Slowed};
 pub use observe::RecordedTerms;
 pub use settings::{LroSettings, ProviderSettings};
+pub use transport::TransportFailure;
 
 /// What to observe in one refresh.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,6 +73,9 @@ pub struct CustomerQuery {
     /// `metadata.name`; also the `correlationId` resold stores in Channel.
     pub name: String,
     pub domain: String,
+    /// Team customers: the admin's email, which tells teams sharing a
+    /// domain apart (seed §9); `None` for domain customers.
+    pub admin_email: Option<String>,
     /// Recorded `accounts/{a}/customers/{c}`, if any.
     pub channel_name: Option<String>,
     pub cloud_identity_id: Option<String>,
@@ -145,9 +154,12 @@ pub struct CatalogResolution {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedCustomer {
     pub channel_name: String,
-    /// True when a customer created by an earlier, interrupted attempt was
-    /// found and adopted instead of creating a second one.
+    /// True when the customer existed already (found by the lookup before
+    /// the create, or after an interrupted attempt) and was adopted instead
+    /// of creating a second one.
     pub adopted: bool,
+    /// Set when the adopted customer has a Cloud Identity already.
+    pub cloud_identity_id: Option<String>,
 }
 
 /// Cloud Channel + Directory operations `resold` needs. Every mutation is
@@ -163,6 +175,16 @@ pub trait Provider: Send + Sync {
     /// Everything the planner needs, read in parallel within the rate limits.
     async fn observe(&self, request: &ObserveRequest) -> Result<Observed, ProviderError>;
 
+    /// The whole account, read-only (`resold account list`, `resold
+    /// import`): every customer matching the request's filter, and for
+    /// those the visitor wants, entitlements, Admin console view and domain
+    /// verification. Writes nothing.
+    async fn read_account(
+        &self,
+        request: &AccountRequest,
+        visitor: &dyn AccountVisitor,
+    ) -> Result<AccountSnapshot, ProviderError>;
+
     /// `checkCloudIdentityAccountsExist` for one domain (seed §3).
     async fn check_account(
         &self,
@@ -170,18 +192,22 @@ pub trait Provider: Send + Sync {
         primary_admin_email: Option<&str>,
     ) -> Result<Vec<ExistingAccount>, ProviderError>;
 
-    /// Looks a customer up by exact domain and, if several share it (team
-    /// customers, seed §9), by `correlation_id`. Allows for the lag of the
-    /// filtered list by falling back to an unfiltered one.
+    /// Looks the customer up by exact domain, then `correlation_id` (its
+    /// `metadata.name`), then — for teams, which may share a domain (seed
+    /// §9) — the admin's email. Allows for the lag of the filtered list by
+    /// falling back to the whole list: for the rare lookups after a crash.
     async fn find_customer(
         &self,
-        domain: &str,
-        correlation_id: &str,
+        customer: &Customer,
     ) -> Result<Option<FoundCustomer>, ProviderError>;
 
-    /// `customers.create` with `correlationId = customer.name`. Never re-sent
-    /// blindly: after an unknown outcome it searches first and adopts what an
-    /// earlier attempt created.
+    /// Finds before it creates: the domain is looked up (filtered
+    /// `customers.list`, then `checkCloudIdentityAccountsExist`) and an
+    /// owned match is adopted, never duplicated; a foreign account is
+    /// refused. Then `customers.create` with `correlationId = customer.name`,
+    /// never re-sent blindly: after an unknown outcome it searches again.
+    /// (The filtered list lags a create by seconds; the plan apply makes
+    /// first reads the whole list, which does not.)
     async fn create_customer(&self, customer: &Customer) -> Result<CreatedCustomer, ProviderError>;
 
     /// `provisionCloudIdentity` and wait; returns the Cloud Identity id. On a
@@ -233,66 +259,22 @@ pub trait Provider: Send + Sync {
         after: &Customer,
     ) -> Result<(), ProviderError>;
 
-    /// Resolves the offer for `subscription.sku` + `plan` for this customer,
-    /// `entitlements.create` with `request_id`, waits for the operation.
-    /// `purchase_order_id`: the subscription's own, else the customer's default.
-    async fn order(
+    /// Carries out one entitlement mutation with its request id (reused on
+    /// every retry, so a commit-then-fail never orders twice) and waits for
+    /// its operation. Every reference in `operation` must be resolved.
+    async fn entitlement(
         &self,
-        customer_channel_name: &str,
-        subscription: &Subscription,
-        purchase_order_id: Option<&str>,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError>;
+        operation: &EntitlementOperation,
+    ) -> Result<EntitlementOutcome, ProviderError>;
+}
 
-    /// `changeParameters`: `num_units` (commitment) or `max_units` to
-    /// `subscription.seats`.
-    async fn change_seats(
-        &self,
-        entitlement_name: &str,
-        subscription: &Subscription,
-        purchase_order_id: Option<&str>,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError>;
-
-    /// `changeOffer` to the offer of `subscription.sku` + `plan` (plan switch,
-    /// upgrade, downgrade), with its seats and renewal.
-    async fn change_plan(
-        &self,
-        entitlement_name: &str,
-        subscription: &Subscription,
-        purchase_order_id: Option<&str>,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError>;
-
-    /// `changeRenewalSettings` to `subscription.renewal` (commitment plans only).
-    async fn change_renewal(
-        &self,
-        entitlement_name: &str,
-        subscription: &Subscription,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError>;
-
-    async fn suspend(
-        &self,
-        entitlement_name: &str,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError>;
-
-    async fn activate(
-        &self,
-        entitlement_name: &str,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError>;
-
-    /// Trial → paid.
-    async fn start_paid_service(
-        &self,
-        entitlement_name: &str,
-        request_id: &str,
-    ) -> Result<ObservedSubscription, ProviderError>;
-
-    /// `entitlements.cancel` (Workspace add-ons only, google-apis.md §1.6).
-    async fn cancel(&self, entitlement_name: &str, request_id: &str) -> Result<(), ProviderError>;
+/// What an entitlement mutation left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntitlementOutcome {
+    /// The entitlement as Google answered after the operation.
+    Entitlement(Box<ObservedSubscription>),
+    /// `cancel` answers with nothing: the entitlement is gone.
+    Cancelled,
 }
 
 /// Builds the Channel provider from its settings.

@@ -6,33 +6,27 @@
 use serde::Serialize;
 
 use crate::api::channel as wire;
-use crate::model::Subscription;
+use crate::model::{PlanKind, Renewal};
 use crate::observed::ObservedSubscription;
+use crate::operation::EntitlementOperation;
 
 use super::client::ChannelProvider;
 use super::error::ProviderError;
-use super::{convert, lro, offers};
+use super::{EntitlementOutcome, convert, lro, offers};
 use crate::api::EntitlementAction;
 
 const CREATE_METHOD: &str = "cloudchannel.accounts.customers.entitlements.create";
 
-/// `accounts/A/customers/C` of `accounts/A/customers/C/entitlements/E`.
-fn customer_of(entitlement_name: &str) -> &str {
-    entitlement_name
-        .split_once("/entitlements/")
-        .map_or(entitlement_name, |(customer, _)| customer)
-}
-
-pub fn request_id_only(request_id: &str) -> wire::RequestIdOnly {
+fn request_id_only(request_id: &str) -> wire::RequestIdOnly {
     wire::RequestIdOnly {
         request_id: request_id.to_string(),
     }
 }
 
-fn no_offer(subscription: &Subscription, customer: &str) -> ProviderError {
+fn no_offer(sku: &str, plan: PlanKind, customer: &str) -> ProviderError {
     ProviderError::NoOffer {
-        sku: subscription.sku.clone(),
-        plan: subscription.plan.to_string(),
+        sku: sku.to_string(),
+        plan: plan.to_string(),
         for_customer: format!(" for {customer}"),
     }
 }
@@ -62,7 +56,7 @@ async fn channel_sku(provider: &ChannelProvider, sku: &str) -> Result<String, Pr
 
 /// Runs an entitlement custom method and waits for the entitlement.
 /// `fallback_sku` names it when neither its service ids nor its offer do.
-pub async fn act(
+async fn act(
     provider: &ChannelProvider,
     entitlement_name: &str,
     action: EntitlementAction,
@@ -83,122 +77,159 @@ pub async fn act(
     to_observed(provider, &entitlement, fallback_sku).await
 }
 
-pub async fn order(
+/// The provider's one entitlement method: every mutation by its operation.
+pub async fn run(
     provider: &ChannelProvider,
-    customer: &str,
-    subscription: &Subscription,
-    purchase_order_id: Option<&str>,
-    request_id: &str,
+    operation: &EntitlementOperation,
+) -> Result<EntitlementOutcome, ProviderError> {
+    let entitlement =
+        |observed: ObservedSubscription| EntitlementOutcome::Entitlement(Box::new(observed));
+    let sku = operation.sku();
+    let name = operation.entitlement().unwrap_or_default();
+    let request_id = operation.request_id().to_string();
+    Ok(match operation {
+        EntitlementOperation::Order {
+            customer,
+            plan,
+            seats,
+            renewal,
+            purchase_order_id,
+            ..
+        } => {
+            let order = Order {
+                customer: customer.channel_name()?,
+                sku,
+                plan: *plan,
+                seats: *seats,
+                renewal: *renewal,
+                purchase_order_id: purchase_order_id.as_deref(),
+                request_id: &request_id,
+            };
+            entitlement(self::order(provider, &order).await?)
+        }
+        EntitlementOperation::ChangeSeats {
+            plan,
+            to,
+            purchase_order_id,
+            ..
+        } => {
+            let body = wire::ChangeParametersRequest {
+                parameters: convert::seat_parameters(*plan, *to),
+                request_id,
+                purchase_order_id: purchase_order_id.clone().unwrap_or_default(),
+            };
+            let action = EntitlementAction::ChangeParameters;
+            entitlement(act(provider, name, action, &body, sku).await?)
+        }
+        EntitlementOperation::ChangeOffer {
+            plan,
+            seats,
+            purchase_order_id,
+            ..
+        } => {
+            let customer = operation.channel_customer()?;
+            let channel_sku = channel_sku(provider, sku).await?;
+            let purchasable = provider
+                .channel
+                .list_purchasable_offers_to_change(customer, name, &channel_sku)
+                .await?;
+            let (offer, price_reference_id) =
+                offers::pick(&purchasable, *plan).ok_or_else(|| no_offer(sku, *plan, customer))?;
+            let body = wire::ChangeOfferRequest {
+                offer,
+                parameters: convert::seat_parameters(*plan, *seats),
+                purchase_order_id: purchase_order_id.clone().unwrap_or_default(),
+                request_id,
+                price_reference_id,
+                ..wire::ChangeOfferRequest::default()
+            };
+            let action = EntitlementAction::ChangeOffer;
+            entitlement(act(provider, name, action, &body, sku).await?)
+        }
+        EntitlementOperation::ChangeRenewal { plan, to, .. } => {
+            // Google would answer NOT_COMMITMENT_PLAN; say so before sending.
+            let renewal_settings =
+                convert::renewal_settings(*plan, Some(*to)).ok_or_else(|| {
+                    ProviderError::Settings(format!(
+                        "renewal settings apply to annual plans only, not `{plan}` ({sku})"
+                    ))
+                })?;
+            let body = wire::ChangeRenewalSettingsRequest {
+                renewal_settings: Some(renewal_settings),
+                request_id,
+            };
+            let action = EntitlementAction::ChangeRenewalSettings;
+            entitlement(act(provider, name, action, &body, sku).await?)
+        }
+        EntitlementOperation::Suspend { .. } => {
+            let body = request_id_only(&request_id);
+            entitlement(act(provider, name, EntitlementAction::Suspend, &body, sku).await?)
+        }
+        EntitlementOperation::Activate { .. } => {
+            let body = request_id_only(&request_id);
+            entitlement(act(provider, name, EntitlementAction::Activate, &body, sku).await?)
+        }
+        EntitlementOperation::StartPaidService { .. } => {
+            let body = request_id_only(&request_id);
+            let action = EntitlementAction::StartPaidService;
+            entitlement(act(provider, name, action, &body, sku).await?)
+        }
+        EntitlementOperation::Cancel { .. } => {
+            cancel(provider, name, &request_id).await?;
+            EntitlementOutcome::Cancelled
+        }
+    })
+}
+
+/// What `entitlements.create` needs.
+struct Order<'a> {
+    customer: &'a str,
+    sku: &'a str,
+    plan: PlanKind,
+    seats: u32,
+    renewal: Option<Renewal>,
+    purchase_order_id: Option<&'a str>,
+    request_id: &'a str,
+}
+
+async fn order(
+    provider: &ChannelProvider,
+    order: &Order<'_>,
 ) -> Result<ObservedSubscription, ProviderError> {
-    let sku = channel_sku(provider, &subscription.sku).await?;
+    let sku = channel_sku(provider, order.sku).await?;
     let purchasable = provider
         .offers()
         .await?
-        .purchasable_to_create(&provider.channel, customer, &sku)
+        .purchasable_to_create(&provider.channel, order.customer, &sku)
         .await?;
-    let (offer, price_reference_id) = offers::pick(&purchasable, subscription.plan)
-        .ok_or_else(|| no_offer(subscription, customer))?;
-    let renewal = convert::renewal_settings(subscription.plan, subscription.renewal);
+    let (offer, price_reference_id) = offers::pick(&purchasable, order.plan)
+        .ok_or_else(|| no_offer(order.sku, order.plan, order.customer))?;
+    let renewal = convert::renewal_settings(order.plan, order.renewal);
     let request = wire::CreateEntitlementRequest {
         entitlement: Some(wire::Entitlement {
             offer,
-            parameters: vec![convert::seat_parameter(
-                subscription.plan,
-                subscription.seats,
-            )],
+            parameters: convert::seat_parameters(order.plan, order.seats),
             commitment_settings: renewal.map(|r| wire::CommitmentSettings {
                 renewal_settings: Some(r),
                 ..wire::CommitmentSettings::default()
             }),
-            purchase_order_id: purchase_order_id.unwrap_or_default().to_string(),
+            purchase_order_id: order.purchase_order_id.unwrap_or_default().to_string(),
             price_reference_id,
             ..wire::Entitlement::default()
         }),
-        request_id: request_id.to_string(),
+        request_id: order.request_id.to_string(),
     };
     let operation = provider
         .channel
-        .create_entitlement(customer, &request)
+        .create_entitlement(order.customer, &request)
         .await?;
     let entitlement: wire::Entitlement =
         lro::wait(&provider.channel, provider.lro(), CREATE_METHOD, operation).await?;
-    to_observed(provider, &entitlement, &subscription.sku).await
-}
-
-pub async fn change_seats(
-    provider: &ChannelProvider,
-    entitlement_name: &str,
-    subscription: &Subscription,
-    purchase_order_id: Option<&str>,
-    request_id: &str,
-) -> Result<ObservedSubscription, ProviderError> {
-    let body = wire::ChangeParametersRequest {
-        parameters: vec![convert::seat_parameter(
-            subscription.plan,
-            subscription.seats,
-        )],
-        request_id: request_id.to_string(),
-        purchase_order_id: purchase_order_id.unwrap_or_default().to_string(),
-    };
-    let action = EntitlementAction::ChangeParameters;
-    act(provider, entitlement_name, action, &body, &subscription.sku).await
-}
-
-/// `changeOffer` to the offer of the subscription's SKU and plan.
-pub async fn change_plan(
-    provider: &ChannelProvider,
-    entitlement_name: &str,
-    subscription: &Subscription,
-    purchase_order_id: Option<&str>,
-    request_id: &str,
-) -> Result<ObservedSubscription, ProviderError> {
-    let customer = customer_of(entitlement_name);
-    let sku = channel_sku(provider, &subscription.sku).await?;
-    let purchasable = provider
-        .channel
-        .list_purchasable_offers_to_change(customer, entitlement_name, &sku)
-        .await?;
-    let (offer, price_reference_id) = offers::pick(&purchasable, subscription.plan)
-        .ok_or_else(|| no_offer(subscription, customer))?;
-    let body = wire::ChangeOfferRequest {
-        offer,
-        parameters: vec![convert::seat_parameter(
-            subscription.plan,
-            subscription.seats,
-        )],
-        purchase_order_id: purchase_order_id.unwrap_or_default().to_string(),
-        request_id: request_id.to_string(),
-        price_reference_id,
-        ..wire::ChangeOfferRequest::default()
-    };
-    let action = EntitlementAction::ChangeOffer;
-    act(provider, entitlement_name, action, &body, &subscription.sku).await
-}
-
-pub async fn change_renewal(
-    provider: &ChannelProvider,
-    entitlement_name: &str,
-    subscription: &Subscription,
-    request_id: &str,
-) -> Result<ObservedSubscription, ProviderError> {
-    // Google would answer NOT_COMMITMENT_PLAN; say so before sending.
-    let renewal_settings = convert::renewal_settings(subscription.plan, subscription.renewal)
-        .ok_or_else(|| {
-            ProviderError::Settings(format!(
-                "renewal settings apply to annual plans only, not `{}` ({})",
-                subscription.plan, subscription.sku
-            ))
-        })?;
-    let body = wire::ChangeRenewalSettingsRequest {
-        renewal_settings: Some(renewal_settings),
-        request_id: request_id.to_string(),
-    };
-    let action = EntitlementAction::ChangeRenewalSettings;
-    act(provider, entitlement_name, action, &body, &subscription.sku).await
+    to_observed(provider, &entitlement, order.sku).await
 }
 
 /// `cancel` answers Empty, not the entitlement.
-pub async fn cancel(
+async fn cancel(
     provider: &ChannelProvider,
     entitlement_name: &str,
     request_id: &str,
@@ -217,17 +248,4 @@ pub async fn cancel(
     )
     .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_customer_of_an_entitlement_is_its_parent() {
-        assert_eq!(
-            customer_of("accounts/A/customers/C/entitlements/E"),
-            "accounts/A/customers/C"
-        );
-    }
 }

@@ -82,6 +82,52 @@ impl std::fmt::Debug for ProviderSettings {
     }
 }
 
+/// `provider.endpoint` must be a base URL a request can be sent to, and for
+/// `kind: channel` an `https://` one unless it is on this machine: the
+/// bearer token for the reseller account travels with every request, and
+/// over plain HTTP anyone on the path could read it. A malformed endpoint
+/// is a config error here, not a network failure to retry.
+pub fn check_endpoint(endpoint: &str, kind: ProviderKind) -> Result<(), ProviderError> {
+    let invalid = |why: String| {
+        ProviderError::Settings(format!(
+            "provider.endpoint `{}` {why}",
+            crate::render::escape::terminal(endpoint)
+        ))
+    };
+    let url = url::Url::parse(endpoint).map_err(|e| {
+        invalid(format!(
+            "is not a URL ({e}); write e.g. `https://proxy.example.com`"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(
+            "must start with https:// (or http:// for a sandbox on this machine)".into(),
+        ));
+    }
+    let Some(host) = url.host() else {
+        return Err(invalid("has no host".into()));
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "must not carry a user name or password; credentials go in provider.credentials".into(),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("must be a base URL, without `?` or `#`".into()));
+    }
+    let loopback = match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    if kind == ProviderKind::Channel && url.scheme() == "http" && !loopback {
+        return Err(invalid(
+            "uses plain http to another machine: the access token would travel unencrypted; use https://".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl ProviderSettings {
     pub fn new(
         kind: ProviderKind,
@@ -143,6 +189,9 @@ impl ProviderSettings {
         base_url: Option<String>,
         sandbox_token: Option<Arc<dyn TokenSource>>,
     ) -> Result<ProviderSettings, ProviderError> {
+        if let Some(endpoint) = &config.endpoint {
+            check_endpoint(endpoint, config.kind)?;
+        }
         let account = match (&config.account, config.kind) {
             (Some(account), _) => account.clone(),
             (None, ProviderKind::Sandbox) => "accounts/C00sandbox".to_string(),
@@ -152,6 +201,16 @@ impl ProviderSettings {
                 ));
             }
         };
+        if config.kind == ProviderKind::Channel
+            && config.credentials.is_none()
+            && config.subject.is_some()
+        {
+            // Application Default Credentials cannot impersonate anyone:
+            // ignoring `subject` would call Google as someone else.
+            return Err(ProviderError::Settings(
+                "provider.subject needs provider.credentials: only a service-account key can act as the subject (domain-wide delegation)".into(),
+            ));
+        }
         let token_source: Arc<dyn TokenSource> = match (&config.credentials, config.kind) {
             (Some(path), _) => Arc::new(
                 ServiceAccount::from_file(&config_dir.join(path), config.subject.clone())
@@ -184,5 +243,61 @@ impl ProviderSettings {
             .as_deref()
             .unwrap_or(DIRECTORY_BASE_URL)
             .trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel_config(subject: &str) -> ProviderConfig {
+        serde_json::from_value(serde_json::json!({
+            "kind": "channel",
+            "account": "accounts/C012345",
+            "subject": subject,
+        }))
+        .expect("config")
+    }
+
+    #[test]
+    fn a_subject_without_a_key_is_refused_rather_than_ignored() {
+        let config = channel_config("admin@reseller.example");
+        let error = ProviderSettings::from_config(&config, Path::new("."), None, None)
+            .expect_err("refused");
+        assert!(
+            error
+                .to_string()
+                .contains("provider.subject needs provider.credentials"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn channel_endpoints_are_https_or_on_this_machine() {
+        for ok in [
+            "https://proxy.example.com",
+            "https://proxy.example.com:8443/base/",
+            "http://127.0.0.1:8787",
+            "http://localhost:8787",
+            "http://[::1]:8787",
+        ] {
+            assert!(check_endpoint(ok, ProviderKind::Channel).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("http://proxy.example.com", "unencrypted"),
+            ("http://10.0.0.5:8080", "unencrypted"),
+            ("proxy.example.com", "is not a URL"),
+            ("https//proxy", "is not a URL"),
+            ("ftp://proxy.example.com", "must start with https://"),
+            ("https://user:pw@proxy.example.com", "user name or password"),
+            ("https://proxy.example.com/?x=1", "base URL"),
+        ] {
+            let error = check_endpoint(bad, ProviderKind::Channel)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
+        assert!(check_endpoint("http://sandbox.internal:8787", ProviderKind::Sandbox).is_ok());
+        assert!(check_endpoint("not a url", ProviderKind::Sandbox).is_err());
     }
 }

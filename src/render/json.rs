@@ -1,8 +1,9 @@
 //! The plan as versioned JSON for CI and tools (plan-anchors.md §2, §12):
 //! `format_version` (check the major number), actions with Terraform-like
-//! `actions` lists, separate `drift`, `notices`, `checklist`, and personal
-//! data masked unless asked for, with the masked paths listed. The schema is
-//! generated from these types (`schemas/plan.schema.json`).
+//! `actions` lists, separate `drift`, `notices`, `checklist`, the operations
+//! `fingerprint`, and personal data masked unless asked for, with the masked
+//! paths listed. The schema is generated from these types
+//! (`schemas/plan.schema.json`).
 //!
 //! Field names are camelCase like every other resold file, except
 //! `format_version`, spelled as Terraform spells it so generic plan tooling
@@ -12,9 +13,10 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::Serialize;
 
+use crate::operation::{Family, Operation};
 use crate::plan::{
-    Action, ActionKind, ChecklistItem, CustomerSummary, Drift, FieldChange, Finding, Notice, Plan,
-    PlanStatus, RefreshMode, Unmanaged, Warning,
+    ActionKind, ChecklistItem, CustomerSummary, Drift, FieldChange, Finding, InFlight, Notice,
+    Plan, PlanStatus, PlannedAction, RefreshMode, Unmanaged, Warning,
 };
 
 use super::RenderOptions;
@@ -25,7 +27,7 @@ use super::values::MASK;
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JsonPlan {
-    /// "1.0"; consumers should check only the major number.
+    /// "2.0"; consumers should check only the major number.
     #[serde(rename = "format_version")]
     pub format_version: String,
     /// `clean` (exit 0), `changes` (2) or `drift-only` (3) under `--detailed-exitcode`.
@@ -34,10 +36,17 @@ pub struct JsonPlan {
     pub applyable: bool,
     /// Always false in a written plan; errors exit 1 without a plan.
     pub errored: bool,
-    /// Apply must be acknowledged (`apply --ack <fingerprint>`): warnings or irreversible actions.
+    /// Warnings or irreversible actions: review before apply.
     pub needs_acknowledgement: bool,
     pub refresh: RefreshMode,
     pub revert_drift: bool,
+    /// `--refresh-only`: only state-only records of what Google shows.
+    pub refresh_only: bool,
+    /// Some customer with actions was not read from Google: apply reads first.
+    pub blind: bool,
+    /// When `blind`: "blind: made without reading Google ...".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blind_note: Option<String>,
     pub summary: Summary,
     pub customers: Vec<CustomerSummary>,
     /// In dependency order.
@@ -48,10 +57,12 @@ pub struct JsonPlan {
     pub findings: Vec<Finding>,
     pub warnings: Vec<Warning>,
     pub unmanaged: Vec<Unmanaged>,
+    /// Resold's own unfinished work (a running apply, pending steps): not drift.
+    pub in_flight: InFlight,
     pub state: JsonStateRef,
     pub manifest_digest: String,
-    pub observed_fingerprint: Option<String>,
-    /// sha256 of the whole plan: what `apply --ack` names.
+    /// sha256 of the canonical operations (request ids excluded): the same
+    /// for the same plan derived again; `apply --expect-fingerprint` takes it.
     pub fingerprint: String,
     /// JSON Pointers of every value replaced by the mask (personal data).
     pub masked: Vec<String>,
@@ -80,8 +91,13 @@ pub struct JsonAction {
     pub customer: String,
     pub kind: ActionKind,
     /// Terraform-like verbs, a list so a consumer finds every deletion by
-    /// scanning for "delete": create, update, delete, adopt, manual.
+    /// scanning for "delete": create, update, delete, record.
     pub actions: Vec<String>,
+    /// Writes only the state; nothing is sent to Google.
+    pub state_only: bool,
+    /// The Channel customer or entitlement acted on, when it exists already.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
@@ -95,7 +111,9 @@ pub struct JsonAction {
 
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     let view = view(plan, options);
-    serde_json::to_string_pretty(&view).unwrap_or_default() + "\n"
+    // Names and values from manifests and Google may hold characters that
+    // act on a terminal; serde_json leaves most of them raw.
+    super::escape::json(&serde_json::to_string_pretty(&view).unwrap_or_default()) + "\n"
 }
 
 /// The JSON document as a value, for callers that embed it.
@@ -151,6 +169,9 @@ pub fn view(plan: &Plan, options: &RenderOptions) -> JsonPlan {
         needs_acknowledgement: plan.needs_acknowledgement(),
         refresh: plan.refresh,
         revert_drift: plan.revert_drift,
+        refresh_only: plan.refresh_only,
+        blind: plan.blind,
+        blind_note: plan.blind.then(|| super::text::BLIND.to_string()),
         summary: Summary::of(plan),
         customers: plan.customers.clone(),
         actions,
@@ -160,24 +181,23 @@ pub fn view(plan: &Plan, options: &RenderOptions) -> JsonPlan {
         findings: plan.findings.clone(),
         warnings: plan.warnings.clone(),
         unmanaged: plan.unmanaged.clone(),
+        in_flight: plan.in_flight.clone(),
         state: JsonStateRef {
             lineage: plan.state_lineage.clone(),
             serial: plan.state_serial,
         },
         manifest_digest: plan.manifest_digest.clone(),
-        observed_fingerprint: plan.observed_fingerprint.clone(),
         fingerprint: plan.fingerprint(),
         masked: masker.paths,
     }
 }
 
-fn json_action(action: &Action, index: usize, masker: &mut Masker) -> JsonAction {
+fn json_action(action: &PlannedAction, index: usize, masker: &mut Masker) -> JsonAction {
     let changes = action
-        .changes
-        .iter()
+        .changes()
+        .into_iter()
         .enumerate()
-        .map(|(j, c)| {
-            let mut c = c.clone();
+        .map(|(j, mut c)| {
             if c.personal {
                 masker.value(
                     &mut c.before,
@@ -188,29 +208,54 @@ fn json_action(action: &Action, index: usize, masker: &mut Masker) -> JsonAction
             c
         })
         .collect();
+    let kind = action.kind();
     JsonAction {
         address: action.address.clone(),
         customer: action.customer.clone(),
-        kind: action.kind,
-        actions: verbs(action.kind).iter().map(|v| v.to_string()).collect(),
+        kind,
+        actions: verbs(kind).iter().map(|v| v.to_string()).collect(),
+        state_only: action.operation.is_state_only(),
+        target: target(&action.operation),
         reason: action.reason.clone(),
-        sku: action.sku.clone(),
+        sku: action.sku().map(str::to_string),
         changes,
         depends_on: action.depends_on.clone(),
-        irreversible: action.irreversible,
-        money_moving: action.money_moving,
-        request_id: action.request_id.clone(),
+        irreversible: action.irreversible(),
+        money_moving: action.money_moving(),
+        request_id: action.request_id().map(|id| id.to_string()),
+    }
+}
+
+fn target(operation: &Operation) -> Option<String> {
+    use crate::operation::{CustomerOperation, CustomerRef, RecordOperation};
+    match operation {
+        Operation::Customer(CustomerOperation::UpdateCustomer { channel_name, .. })
+        | Operation::Record(RecordOperation::AdoptCustomer { channel_name, .. }) => {
+            Some(channel_name.clone())
+        }
+        Operation::Customer(CustomerOperation::ProvisionCloudIdentity {
+            target: CustomerRef::Existing(name),
+            ..
+        }) => Some(name.clone()),
+        Operation::Entitlement(op) => op
+            .entitlement()
+            .map(str::to_string)
+            .or_else(|| op.channel_customer().ok().map(str::to_string)),
+        Operation::Record(RecordOperation::AdoptEntitlement { entitlement, .. })
+        | Operation::Record(RecordOperation::ForgetEntitlement { entitlement, .. }) => {
+            Some(entitlement.clone())
+        }
+        _ => None,
     }
 }
 
 fn verbs(kind: ActionKind) -> &'static [&'static str] {
     match kind {
-        ActionKind::CreateCustomer | ActionKind::ProvisionAccount | ActionKind::Order => {
+        ActionKind::CreateCustomer | ActionKind::ProvisionCloudIdentity | ActionKind::Order => {
             &["create"]
         }
         ActionKind::Cancel => &["delete"],
-        ActionKind::Adopt => &["adopt"],
-        ActionKind::Manual => &["manual"],
+        _ if kind.family() == Family::Record => &["record"],
         _ => &["update"],
     }
 }

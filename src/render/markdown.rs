@@ -5,7 +5,7 @@
 //! added whole, so a cut never falls inside an HTML element. Every
 //! user-supplied string goes through `escape::markdown`.
 
-use crate::plan::{Action, ChecklistKind, CustomerSummary, DriftCheck, Plan};
+use crate::plan::{ChecklistKind, CustomerSummary, DriftCheck, Plan, PlannedAction};
 
 use super::RenderOptions;
 use super::escape::markdown as md;
@@ -25,10 +25,17 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     }
     let mut collapsed: Vec<String> = Vec::new();
     let mut omitted = 0usize;
+    let by_customer = plan.drift_by_customer();
     let blocks: Vec<(String, String)> = plan
         .customers
         .iter()
-        .filter_map(|c| customer_block(plan, c, options).map(|b| (one_line(plan, c), b)))
+        .filter_map(|c| {
+            let drift = by_customer
+                .get(c.name.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            customer_block(plan, drift, c, options).map(|b| (one_line(plan, drift, c), b))
+        })
         .collect();
     if !blocks.is_empty() {
         out.push_str("### Customers\n\n");
@@ -80,13 +87,13 @@ fn compact_head(plan: &Plan, options: &RenderOptions, budget: usize) -> String {
     let mut lines = Vec::new();
     let mut used = 0;
     let mut cut = 0;
-    let all: Vec<&Action> = plan.irreversible_actions().collect();
-    let mut kinds: Vec<_> = all.iter().map(|a| a.kind).collect();
+    let all: Vec<&PlannedAction> = plan.irreversible_actions().collect();
+    let mut kinds: Vec<_> = all.iter().map(|a| a.kind()).collect();
     kinds.sort();
     kinds.dedup();
     for kind in kinds {
         let mut addresses = Vec::new();
-        for action in all.iter().filter(|a| a.kind == kind) {
+        for action in all.iter().filter(|a| a.kind() == kind) {
             if used + action.address.len() + 2 > room {
                 cut += 1;
                 continue;
@@ -115,10 +122,23 @@ fn compact_head(plan: &Plan, options: &RenderOptions, budget: usize) -> String {
 fn summary(plan: &Plan, options: &RenderOptions) -> String {
     let s = Summary::of(plan);
     let mut out = String::from("## resold plan\n\n");
+    if plan.applyable() {
+        out.push_str(&format!(
+            "Fingerprint `{}` — `resold apply --expect-fingerprint` runs only this plan.\n\n",
+            plan.fingerprint()
+        ));
+    }
+    if plan.blind {
+        out.push_str(&format!("> **{}**\n\n", super::text::BLIND));
+    }
+    if plan.refresh_only {
+        out.push_str("_Refresh only: records what Google shows; changes nothing there._\n\n");
+    }
+    out.push_str(&in_flight(plan));
     out.push_str(
-        "| to create | orders | to change | to cancel | manual | to adopt | blocked | drift |\n",
+        "| to create | orders | to change | to cancel | manual | to adopt | to record | blocked | drift |\n",
     );
-    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     let mut drift = s.drift.to_string();
     if s.drift_ignored > 0 {
         drift.push_str(&format!(", plus {} ignored", s.drift_ignored));
@@ -127,13 +147,14 @@ fn summary(plan: &Plan, options: &RenderOptions) -> String {
         drift.push_str(&format!(", unknown for {}", s.drift_unknown));
     }
     out.push_str(&format!(
-        "| {} | {} | {} | {} | {} | {} | {} | {} |\n\n",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n\n",
         s.customers_to_create,
         s.orders,
         s.to_change,
         s.to_cancel,
         s.manual,
         s.to_adopt,
+        s.to_record,
         s.blocked,
         drift
     ));
@@ -148,6 +169,47 @@ fn summary(plan: &Plan, options: &RenderOptions) -> String {
     }
     if options.mask_personal {
         out.push_str("_Personal data (names, emails, phone numbers) is hidden; run `resold plan --show-personal-data` locally to see it._\n\n");
+    }
+    out
+}
+
+/// A running apply and resold's own pending steps: never truncated.
+fn in_flight(plan: &Plan) -> String {
+    let in_flight = &plan.in_flight;
+    let mut out = String::new();
+    if let Some(lock) = &in_flight.lock {
+        out.push_str(&format!(
+            "**An apply is running**: the state is locked by {} (pid {}) for {} since {}; what it does at Google is resold's own work, not drift.\n\n",
+            md(&lock.who),
+            lock.pid,
+            md(&lock.operation),
+            md(&lock.since)
+        ));
+    }
+    if !in_flight.changing.is_empty() {
+        out.push_str(&format!(
+            "Changed by the running apply while this plan read Google (nothing planned, not drift): {}\n\n",
+            md(&in_flight.changing.join(", "))
+        ));
+    }
+    if !in_flight.pending.is_empty() {
+        let whose = if in_flight.interrupted() {
+            "Interrupted: resold's own steps from an apply that did not finish"
+        } else {
+            "In flight: resold's own steps of the running apply"
+        };
+        out.push_str(&format!(
+            "### {whose}\n\nNothing is planned for these customers; the next apply resolves each step first.\n\n"
+        ));
+        for step in &in_flight.pending {
+            out.push_str(&format!(
+                "- `{}` {} (started {})\n",
+                step.kind,
+                md(&step.address),
+                md(&step.started_at)
+            ));
+        }
+        out.push('\n');
     }
     out
 }
@@ -178,7 +240,11 @@ fn always_shown(plan: &Plan, options: &RenderOptions) -> String {
     if !plan.findings.is_empty() {
         out.push_str("### Not planned: needs a person first\n\n");
         for f in &plan.findings {
-            let mark = if f.blocking { "**blocked**" } else { "note" };
+            let mark = match (f.kind, f.blocking) {
+                (crate::plan::FindingKind::ManualStep, _) => "**manual**",
+                (_, true) => "**blocked**",
+                (_, false) => "note",
+            };
             out.push_str(&format!(
                 "- {mark} {}: {}<br>help: {}\n",
                 md(&f.address),
@@ -268,14 +334,13 @@ fn heading(customer: &CustomerSummary) -> String {
     text
 }
 
-fn counts(plan: &Plan, customer: &CustomerSummary) -> (usize, usize) {
-    let actions = plan.actions_for(&customer.name).count();
-    let drift = plan
-        .drift
-        .iter()
-        .filter(|d| d.customer == customer.name && d.counts())
-        .count();
-    (actions, drift)
+fn counts(
+    plan: &Plan,
+    drift: &[&crate::plan::Drift],
+    customer: &CustomerSummary,
+) -> (usize, usize) {
+    let actions = plan.actions_for(&customer.name).len();
+    (actions, drift.iter().filter(|d| d.counts()).count())
 }
 
 /// Operators are roles (`CUSTOMER`) or people (an email address).
@@ -292,22 +357,18 @@ fn counts_text(actions: usize, drift: usize) -> String {
     format!("{actions} action{s}, {drift} drift")
 }
 
-fn one_line(plan: &Plan, customer: &CustomerSummary) -> String {
-    let (actions, drift) = counts(plan, customer);
+fn one_line(plan: &Plan, drift: &[&crate::plan::Drift], customer: &CustomerSummary) -> String {
+    let (actions, drift) = counts(plan, drift, customer);
     format!("- {}: {}\n", heading(customer), counts_text(actions, drift))
 }
 
 fn customer_block(
     plan: &Plan,
+    drift_items: &[&crate::plan::Drift],
     customer: &CustomerSummary,
     options: &RenderOptions,
 ) -> Option<String> {
-    let (actions, drift) = counts(plan, customer);
-    let drift_items: Vec<_> = plan
-        .drift
-        .iter()
-        .filter(|d| d.customer == customer.name)
-        .collect();
+    let (actions, drift) = counts(plan, drift_items, customer);
     let unknown = customer.drift_check == DriftCheck::AdminConsoleUnknown;
     if actions == 0 && drift_items.is_empty() && !unknown {
         return None;
@@ -318,14 +379,15 @@ fn customer_block(
         counts_text(actions, drift)
     );
     for action in plan.actions_for(&customer.name) {
+        let kind = action.kind();
         out.push_str(&format!(
             "- `{}` **{}** {}: {}\n",
-            action.kind.symbol(),
-            action.kind,
+            kind.symbol(),
+            kind,
             md(&action.address),
             md(&action.reason)
         ));
-        for change in &action.changes {
+        for change in &action.changes() {
             let (symbol, line) = change_line(change, options.mask_personal);
             out.push_str(&format!("  - `{symbol}` {}\n", md(&line)));
         }

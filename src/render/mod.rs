@@ -1,13 +1,17 @@
 //! Renderers: the same `Plan` as Terraform-like text, as versioned JSON, and
 //! as Markdown for pull-request comments. They read a `Plan` and nothing else.
 
+pub mod account;
 pub mod escape;
+pub mod import;
 pub mod json;
 pub mod markdown;
 pub mod refresh;
 mod summary;
 pub mod text;
 mod values;
+/// What `resold version` prints.
+pub mod version;
 
 pub use summary::Summary;
 

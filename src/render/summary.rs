@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::plan::{ActionKind, DriftCheck, Plan};
+use crate::plan::{ActionKind, DriftCheck, FindingKind, Plan};
 
 /// Counts of a plan, as the summary line and the Markdown table show them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -14,6 +14,8 @@ pub struct Summary {
     pub to_cancel: usize,
     pub manual: usize,
     pub to_adopt: usize,
+    /// Accepted drift and forgotten entitlements: state only.
+    pub to_record: usize,
     pub blocked: usize,
     pub drift: usize,
     pub drift_ignored: usize,
@@ -27,43 +29,51 @@ impl Summary {
         let created: BTreeSet<&str> = plan
             .actions
             .iter()
-            .filter(|a| a.kind == ActionKind::CreateCustomer)
+            .filter(|a| a.kind() == ActionKind::CreateCustomer)
             .map(|a| a.customer.as_str())
             .collect();
-        let count = |kind: ActionKind| plan.actions.iter().filter(|a| a.kind == kind).count();
-        let to_change = plan
-            .actions
-            .iter()
-            .filter(|a| match a.kind {
+        let mut summary = Summary {
+            customers_to_create: created.len(),
+            ..Summary::default()
+        };
+        for action in &plan.actions {
+            match action.kind() {
+                ActionKind::CreateCustomer => {}
                 // Provisioning is part of creating a customer, a change otherwise.
-                ActionKind::ProvisionAccount => !created.contains(a.customer.as_str()),
+                ActionKind::ProvisionCloudIdentity => {
+                    if !created.contains(action.customer.as_str()) {
+                        summary.to_change += 1;
+                    }
+                }
+                ActionKind::Order => summary.orders += 1,
+                ActionKind::Cancel => summary.to_cancel += 1,
+                ActionKind::AdoptCustomer | ActionKind::AdoptEntitlement => summary.to_adopt += 1,
+                ActionKind::AcceptDrift | ActionKind::ForgetEntitlement => summary.to_record += 1,
                 ActionKind::UpdateCustomer
                 | ActionKind::ChangeSeats
-                | ActionKind::ChangePlan
+                | ActionKind::ChangeOffer
                 | ActionKind::ChangeRenewal
                 | ActionKind::Suspend
                 | ActionKind::Activate
-                | ActionKind::StartPaidService => true,
-                _ => false,
-            })
-            .count();
-        Summary {
-            customers_to_create: created.len(),
-            orders: count(ActionKind::Order),
-            to_change,
-            to_cancel: count(ActionKind::Cancel),
-            manual: count(ActionKind::Manual),
-            to_adopt: count(ActionKind::Adopt),
-            blocked: plan.findings.iter().filter(|f| f.blocking).count(),
-            drift: plan.drift.iter().filter(|d| d.counts()).count(),
-            drift_ignored: plan.drift.iter().filter(|d| !d.counts()).count(),
-            drift_unknown: plan
-                .customers
-                .iter()
-                .filter(|c| c.drift_check == DriftCheck::AdminConsoleUnknown)
-                .count(),
-            irreversible: plan.irreversible_actions().count(),
+                | ActionKind::StartPaidService => summary.to_change += 1,
+            }
         }
+        for finding in plan.findings.iter().filter(|f| f.blocking) {
+            if finding.kind == FindingKind::ManualStep {
+                summary.manual += 1;
+            } else {
+                summary.blocked += 1;
+            }
+        }
+        summary.drift = plan.drift.iter().filter(|d| d.counts()).count();
+        summary.drift_ignored = plan.drift.len() - summary.drift;
+        summary.drift_unknown = plan
+            .customers
+            .iter()
+            .filter(|c| c.drift_check == DriftCheck::AdminConsoleUnknown)
+            .count();
+        summary.irreversible = plan.irreversible_actions().count();
+        summary
     }
 
     /// `Plan: 2 customers to create, 3 orders, 1 to change, 0 to cancel.`
@@ -85,6 +95,12 @@ impl Summary {
         }
         if self.to_adopt > 0 {
             parts.push(format!("{} to adopt", self.to_adopt));
+        }
+        if self.to_record > 0 {
+            parts.push(format!(
+                "{} to record from Google (state only)",
+                self.to_record
+            ));
         }
         if self.blocked > 0 {
             parts.push(format!("{} blocked (see findings)", self.blocked));

@@ -2,7 +2,7 @@
 //! first, one block per customer, notices, checklist, the summary line, and
 //! the irreversible actions named last (plan-anchors.md §1, §5).
 
-use crate::plan::{Action, ActionKind, CustomerSummary, DriftCheck, Plan};
+use crate::plan::{ActionKind, CustomerSummary, DriftCheck, Plan, PlannedAction};
 
 use super::RenderOptions;
 use super::escape::terminal;
@@ -21,8 +21,17 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         mask: options.mask_personal,
     };
     let summary = Summary::of(plan);
-    out.line(&format!("resold plan (refresh: {})", plan.refresh.as_str()));
+    let mut title = format!("resold plan (refresh: {}", plan.refresh.as_str());
+    if plan.refresh_only {
+        title.push_str(", refresh-only: records what Google shows, changes nothing there");
+    }
+    title.push(')');
+    out.line(&title);
+    if plan.blind {
+        out.line(&out.bold(BLIND));
+    }
     out.blank();
+    in_flight(&mut out, plan);
     drift(&mut out, plan);
     findings(&mut out, plan);
     if plan.actions.is_empty() {
@@ -42,8 +51,77 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     if let Some(extra) = summary.extra() {
         out.line(&extra);
     }
+    if plan.applyable() {
+        out.line(&fingerprint_line(plan));
+    }
     irreversible(&mut out, plan);
     out.text
+}
+
+/// What a blind plan says about itself, in every format.
+pub const BLIND: &str = "blind: made without reading Google for some customers it changes; apply reads Google first and refuses the plan if what it finds changes it";
+
+/// `Plan fingerprint: <sha256>`: what `apply --expect-fingerprint` takes.
+pub fn fingerprint_line(plan: &Plan) -> String {
+    format!("Plan fingerprint: {}", plan.fingerprint())
+}
+
+/// What `apply PLANFILE` prints once the saved plan checked out.
+pub fn verified_line(plan: &Plan) -> String {
+    format!(
+        "Applying the saved plan {} ({} action(s)): it matches the plan derived now from the manifests, the state and a fresh read of Google.",
+        plan.fingerprint(),
+        plan.actions.len()
+    )
+}
+
+/// The line after a plan saved with `--out`.
+pub fn saved_note(path: &str) -> String {
+    let path = terminal(path);
+    format!(
+        "\nSaved the plan to {path}; `resold apply {path}` checks it against the manifests, the state and Google, then carries it out.\n"
+    )
+}
+
+fn in_flight(out: &mut Out, plan: &Plan) {
+    let in_flight = &plan.in_flight;
+    if in_flight.is_empty() {
+        return;
+    }
+    if let Some(lock) = &in_flight.lock {
+        out.line(&out.bold(&format!(
+            "An apply is running: the state is locked by {} (pid {}) for {} since {}.",
+            terminal(&lock.who),
+            lock.pid,
+            terminal(&lock.operation),
+            terminal(&lock.since)
+        )));
+        out.line("What it is doing at Google is resold's own work, not drift; plan again once it is done (or use --lock-timeout to wait).");
+    }
+    if !in_flight.changing.is_empty() {
+        out.line(&format!(
+            "  Changed by the running apply while this plan read Google (nothing planned, not drift): {}",
+            terminal(&in_flight.changing.join(", "))
+        ));
+    }
+    if !in_flight.pending.is_empty() {
+        let whose = if in_flight.interrupted() {
+            "Interrupted: resold's own steps from an apply that did not finish"
+        } else {
+            "In flight: resold's own steps of the running apply"
+        };
+        out.line(&out.bold(whose));
+        out.line("Nothing is planned for these customers and what Google shows for them is not drift; the next apply resolves each step first (looks it up, or re-sends it with its request id).");
+        for step in &in_flight.pending {
+            out.line(&format!(
+                "  ? {} {} (started {})",
+                step.kind,
+                terminal(&step.address),
+                terminal(&step.started_at)
+            ));
+        }
+    }
+    out.blank();
 }
 
 /// Text with optional colour; every user-supplied string passes `terminal` on the way in.
@@ -93,8 +171,10 @@ fn legend(out: &mut Out) {
         ('+', "create / order"),
         ('~', "update in place"),
         ('-', "cancel"),
-        ('!', "manual step (apply does not do it)"),
-        ('=', "adopt (record what exists; no change at Google)"),
+        (
+            '=',
+            "record only (adopt what exists, accept drift; no change at Google)",
+        ),
     ] {
         let text = out.paint(symbol, &symbol.to_string());
         out.line(&format!("  {text} {meaning}"));
@@ -138,12 +218,12 @@ fn drift(out: &mut Out, plan: &Plan) {
     // of customers not yet granting access, a block each would bury real drift.
     let mut only_unknown: Vec<&str> = Vec::new();
     let mut printed_block = false;
+    let by_customer = plan.drift_by_customer();
     for customer in &plan.customers {
-        let items: Vec<_> = plan
-            .drift
-            .iter()
-            .filter(|d| d.customer == customer.name)
-            .collect();
+        let items = by_customer
+            .get(customer.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let is_unknown = customer.drift_check == DriftCheck::AdminConsoleUnknown;
         if items.is_empty() {
             if is_unknown {
@@ -218,36 +298,43 @@ fn findings(out: &mut Out, plan: &Plan) {
 }
 
 fn customer_block(out: &mut Out, plan: &Plan, customer: &CustomerSummary) {
-    let actions: Vec<&Action> = plan.actions_for(&customer.name).collect();
+    let actions: &[PlannedAction] = plan.actions_for(&customer.name);
     if actions.is_empty() {
         return;
     }
-    let verb = if actions.iter().any(|a| a.kind == ActionKind::CreateCustomer) {
+    let kinds = || actions.iter().map(PlannedAction::kind);
+    let verb = if kinds().any(|k| k == ActionKind::CreateCustomer) {
         "will be created"
-    } else if actions
-        .iter()
-        .any(|a| a.kind == ActionKind::Adopt && !a.address.contains(".subscription."))
-    {
+    } else if kinds().any(|k| k == ActionKind::AdoptCustomer) {
         "will be adopted"
+    } else if kinds().all(|k| k.family() == crate::operation::Family::Record) {
+        "will be recorded (state only)"
     } else {
         "will be changed"
     };
-    out.line(&format!("  # {} {verb}", heading(customer)));
+    let blind = if customer.drift_check == DriftCheck::NotRefreshed && plan.blind {
+        " [blind: not read from Google]"
+    } else {
+        ""
+    };
+    out.line(&format!("  # {} {verb}{blind}", heading(customer)));
     for action in actions {
-        let symbol = action.kind.symbol();
+        let kind = action.kind();
+        let symbol = kind.symbol();
         let head = out.paint(
             symbol.chars().next().unwrap_or(' '),
-            &format!("{symbol} {}", action.kind),
+            &format!("{symbol} {kind}"),
         );
         out.line(&format!("  {head} {}", terminal(&action.address)));
         out.line(&format!("      # {}", terminal(&action.reason)));
-        for change in &action.changes {
+        let changes = action.changes();
+        for change in &changes {
             let (symbol, line) = change_line(change, out.mask);
             let painted = out.paint(symbol, &symbol.to_string());
             out.line(&format!("      {painted} {}", terminal(&line)));
         }
-        if action.kind == ActionKind::UpdateCustomer {
-            let hidden = CUSTOMER_FIELDS.saturating_sub(action.changes.len());
+        if kind == ActionKind::UpdateCustomer {
+            let hidden = CUSTOMER_FIELDS.saturating_sub(changes.len());
             out.line(&format!("        ({hidden} unchanged fields hidden)"));
         }
     }
@@ -323,7 +410,7 @@ fn unmanaged(out: &mut Out, plan: &Plan) {
 }
 
 fn irreversible(out: &mut Out, plan: &Plan) {
-    let items: Vec<&Action> = plan.irreversible_actions().collect();
+    let items: Vec<&PlannedAction> = plan.irreversible_actions().collect();
     if items.is_empty() {
         return;
     }

@@ -1,10 +1,13 @@
 //! Showing field values the same way in every format.
 
-use crate::plan::{Action, ActionKind, Drift, DriftResolution, DriftSource, FieldChange};
+use crate::plan::{ActionKind, Drift, DriftResolution, DriftSource, FieldChange, PlannedAction};
 
 /// The line an action-free plan shows instead of actions.
 pub fn no_actions_line(plan: &crate::plan::Plan) -> &'static str {
-    if plan.has_changes() {
+    let blocked = plan.findings.iter().any(|f| f.blocking);
+    if !plan.in_flight.pending.is_empty() && !blocked {
+        "No actions: nothing is planned on top of resold's own unfinished steps (see above); plan again once they are resolved."
+    } else if plan.has_changes() {
         "No actions apply can carry out: what the manifests ask for waits for a person (see the findings)."
     } else {
         "No changes. The customers match their manifests."
@@ -52,29 +55,28 @@ pub fn change_line(change: &FieldChange, mask: bool) -> (char, String) {
 }
 
 /// One line naming what an irreversible action does.
-pub fn irreversible_line(action: &Action) -> String {
-    let what = match action.kind {
+pub fn irreversible_line(action: &PlannedAction) -> String {
+    let what = match action.kind() {
         ActionKind::Order => "purchase",
         ActionKind::ChangeSeats => "seat increase on an annual plan (no way back before renewal)",
-        ActionKind::ChangePlan => "change of plan or edition",
+        ActionKind::ChangeOffer => "change of plan or edition",
         ActionKind::StartPaidService => "trial becomes paid",
         ActionKind::Cancel => "cancellation",
-        ActionKind::ProvisionAccount => "creates a Google account",
-        ActionKind::Manual => "manual step",
+        ActionKind::ProvisionCloudIdentity => "creates a Google account",
         _ => "irreversible",
     };
     let details: Vec<String> = action
-        .changes
+        .changes()
         .iter()
         .filter(|c| !c.personal)
         .map(|c| change_line(c, true).1)
         .collect();
     if details.is_empty() {
-        format!("{} {}: {what}", action.kind, action.address)
+        format!("{} {}: {what}", action.kind(), action.address)
     } else {
         format!(
             "{} {}: {what} ({})",
-            action.kind,
+            action.kind(),
             action.address,
             details.join(", ")
         )
@@ -87,6 +89,17 @@ pub fn resolution_text(drift: &Drift) -> &'static str {
         (DriftResolution::Ignored, _) => "ignored (ignoreDrift)",
         (DriftResolution::Reverted, _) => "reverted by this plan (--revert-drift)",
         (DriftResolution::Overwritten, _) => "overwritten: the manifest changes this field",
+        (DriftResolution::Accepted, _) => {
+            "accepted: apply records the live value (state only, nothing is sent)"
+        }
+        // Google changes a type only when a team verifies its domain.
+        (DriftResolution::Kept, _) if drift.field == "type" => {
+            if drift.observed.as_ref().and_then(|v| v.as_str()) == Some("domain") {
+                "the customer verified its domain: change the manifest to `type: domain`; the Essentials-only rules then no longer apply"
+            } else {
+                "resold cannot change a customer's type: change the manifest's `type` to what Google shows"
+            }
+        }
         // A whole customer gone from Channel cannot be put back by a plan.
         (DriftResolution::Kept, DriftSource::Channel) if drift.field == "exists" => {
             "kept: nothing is planned for this customer until a person looks (see the finding)"

@@ -1,16 +1,19 @@
 //! Auth like Google's: an OAuth 2 token endpoint for the service-account
 //! JWT-bearer grant, and bearer tokens required on every API call.
 //!
-//! The sandbox holds no keys, so it cannot verify a JWT's signature; it checks
-//! the shape a real client must get right (grant type, `iss`, `scope`, `aud`,
-//! `exp`). Issued tokens are self-describing (scopes and expiry inside), so
-//! they stay valid across a sandbox restart like Google's do.
+//! The sandbox holds no service-account keys, so it cannot verify a JWT's
+//! signature; it checks the shape a real client must get right (grant type,
+//! `iss`, `scope`, `aud`, `exp`). Issued tokens carry their grant (scopes,
+//! expiry, principal) signed with HMAC-SHA256 under the world's secret key, so
+//! only tokens the sandbox issued (and the development token) are accepted,
+//! and they stay valid across a restart of a persisted sandbox like Google's do.
 
 use axum::http::HeaderMap;
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::errors::{ApiError, Surface};
 use super::routes::Route;
@@ -74,7 +77,12 @@ fn oauth_error(error: &str, description: &str) -> OAuthError {
 }
 
 /// `POST /token`: form-encoded (or JSON) `grant_type` + `assertion`.
-pub fn issue_token(headers: &HeaderMap, body: &[u8], now: i64) -> Result<Value, OAuthError> {
+pub fn issue_token(
+    headers: &HeaderMap,
+    body: &[u8],
+    now: i64,
+    key: &[u8],
+) -> Result<Value, OAuthError> {
     let is_json = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -138,8 +146,9 @@ pub fn issue_token(headers: &HeaderMap, body: &[u8], now: i64) -> Result<Value, 
     let encoded = serde_json::to_vec(&grant)
         .map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
         .map_err(|_| oauth_error("server_error", "Could not encode the token."))?;
+    let signature = URL_SAFE_NO_PAD.encode(hmac_sha256(key, encoded.as_bytes()));
     Ok(json!({
-        "access_token": format!("{TOKEN_PREFIX}{encoded}"),
+        "access_token": format!("{TOKEN_PREFIX}{encoded}.{signature}"),
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME_SECONDS,
     }))
@@ -176,7 +185,7 @@ fn decode_part<T: serde::de::DeserializeOwned>(part: &str) -> Option<T> {
 /// Checks the bearer token of an API call: 401 without a valid one, 403 when
 /// its scopes do not cover the API. Returns the acting user's email (empty
 /// for the development token), which Google logs as a change's `operator`.
-pub fn check(headers: &HeaderMap, route: &Route, now: i64) -> Result<String, ApiError> {
+pub fn check(headers: &HeaderMap, route: &Route, now: i64, key: &[u8]) -> Result<String, ApiError> {
     let surface = route.surface();
     let header = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -193,6 +202,7 @@ pub fn check(headers: &HeaderMap, route: &Route, now: i64) -> Result<String, Api
     }
     let grant = token
         .strip_prefix(TOKEN_PREFIX)
+        .and_then(|signed| verified(signed, key))
         .and_then(decode_part::<Grant>);
     let Some(grant) = grant.filter(|g| g.exp > now) else {
         return Err(unauthenticated(
@@ -228,6 +238,42 @@ pub fn check(headers: &HeaderMap, route: &Route, now: i64) -> Result<String, Api
     }
 }
 
+/// The payload of `payload.signature` when the signature is ours.
+fn verified<'t>(signed: &'t str, key: &[u8]) -> Option<&'t str> {
+    let (payload, signature) = signed.split_once('.')?;
+    let given = URL_SAFE_NO_PAD.decode(signature).ok()?;
+    let expected = hmac_sha256(key, payload.as_bytes());
+    // Compare in constant time: the token is a secret.
+    let same = given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected.iter())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0;
+    same.then_some(payload)
+}
+
+/// HMAC-SHA256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    if key.len() > block.len() {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let inner_pad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
+    let outer_pad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
+    let inner = Sha256::new()
+        .chain_update(&inner_pad)
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(&outer_pad)
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
 fn unauthenticated(surface: Surface, message: &str, reason: &str) -> ApiError {
     let mut error = ApiError::unauthenticated(message, reason).on(surface);
     if surface == Surface::Directory {
@@ -239,6 +285,8 @@ fn unauthenticated(surface: Surface, message: &str, reason: &str) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 
     fn jwt(claims: Value) -> String {
         let part = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
@@ -264,24 +312,69 @@ mod tests {
             json!({"iss": "sa@p.iam.gserviceaccount.com", "sub": "admin@reseller.example",
             "scope": SCOPE_ORDER, "aud": "http://127.0.0.1/token", "iat": now, "exp": now + 3600}),
         );
-        let reply = issue_token(&HeaderMap::new(), &form(&assertion), now)
+        let reply = issue_token(&HeaderMap::new(), &form(&assertion), now, KEY)
             .ok()
             .unwrap();
         let token = reply["access_token"].as_str().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
         let route = Route::ProductsList;
-        assert!(check(&headers, &route, now + 10).is_ok());
+        assert!(check(&headers, &route, now + 10, KEY).is_ok());
         assert_eq!(
-            check(&headers, &route, now + 4000)
+            check(&headers, &route, now + 4000, KEY)
                 .unwrap_err()
                 .http_status(),
             401
         );
+        assert_eq!(
+            check(&headers, &route, now + 10, b"another sandbox's key")
+                .unwrap_err()
+                .http_status(),
+            401,
+            "signed by another key"
+        );
         let directory = Route::DirectoryGet { key: "C0".into() };
         assert_eq!(
-            check(&headers, &directory, now).unwrap_err().http_status(),
+            check(&headers, &directory, now, KEY)
+                .unwrap_err()
+                .http_status(),
             403
+        );
+    }
+
+    #[test]
+    fn forged_tokens_are_refused() {
+        let now = 1_000_000;
+        let grant = URL_SAFE_NO_PAD.encode(
+            serde_json::to_vec(
+                &json!({"scope": SCOPE_ORDER, "exp": now + 3600, "principal": "x@y"}),
+            )
+            .unwrap(),
+        );
+        for forged in [
+            format!("{TOKEN_PREFIX}{grant}"),
+            format!("{TOKEN_PREFIX}{grant}.c2ln"),
+            format!("{TOKEN_PREFIX}{grant}."),
+            "ya29.anything".to_string(),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert("authorization", format!("Bearer {forged}").parse().unwrap());
+            assert_eq!(
+                check(&headers, &Route::ProductsList, now, KEY)
+                    .unwrap_err()
+                    .http_status(),
+                401,
+                "{forged}"
+            );
+        }
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }
 
@@ -289,11 +382,11 @@ mod tests {
     fn bad_grants_are_refused() {
         let now = 1_000_000;
         let expired = jwt(json!({"iss": "sa@p", "scope": "s", "aud": "a", "exp": now - 1}));
-        assert!(issue_token(&HeaderMap::new(), &form(&expired), now).is_err());
-        assert!(issue_token(&HeaderMap::new(), &form("not-a-jwt"), now).is_err());
-        assert!(issue_token(&HeaderMap::new(), b"grant_type=password", now).is_err());
+        assert!(issue_token(&HeaderMap::new(), &form(&expired), now, KEY).is_err());
+        assert!(issue_token(&HeaderMap::new(), &form("not-a-jwt"), now, KEY).is_err());
+        assert!(issue_token(&HeaderMap::new(), b"grant_type=password", now, KEY).is_err());
         assert_eq!(
-            check(&HeaderMap::new(), &Route::ProductsList, now)
+            check(&HeaderMap::new(), &Route::ProductsList, now, KEY)
                 .unwrap_err()
                 .http_status(),
             401

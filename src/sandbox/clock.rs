@@ -16,10 +16,9 @@ use super::entitlements::{Operator, record_change, seat_parameters};
 use super::errors::{ApiError, ApiResult, Surface};
 use super::offers::{PriceBook, seat_parameter};
 use super::query;
+use super::suspensions;
 use super::world::{CustomerRecord, EntitlementRecord, World, format_time};
-use crate::api::channel::{
-    change_type, int_parameter, payment_plan, provisioning_state, suspension_reason,
-};
+use crate::api::channel::{change_type, int_parameter, payment_plan, suspension_reason};
 use crate::model::PlanKind;
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +93,7 @@ fn settle(record: &mut CustomerRecord, id: &str, now: OffsetDateTime, book: &Pri
         return 0;
     }
     current.entitlement.update_time = stamp.clone();
+    suspensions::settle(&mut current.entitlement);
     for (kind, reason) in &changes {
         let logged = record_change(
             record,
@@ -111,13 +111,7 @@ fn settle(record: &mut CustomerRecord, id: &str, now: OffsetDateTime, book: &Pri
 }
 
 fn suspend(record: &mut EntitlementRecord, reason: &str) -> bool {
-    let entitlement = &mut record.entitlement;
-    if entitlement.suspension_reasons.iter().any(|r| r == reason) {
-        return false;
-    }
-    entitlement.suspension_reasons.push(reason.to_string());
-    entitlement.provisioning_state = provisioning_state::SUSPENDED.to_string();
-    true
+    suspensions::add(&mut record.entitlement, reason)
 }
 
 /// What happens when a commitment's term has ended.

@@ -14,17 +14,16 @@ use super::errors::{ApiError, ApiResult, Surface};
 use super::offers::{seat_limit, seat_parameter};
 use super::query;
 use super::routes::{ConsoleAction, CustomerRef};
+use super::seeding;
+use super::suspensions;
 use super::world::{Identity, Owner, World};
 use crate::api::channel::{
-    CloudIdentityInfo, Entitlement, Parameter, change_type, customer_type, int_parameter,
-    provisioning_state, suspension_reason,
+    Entitlement, Parameter, activation_reason, change_type, customer_type, int_parameter,
+    suspension_reason,
 };
-use crate::api::directory::{CUSTOMER_KIND, DirectoryCustomer};
 use crate::model::{PlanKind, normalize_domain};
 
-const EDITIONS: &[&str] = &["legacy-free", "nonprofit", "other-reseller", "direct"];
-
-fn sandbox_error(error: ApiError) -> ApiError {
+pub fn sandbox_error(error: ApiError) -> ApiError {
     error.on(Surface::Sandbox)
 }
 
@@ -71,6 +70,9 @@ pub fn act(
         ConsoleAction::SetLicenses => set_licenses(world, ctx, &id).map_err(sandbox_error)?,
         ConsoleAction::DisableApiAccess => identity_mut(world, &id)?.api_access_disabled = true,
         ConsoleAction::EnableApiAccess => identity_mut(world, &id)?.api_access_disabled = false,
+        ConsoleAction::GenerateTransferToken => {
+            seeding::generate_token(world, ctx, &id).map_err(sandbox_error)?
+        }
     }
     summary(world, &id)
 }
@@ -104,14 +106,7 @@ fn accept_tos(world: &mut World, id: &str) -> ApiResult<()> {
     let mut activated = Vec::new();
     for entry in record.entitlements.values_mut() {
         let entitlement = &mut entry.entitlement;
-        let before = entitlement.suspension_reasons.len();
-        entitlement
-            .suspension_reasons
-            .retain(|r| r != suspension_reason::PENDING_TOS_ACCEPTANCE);
-        if entitlement.suspension_reasons.len() != before
-            && entitlement.suspension_reasons.is_empty()
-        {
-            entitlement.provisioning_state = provisioning_state::ACTIVE.to_string();
+        if suspensions::lift(entitlement, suspension_reason::PENDING_TOS_ACCEPTANCE) {
             entitlement.update_time = now.clone();
             activated.push(entitlement.clone());
         }
@@ -124,7 +119,7 @@ fn accept_tos(world: &mut World, id: &str) -> ApiResult<()> {
             Operator::Customer,
             now.clone(),
         );
-        change.activation_reason = "CUSTOMER_ACCEPTED_PENDING_TOS".to_string();
+        change.activation_reason = activation_reason::CUSTOMER_ACCEPTED_PENDING_TOS.to_string();
     }
     Ok(())
 }
@@ -218,6 +213,7 @@ fn set_licenses(world: &mut World, ctx: &Ctx, id: &str) -> ApiResult<()> {
     let now = world.timestamp();
     record.entitlement.parameters =
         seat_parameters(entry.plan, request.max_units, record.assigned_units);
+    suspensions::settle(&mut record.entitlement);
     record.entitlement.update_time = now.clone();
     let customer = world.customer_mut(&reference)?;
     record_change(
@@ -244,98 +240,8 @@ fn summary(world: &World, id: &str) -> ApiResult<Value> {
         "tosAccepted": identity.tos_accepted,
         "resellerAccess": identity.reseller_access,
         "apiAccessDisabled": identity.api_access_disabled,
+        "transferToken": identity.transfer_token,
+        "holdings": identity.holdings,
         "directory": to_json(&identity.directory)?,
-    }))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SeedAccount {
-    domain: String,
-    edition: String,
-    #[serde(default)]
-    admin_email: String,
-    #[serde(default)]
-    customer_type: String,
-}
-
-/// `POST /sandbox/v1/accounts`: an existing Google account the reseller does
-/// not own (seed §3), found by `checkCloudIdentityAccountsExist` as
-/// `existing: true, owned: false`, and adoptable with its transfer token.
-pub fn seed_account(world: &mut World, ctx: &Ctx) -> ApiResult<Value> {
-    let request: SeedAccount = query::body(ctx.body).map_err(sandbox_error)?;
-    let domain = normalize_domain(&request.domain)
-        .map_err(|e| sandbox_error(ApiError::invalid_argument(e.to_string())))?;
-    if !EDITIONS.contains(&request.edition.as_str()) {
-        return Err(sandbox_error(ApiError::invalid_argument(format!(
-            "edition must be one of {}, got `{}`.",
-            EDITIONS.join(", "),
-            request.edition
-        ))));
-    }
-    let kind = match request.customer_type.as_str() {
-        "" | "DOMAIN" => customer_type::DOMAIN,
-        "TEAM" => customer_type::TEAM,
-        other => {
-            return Err(sandbox_error(ApiError::invalid_argument(format!(
-                "customerType must be DOMAIN or TEAM, got `{other}`."
-            ))));
-        }
-    };
-    if kind == customer_type::DOMAIN
-        && world
-            .identities
-            .values()
-            .any(|i| i.domain == domain && i.customer_type == customer_type::DOMAIN)
-    {
-        return Err(sandbox_error(ApiError::already_exists(format!(
-            "A domain account for {domain} already exists."
-        ))));
-    }
-    let admin_email = if request.admin_email.is_empty() {
-        format!("admin@{domain}")
-    } else {
-        request.admin_email
-    };
-    let id = world.next_id("C0", 7);
-    let auth_token = world.next_id("tt-", 24);
-    let now = world.timestamp();
-    let info = CloudIdentityInfo {
-        customer_type: kind.to_string(),
-        primary_domain: domain.clone(),
-        ..CloudIdentityInfo::default()
-    };
-    world.identities.insert(
-        id.clone(),
-        Identity {
-            id: id.clone(),
-            domain: domain.clone(),
-            customer_type: kind.to_string(),
-            admin_email,
-            owner: Owner::Foreign {
-                edition: request.edition.clone(),
-                auth_token: auth_token.clone(),
-            },
-            domain_verified: kind == customer_type::DOMAIN,
-            tos_accepted: true,
-            reseller_access: false,
-            api_access_disabled: false,
-            info,
-            directory: DirectoryCustomer {
-                id: id.clone(),
-                kind: CUSTOMER_KIND.to_string(),
-                customer_domain: domain.clone(),
-                language: "en".to_string(),
-                customer_creation_time: now,
-                ..DirectoryCustomer::default()
-            },
-        },
-    );
-    Ok(json!({
-        "cloudIdentityId": id,
-        "domain": domain,
-        "edition": request.edition,
-        "customerType": kind,
-        "authToken": auth_token,
     }))
 }

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::operations::Timing;
+use super::operations::{LroCall, Phase, Timing};
+use super::routes::CustomerRef;
 
 use super::offers::PriceBook;
 use super::query::Query;
@@ -17,6 +18,12 @@ pub struct Behaviour {
     pub operation_delay: Duration,
     pub reject_duplicate_domains: bool,
     pub filter_lag: Duration,
+    /// `checkCloudIdentityAccountsExist` says `owned: true` for a customer
+    /// of ours before it has any order (undocumented; README assumptions).
+    pub owned_without_orders: bool,
+    /// `customers.patch` without `updateMask` changes every patchable field
+    /// (else it is INVALID_ARGUMENT; undocumented, README assumptions).
+    pub patch_without_mask: bool,
 }
 
 impl Behaviour {
@@ -39,4 +46,28 @@ pub struct Ctx<'a> {
     pub principal: &'a str,
     /// An injected fulfilment failure for LRO methods.
     pub injected: Option<Status>,
+    /// Accepting a request, or fulfilling an operation accepted earlier.
+    pub phase: &'a Phase,
+}
+
+impl<'a> Ctx<'a> {
+    /// The long-running call this request makes on `target`, changing `scope`.
+    pub fn lro(
+        &'a self,
+        target: String,
+        scope: &CustomerRef,
+        request_id: &'a str,
+        operation_type: &'a str,
+    ) -> LroCall<'a> {
+        LroCall {
+            method: self.method,
+            target,
+            scope: scope.clone(),
+            request_id,
+            operation_type,
+            injected: self.injected.clone(),
+            timing: self.behaviour.timing(),
+            phase: self.phase,
+        }
+    }
 }

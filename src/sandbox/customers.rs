@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::context::Ctx;
 use super::errors::{ApiError, ApiResult};
-use super::filter::Filter;
+use super::filter::{Filter, Op};
 use super::paging::{self, page};
 use super::query;
 use super::routes::CustomerRef;
@@ -23,6 +23,8 @@ const FILTER_FIELDS: &[&str] = &[
     "cloud_identity_id",
     "channel_partner_id",
 ];
+/// The fields the filter-customers page lets match by prefix (`:"acme*"`).
+const PREFIX_FIELDS: &[&str] = &["domain", "org_display_name"];
 
 /// Fields `customers.patch` may change, by their mask paths.
 const PATCHABLE: &[&str] = &[
@@ -79,6 +81,9 @@ pub fn get(world: &World, reference: &CustomerRef) -> ApiResult<Value> {
 pub fn list(world: &World, ctx: &Ctx, account: &str) -> ApiResult<Value> {
     world.check_account(account)?;
     let filter = Filter::parse(ctx.query.get("filter").unwrap_or(""), FILTER_FIELDS)?;
+    if let Some(filter) = &filter {
+        check_customer_filter(filter)?;
+    }
     // Google's filtered list lags creation; get and unfiltered lists do not.
     let visible_after = world.now() - ctx.behaviour.filter_lag;
     let customers: Vec<&Customer> = world
@@ -105,6 +110,26 @@ pub fn list(world: &World, ctx: &Ctx, account: &str) -> ApiResult<Value> {
     })
 }
 
+/// What the filter-customers page documents: `=` on every field, `:` with
+/// a trailing `*` (prefix) on domain and org_display_name only; no `!=` and
+/// no orderings.
+fn check_customer_filter(filter: &Filter) -> ApiResult<()> {
+    filter
+        .clauses()
+        .try_for_each(|(field, op, value)| match op {
+            Op::Eq => Ok(()),
+            Op::Has if !value.ends_with('*') || PREFIX_FIELDS.contains(&field) => Ok(()),
+            Op::Has => Err(ApiError::invalid_argument(format!(
+                "Invalid filter: {field} matches exactly; prefix matching (\"…*\") is only for {}.",
+                PREFIX_FIELDS.join(" and ")
+            ))),
+            _ => Err(ApiError::invalid_argument(format!(
+                "Invalid filter: customers can be filtered with = and : only, not {} (on {field}).",
+                op.symbol()
+            ))),
+        })
+}
+
 fn created_before(customer: &Customer, moment: time::OffsetDateTime) -> bool {
     time::OffsetDateTime::parse(
         &customer.create_time,
@@ -124,7 +149,10 @@ fn field_of(customer: &Customer, field: &str) -> String {
 
 pub fn patch(world: &mut World, ctx: &Ctx, reference: &CustomerRef) -> ApiResult<Value> {
     let input: Customer = query::body(ctx.body)?;
-    let mask = update_mask(ctx.query.get("updateMask"))?;
+    let mask = update_mask(
+        ctx.query.get("updateMask"),
+        ctx.behaviour.patch_without_mask,
+    )?;
     let now = world.timestamp();
     let record = world.customer_mut(reference)?;
     let mut updated = record.channel.clone();
@@ -153,9 +181,15 @@ pub fn patch(world: &mut World, ctx: &Ctx, reference: &CustomerRef) -> ApiResult
     to_json(&record.channel)
 }
 
-/// The mask's paths in snake_case; absent means every patchable field.
-fn update_mask(raw: Option<&str>) -> ApiResult<Vec<String>> {
+/// The mask's paths in snake_case; absent means every patchable field
+/// (`all_when_absent`) or is refused.
+fn update_mask(raw: Option<&str>, all_when_absent: bool) -> ApiResult<Vec<String>> {
     let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        if !all_when_absent {
+            return Err(ApiError::invalid_argument(
+                "Required parameter update_mask is missing.",
+            ));
+        }
         return Ok(PATCHABLE.iter().map(|p| p.to_string()).collect());
     };
     raw.split(',')
@@ -206,8 +240,8 @@ pub fn delete(world: &mut World, reference: &CustomerRef) -> ApiResult<Value> {
     if let Some(identity) = world.identities.get_mut(&identity) {
         identity.owner = Owner::Foreign {
             edition: "direct".to_string(),
-            auth_token: String::new(),
         };
+        identity.transfer_authorized = false;
     }
     Ok(Value::Object(serde_json::Map::new()))
 }
@@ -230,6 +264,13 @@ fn validated(mut customer: Customer) -> ApiResult<Customer> {
         .ok_or_else(|| missing("org_postal_address"))?;
     if address.region_code.trim().is_empty() {
         return Err(missing("org_postal_address.region_code"));
+    }
+    // "Required. CLDR region code": `SE`, not `SWE`, `se` or `XX`.
+    if !crate::api::regions::is_cldr_region(&address.region_code) {
+        return Err(ApiError::invalid_value(format!(
+            "Invalid org_postal_address.region_code \"{}\": not a CLDR region code (such as SE, NO or US).",
+            address.region_code
+        )));
     }
     if address.postal_code.trim().is_empty() {
         return Err(missing("org_postal_address.postal_code"));
@@ -303,9 +344,17 @@ pub fn check_accounts(world: &World, ctx: &Ctx, account: &str) -> ApiResult<Valu
                 Owner::Ours { customer } => format!("{}/customers/{customer}", world.account),
                 Owner::Foreign { .. } => String::new(),
             };
+            let has_orders = match &identity.owner {
+                Owner::Ours { customer } => world
+                    .customers
+                    .get(customer)
+                    .is_some_and(|c| !c.entitlements.is_empty()),
+                Owner::Foreign { .. } => false,
+            };
             CloudIdentityCustomerAccount {
                 existing: true,
-                owned: !customer_name.is_empty(),
+                owned: !customer_name.is_empty()
+                    && (has_orders || ctx.behaviour.owned_without_orders),
                 customer_name,
                 customer_cloud_identity_id: identity.id.clone(),
                 customer_type: identity.customer_type.clone(),

@@ -13,15 +13,16 @@ use super::entitlements::{
 };
 use super::errors::{ApiError, ApiResult};
 use super::offers::{OfferEntry, PriceBook, seat_parameter};
-use super::operations::{self, LroCall, typed};
+use super::operations::{self, typed};
 use super::query;
 use super::routes::EntitlementRef;
+use super::suspensions;
 use super::world::{EntitlementRecord, World, format_time};
 use crate::api::EntitlementAction;
 use crate::api::channel::{
     ChangeOfferRequest, ChangeParametersRequest, ChangeRenewalSettingsRequest, CommitmentSettings,
-    EMPTY_TYPE_URL, ENTITLEMENT_TYPE_URL, Parameter, RenewalSettings, RequestIdOnly, change_type,
-    int_parameter, payment_plan, provisioning_state, suspension_reason,
+    EMPTY_TYPE_URL, ENTITLEMENT_TYPE_URL, Parameter, RenewalSettings, RequestIdOnly,
+    activation_reason, change_type, int_parameter, payment_plan, suspension_reason,
 };
 use crate::model::PlanKind;
 
@@ -60,14 +61,12 @@ pub fn run(
             (Payload::Plain, body.request_id)
         }
     };
-    let call = LroCall {
-        method: ctx.method,
-        target: reference.name(),
-        request_id: &request_id,
-        operation_type: action.operation_type(),
-        injected: ctx.injected.clone(),
-        timing: ctx.behaviour.timing(),
-    };
+    let call = ctx.lro(
+        reference.name(),
+        &reference.customer,
+        &request_id,
+        action.operation_type(),
+    );
     let operation = operations::run(world, call, |world| {
         apply(world, ctx.book, reference, action, payload, ctx.principal)
     })?;
@@ -144,23 +143,43 @@ fn apply(
     };
     let stamp = format_time(now);
     updated.entitlement.update_time = stamp.clone();
+    suspensions::settle(&mut updated.entitlement);
     let result = updated.entitlement.clone();
+    let reactivated = !suspensions::is_active(&current.entitlement)
+        && suspensions::is_active(&result)
+        && change != change_type::ACTIVATED;
     let record = world.customer_mut(&reference.customer)?;
     let logged = record_change(
         record,
         &result,
         change,
         Operator::Reseller(principal),
-        stamp,
+        stamp.clone(),
     );
     match change {
         change_type::SUSPENDED => {
             logged.suspension_reason = suspension_reason::RESELLER_INITIATED.to_string();
         }
         change_type::ACTIVATED => {
-            logged.activation_reason = "RESELLER_REVOKED_SUSPENSION".to_string();
+            logged.activation_reason = activation_reason::RESELLER_REVOKED_SUSPENSION.to_string();
         }
         _ => {}
+    }
+    // A change that lifted the last suspension is also an activation.
+    if reactivated {
+        let activated = record_change(
+            record,
+            &result,
+            change_type::ACTIVATED,
+            Operator::Reseller(principal),
+            stamp,
+        );
+        activated.activation_reason = if change == change_type::RENEWAL_SETTING_CHANGED {
+            activation_reason::RENEWAL_SETTINGS_CHANGED
+        } else {
+            activation_reason::OTHER_ACTIVATION_REASON
+        }
+        .to_string();
     }
     record
         .entitlements
@@ -172,6 +191,23 @@ fn apply(
 /// below the licences in use.
 fn change_parameters(subject: &Subject, request: ChangeParametersRequest) -> ApiResult<Changed> {
     let (entry, current) = (subject.entry, subject.current);
+    let wanted = seat_parameter(entry.plan);
+    if let Some(fixed) = current
+        .entitlement
+        .parameters
+        .iter()
+        .find(|p| p.name == wanted && !p.editable)
+    {
+        return Err(ApiError::failed_precondition(
+            "NOT_ACTIVE",
+            format!(
+                "Parameter {} is not editable while the entitlement is {} ({}).",
+                fixed.name,
+                current.entitlement.provisioning_state,
+                current.entitlement.suspension_reasons.join(", ")
+            ),
+        ));
+    }
     let seats = check_seats(entry, &request.parameters)?;
     let before =
         int_parameter(&current.entitlement.parameters, seat_parameter(entry.plan)).unwrap_or(0);
@@ -267,12 +303,31 @@ fn change_renewal(subject: &Subject, request: ChangeRenewalSettingsRequest) -> A
     let settings = request
         .renewal_settings
         .ok_or_else(|| ApiError::invalid_argument("Required field renewal_settings is missing."))?;
+    let revive = settings.enable_renewal;
     let mut updated = subject.current.clone();
-    updated
+    let commitment = updated
         .entitlement
         .commitment_settings
-        .get_or_insert_with(CommitmentSettings::default)
-        .renewal_settings = Some(settings);
+        .get_or_insert_with(CommitmentSettings::default);
+    commitment.renewal_settings = Some(settings);
+    // Discovery, activationReason RENEWAL_SETTINGS_CHANGED: turning renewal
+    // back on reactivates an entitlement suspended because it was not
+    // renewed; it starts a new term from now.
+    if revive
+        && suspensions::has(
+            &updated.entitlement,
+            suspension_reason::RENEWAL_WITH_TYPE_CANCEL,
+        )
+    {
+        if let Some(commitment) = updated.entitlement.commitment_settings.as_mut() {
+            commitment.start_time = format_time(subject.now);
+            commitment.end_time = format_time(subject.now + time::Duration::days(365));
+        }
+        suspensions::lift(
+            &mut updated.entitlement,
+            suspension_reason::RENEWAL_WITH_TYPE_CANCEL,
+        );
+    }
     Ok((updated, change_type::RENEWAL_SETTING_CHANGED))
 }
 
@@ -293,52 +348,50 @@ fn start_paid_service(subject: &Subject) -> ApiResult<Changed> {
     let mut updated = subject.current.clone();
     let entitlement = &mut updated.entitlement;
     entitlement.trial_settings = None;
-    entitlement
-        .suspension_reasons
-        .retain(|r| r != suspension_reason::TRIAL_ENDED);
-    if entitlement.suspension_reasons.is_empty() {
-        entitlement.provisioning_state = provisioning_state::ACTIVE.to_string();
-    }
+    suspensions::lift(entitlement, suspension_reason::TRIAL_ENDED);
     Ok((updated, change_type::PAID_SUBSCRIPTION_STARTED))
 }
 
+/// Adds the reseller's own reason; an entitlement suspended for another
+/// reason (pending ToS, say) can be suspended too.
 fn suspend(subject: &Subject) -> ApiResult<Changed> {
-    if subject.current.entitlement.provisioning_state != provisioning_state::ACTIVE {
+    let mut updated = subject.current.clone();
+    if !suspensions::add(
+        &mut updated.entitlement,
+        suspension_reason::RESELLER_INITIATED,
+    ) {
         return Err(ApiError::failed_precondition(
             "NOT_ACTIVE",
-            "Only an active entitlement can be suspended.",
+            "The entitlement is already suspended by the reseller.",
         ));
     }
-    let mut updated = subject.current.clone();
-    updated.entitlement.provisioning_state = provisioning_state::SUSPENDED.to_string();
-    updated.entitlement.suspension_reasons =
-        vec![suspension_reason::RESELLER_INITIATED.to_string()];
     Ok((updated, change_type::SUSPENDED))
 }
 
 /// Lifts only the reseller's own suspension; any other reason (pending ToS
-/// included) is for its cause to lift.
+/// included) is for its cause to lift, and keeps the entitlement suspended.
 fn activate(subject: &Subject) -> ApiResult<Changed> {
     let entitlement = &subject.current.entitlement;
-    if entitlement.provisioning_state == provisioning_state::ACTIVE {
+    if suspensions::is_active(entitlement) {
         return Err(ApiError::failed_precondition(
             "NOT_SUSPENDED",
             "The entitlement is not suspended.",
         ));
     }
-    if let Some(other) = entitlement
-        .suspension_reasons
-        .iter()
-        .find(|r| *r != suspension_reason::RESELLER_INITIATED)
-    {
+    if !suspensions::has(entitlement, suspension_reason::RESELLER_INITIATED) {
         return Err(ApiError::failed_precondition(
             "SUSPENSION_NOT_RESELLER_INITIATED",
-            format!("The entitlement is suspended for {other}, which only its cause can lift."),
+            format!(
+                "The entitlement is suspended for {}, which only its cause can lift.",
+                entitlement.suspension_reasons.join(", ")
+            ),
         ));
     }
     let mut updated = subject.current.clone();
-    updated.entitlement.provisioning_state = provisioning_state::ACTIVE.to_string();
-    updated.entitlement.suspension_reasons.clear();
+    suspensions::lift(
+        &mut updated.entitlement,
+        suspension_reason::RESELLER_INITIATED,
+    );
     Ok((updated, change_type::ACTIVATED))
 }
 

@@ -10,16 +10,17 @@ use super::customers::to_json;
 use super::errors::{ApiError, ApiResult};
 use super::filter::Filter;
 use super::offers::{OfferEntry, PriceBook, seat_limit, seat_parameter};
-use super::operations::{self, LroCall, typed};
+use super::operations::{self, typed};
 use super::paging::{self, page};
 use super::query;
 use super::routes::{CustomerRef, EntitlementRef};
+use super::suspensions;
 use super::world::{CustomerRecord, EntitlementRecord, World, format_time};
 use crate::api::channel::{
     AssociationInfo, CommitmentSettings, CreateEntitlementRequest, ENTITLEMENT_TYPE_URL,
     Entitlement, EntitlementChange, ListEntitlementChangesResponse, ListEntitlementsResponse,
     Parameter, ProvisionedService, TrialSettings, change_type, customer_type, operation_type,
-    operator_type, parameter, provisioning_state, suspension_reason,
+    operator_type, parameter, suspension_reason,
 };
 use crate::catalog::{self, Catalog};
 use crate::model::PlanKind;
@@ -34,14 +35,12 @@ pub fn create(world: &mut World, ctx: &Ctx, reference: &CustomerRef) -> ApiResul
     let input = request
         .entitlement
         .ok_or_else(|| ApiError::invalid_argument("Required field entitlement is missing."))?;
-    let call = LroCall {
-        method: ctx.method,
-        target: reference.name(),
-        request_id: &request.request_id,
-        operation_type: operation_type::CREATE_ENTITLEMENT,
-        injected: ctx.injected.clone(),
-        timing: ctx.behaviour.timing(),
-    };
+    let call = ctx.lro(
+        reference.name(),
+        reference,
+        &request.request_id,
+        operation_type::CREATE_ENTITLEMENT,
+    );
     let operation = operations::run(world, call, |world| {
         let created = order(
             world,
@@ -140,12 +139,9 @@ pub fn order(
         });
     }
     // Until the customer accepts the ToS, Google keeps new orders suspended.
-    if tos_accepted {
-        entitlement.provisioning_state = provisioning_state::ACTIVE.to_string();
-    } else {
-        entitlement.provisioning_state = provisioning_state::SUSPENDED.to_string();
-        entitlement.suspension_reasons =
-            vec![suspension_reason::PENDING_TOS_ACCEPTANCE.to_string()];
+    suspensions::settle(&mut entitlement);
+    if !tos_accepted {
+        suspensions::add(&mut entitlement, suspension_reason::PENDING_TOS_ACCEPTANCE);
     }
     let record = world.customer_mut(reference)?;
     record_change(
@@ -155,6 +151,15 @@ pub fn order(
         operator,
         format_time(now),
     );
+    // Google's change types also mark the start of a paid or trial service.
+    let started = match entry.plan {
+        PlanKind::Trial => Some(change_type::TRIAL_STARTED),
+        PlanKind::Free => None,
+        _ => Some(change_type::PAID_SUBSCRIPTION_STARTED),
+    };
+    if let Some(started) = started {
+        record_change(record, &entitlement, started, operator, format_time(now));
+    }
     record.entitlements.insert(
         id,
         EntitlementRecord {

@@ -50,6 +50,10 @@ pub struct FaultRule {
     pub in_operation: bool,
 }
 
+/// The longest latency a rule may add: ten minutes, longer than any client
+/// waits. Anything above is a mistake (2^63 ms would never return).
+pub const MAX_LATENCY_MS: u64 = 600_000;
+
 /// Why a fault configuration is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum FaultConfigError {
@@ -77,7 +81,13 @@ impl FaultConfig {
             } else if rule.nth == Some(0) {
                 Some("`nth` counts from 1".to_string())
             } else {
-                None
+                rule.latency_ms
+                    .filter(|ms| *ms > MAX_LATENCY_MS)
+                    .map(|latency| {
+                        format!(
+                            "`latencyMs` must be at most {MAX_LATENCY_MS} (ten minutes), got {latency}"
+                        )
+                    })
             };
             if let Some(problem) = problem {
                 return Err(FaultConfigError::Rule { index, problem });
@@ -267,6 +277,8 @@ mod tests {
             r#"{"rules":[{"method":"m","probability":2}]}"#,
             r#"{"rules":[{"method":"m","nth":0}]}"#,
             r#"{"rules":[{"method":"m","colour":"red"}]}"#,
+            r#"{"rules":[{"method":"m","latencyMs":9223372036854775808}]}"#,
+            r#"{"rules":[{"method":"m","latencyMs":600001}]}"#,
         ] {
             assert!(FaultConfig::from_json(bad).is_err(), "{bad}");
         }

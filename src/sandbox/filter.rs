@@ -31,6 +31,20 @@ pub enum Op {
     Ge,
 }
 
+impl Op {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Has => ":",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
     Open,
@@ -58,6 +72,18 @@ impl Filter {
             return Err(invalid(text, "unexpected trailing input"));
         }
         Ok(Some(filter))
+    }
+
+    /// Every `field OP value` clause, for checks a caller adds.
+    pub fn clauses(&self) -> Box<dyn Iterator<Item = (&str, Op, &str)> + '_> {
+        match self {
+            Filter::Clause { field, op, value } => {
+                Box::new(std::iter::once((field.as_str(), *op, value.as_str())))
+            }
+            Filter::And(parts) | Filter::Or(parts) => {
+                Box::new(parts.iter().flat_map(|p| p.clauses()))
+            }
+        }
     }
 
     /// Evaluates against a record; `lookup` gives a field's value.

@@ -10,7 +10,8 @@ use super::errors::{ApiError, ApiResult};
 use super::operations::{self, LroCall, typed};
 use super::query;
 use super::routes::CustomerRef;
-use super::world::{CustomerRecord, Identity, Owner, World};
+use super::transferable;
+use super::world::{Identity, Owner, World};
 use crate::api::channel::{
     CUSTOMER_TYPE_URL, CloudIdentityInfo, Customer, ImportCustomerRequest,
     ProvisionCloudIdentityRequest, customer_type, operation_type,
@@ -38,14 +39,12 @@ pub fn provision(world: &mut World, ctx: &Ctx, reference: &CustomerRef) -> ApiRe
 }
 
 fn lro<'a>(ctx: &'a Ctx, reference: &CustomerRef) -> LroCall<'a> {
-    LroCall {
-        method: ctx.method,
-        target: reference.name(),
-        request_id: "",
-        operation_type: operation_type::PROVISION_CLOUD_IDENTITY,
-        injected: ctx.injected.clone(),
-        timing: ctx.behaviour.timing(),
-    }
+    ctx.lro(
+        reference.name(),
+        reference,
+        "",
+        operation_type::PROVISION_CLOUD_IDENTITY,
+    )
 }
 
 /// Validates the request against the customer and the world.
@@ -82,6 +81,17 @@ fn checked_request(
         return Err(ApiError::invalid_argument(format!(
             "The admin email {admin_email} must be on the customer's domain {}.",
             customer.domain
+        )));
+    }
+    // "A domain name can be associated with only one Google account at a
+    // time" (support.google.com/a/answer/182080): another account (of
+    // another reseller, of Google, or ours) already holds it.
+    if let Some(holder) = world.identities.values().find(|identity| {
+        identity.domain == customer.domain && identity.customer_type == customer_type::DOMAIN
+    }) {
+        return Err(ApiError::already_exists(format!(
+            "The domain {} is already associated with another Google account (Cloud Identity {}); a domain can belong to only one. Transfer that account instead (customers.import, transferEntitlements).",
+            customer.domain, holder.id
         )));
     }
     if world.admin_email_taken(&admin_email) {
@@ -141,6 +151,9 @@ fn attach_identity(
             tos_accepted: false,
             reseller_access: false,
             api_access_disabled: false,
+            holdings: Vec::new(),
+            transfer_token: None,
+            transfer_authorized: false,
             info: info.clone(),
             directory,
         },
@@ -195,25 +208,36 @@ fn directory_view(
     }
 }
 
-/// `customers.import`: adopts an existing Cloud Identity account by domain or id.
+/// `customers.import`: adopts an existing Cloud Identity account by domain
+/// or id. Someone else's account needs its super admin's transfer token,
+/// unexpired ("INVALID_ARGUMENT: … the auth_token is expired or invalid");
+/// after that the reseller is authorised and later transfer calls may omit
+/// it. `customer` names an existing Channel customer to receive the account.
 pub fn import(world: &mut World, ctx: &Ctx, account: &str) -> ApiResult<Value> {
     world.check_account(account)?;
     let request: ImportCustomerRequest = query::body(ctx.body)?;
+    if request.cloud_identity_id.is_empty() && request.domain.is_empty() {
+        return Err(ApiError::invalid_argument(
+            "One of domain, cloud_identity_id is required.",
+        ));
+    }
+    let admin = request.primary_admin_email.trim();
     let identity = world
         .identities
         .values()
         .find(|identity| {
             (!request.cloud_identity_id.is_empty() && identity.id == request.cloud_identity_id)
-                || (!request.domain.is_empty()
-                    && identity.domain.eq_ignore_ascii_case(&request.domain))
+                || (request.cloud_identity_id.is_empty()
+                    && identity.domain.eq_ignore_ascii_case(&request.domain)
+                    && (admin.is_empty() || identity.admin_email.eq_ignore_ascii_case(admin)))
         })
         .cloned()
         .ok_or_else(|| {
             ApiError::not_found("No Cloud Identity account exists for this domain or id.")
         })?;
     match &identity.owner {
-        Owner::Foreign { auth_token, .. } => {
-            if request.auth_token.is_empty() || request.auth_token != *auth_token {
+        Owner::Foreign { .. } => {
+            if !transferable::token_valid(&identity, &request.auth_token, world.now()) {
                 return Err(ApiError::invalid_argument(
                     "The auth_token is missing, invalid or expired.",
                 ));
@@ -227,37 +251,71 @@ pub fn import(world: &mut World, ctx: &Ctx, account: &str) -> ApiResult<Value> {
         }
         Owner::Ours { .. } => {}
     }
-    let id = world.next_id("S", 12);
     let now = world.timestamp();
-    let directory = &identity.directory;
-    let customer = Customer {
-        name: format!("accounts/{account}/customers/{id}"),
-        org_display_name: directory
-            .postal_address
-            .as_ref()
-            .map(|a| a.organization_name.clone())
-            .unwrap_or_else(|| identity.domain.clone()),
-        domain: identity.domain.clone(),
-        alternate_email: directory.alternate_email.clone(),
-        cloud_identity_id: identity.id.clone(),
-        cloud_identity_info: Some(identity.info.clone()),
-        create_time: now.clone(),
-        update_time: now,
-        channel_partner_id: request.channel_partner_id.clone(),
-        ..Customer::default()
+    let id = match request.customer.as_str() {
+        "" => world.next_id("S", 12),
+        name => receiving_customer(world, account, name, &identity.id)?,
     };
+    let directory = &identity.directory;
+    let mut customer = world
+        .customers
+        .get(&id)
+        .map(|record| record.channel.clone())
+        .unwrap_or_else(|| Customer {
+            name: format!("accounts/{account}/customers/{id}"),
+            org_display_name: directory
+                .postal_address
+                .as_ref()
+                .map(|a| a.organization_name.clone())
+                .unwrap_or_else(|| identity.domain.clone()),
+            domain: identity.domain.clone(),
+            alternate_email: directory.alternate_email.clone(),
+            create_time: now.clone(),
+            ..Customer::default()
+        });
+    customer.cloud_identity_id = identity.id.clone();
+    customer.cloud_identity_info = Some(identity.info.clone());
+    customer.update_time = now;
+    if !request.channel_partner_id.is_empty() {
+        customer.channel_partner_id = request.channel_partner_id.clone();
+    }
     if let Some(adopted) = world.identities.get_mut(&identity.id) {
+        if matches!(adopted.owner, Owner::Foreign { .. }) {
+            adopted.transfer_authorized = true;
+        }
         adopted.owner = Owner::Ours {
             customer: id.clone(),
         };
     }
     let reply = to_json(&customer)?;
-    world.customers.insert(
-        id,
-        CustomerRecord {
-            channel: customer,
-            ..CustomerRecord::default()
-        },
-    );
+    world.customers.entry_or_default(id).channel = customer;
     Ok(reply)
+}
+
+/// The customer id of `name` when it may receive Cloud Identity `identity`.
+fn receiving_customer(
+    world: &World,
+    account: &str,
+    name: &str,
+    identity: &str,
+) -> ApiResult<String> {
+    let id = name
+        .strip_prefix(&format!("accounts/{account}/customers/"))
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+        .ok_or_else(|| {
+            ApiError::invalid_argument(format!(
+                "Invalid customer \"{name}\": expected accounts/{account}/customers/{{customer_id}}."
+            ))
+        })?;
+    let record = world
+        .customers
+        .get(id)
+        .ok_or_else(|| ApiError::not_found(format!("Customer {name} was not found.")))?;
+    let current = &record.channel.cloud_identity_id;
+    if !current.is_empty() && current != identity {
+        return Err(ApiError::already_exists(format!(
+            "Customer {name} already has Cloud Identity {current}."
+        )));
+    }
+    Ok(id.to_string())
 }

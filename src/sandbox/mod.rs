@@ -11,13 +11,18 @@
 //! - `POST customers/{domain or Cloud Identity id}:{action}`: what the
 //!   customer does in its Admin console (`adminConsoleEdit`,
 //!   `grantResellerAccess`, `revokeResellerAccess`, `acceptTos`,
-//!   `verifyDomain`, `setLicenses`, `disableApiAccess`, `enableApiAccess`);
-//! - `POST accounts`: a Google account for a domain the reseller does not own;
+//!   `verifyDomain`, `setLicenses`, `disableApiAccess`, `enableApiAccess`,
+//!   `generateTransferToken`);
+//! - `POST accounts`: a Google account for a domain the reseller does not
+//!   own (another reseller's or Google's customer), with the subscriptions it
+//!   runs there and a transfer token (seeding.rs);
 //! - `POST clock:advance`: move time to term and trial ends;
 //! - `PUT|GET|DELETE faults`, `GET world`.
 //!
 //! Requests run in `dispatch`; each handler module owns one API resource and
-//! works on the `World` under a lock it never holds across an await.
+//! works on the `World` under a lock it never holds across an await. Where
+//! Google documents nothing, the choice made is listed in the README
+//! ("Assumptions to confirm on a Test Partner Sales Console").
 
 mod auth;
 mod catalog_api;
@@ -42,7 +47,12 @@ mod query;
 mod quotas;
 mod routes;
 mod schema_check;
+mod seeding;
 mod shared;
+mod suspensions;
+mod tracked;
+mod transferable;
+mod transfers;
 mod world;
 
 use std::net::SocketAddr;
@@ -68,14 +78,19 @@ use world::World;
 pub const DEFAULT_ACCOUNT: &str = "accounts/C00sandbox";
 /// Request bodies above this size get 413.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a new customer stays out of filtered `customers.list` results by
+/// default: Google's filtered lists lag creation by "usually a few seconds"
+/// (cloud.google.com/channel/docs/concepts/google-cloud/filter-customers).
+pub const DEFAULT_FILTER_LAG: Duration = Duration::from_secs(5);
 
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {
     /// Where to listen; port 0 picks a free one.
     pub addr: SocketAddr,
-    /// Persist the world here (atomically, before answering a mutation) and
-    /// load it at start; `None` keeps it in memory only.
+    /// Persist the world here (a snapshot plus a change log beside it,
+    /// `<path>.log`, durable before a mutation is answered) and load it at
+    /// start; `None` keeps it in memory only.
     pub state_path: Option<PathBuf>,
     pub faults: Option<FaultConfig>,
     /// Makes generated ids and fault probabilities reproducible.
@@ -92,7 +107,14 @@ pub struct SandboxOptions {
     /// ALREADY_EXISTS. Off by default: Google documents no such error, so
     /// clients must deduplicate themselves (google-apis.md §5).
     pub reject_duplicate_domains: bool,
-    /// Filtered `customers.list` hides customers younger than this.
+    /// Undocumented: whether `owned` is true before a customer of ours has
+    /// any order. Default true; confirm on a Test Partner Sales Console.
+    pub owned_without_orders: bool,
+    /// Undocumented: whether `customers.patch` without `updateMask` changes
+    /// every patchable field (default) or is refused.
+    pub patch_without_mask: bool,
+    /// Filtered `customers.list` hides customers younger than this
+    /// (`DEFAULT_FILTER_LAG`; tests that need no lag set zero).
     pub filter_lag: Duration,
     pub max_body_bytes: usize,
     /// Play a Test Partner Sales Console account of this reseller domain:
@@ -114,7 +136,9 @@ impl Default for SandboxOptions {
             polls_until_done: 1,
             operation_delay: Duration::ZERO,
             reject_duplicate_domains: false,
-            filter_lag: Duration::ZERO,
+            owned_without_orders: true,
+            patch_without_mask: true,
+            filter_lag: DEFAULT_FILTER_LAG,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             quota_window: None,
             test_partner_domain: None,
@@ -163,13 +187,31 @@ pub async fn start(options: SandboxOptions) -> Result<RunningSandbox, SandboxErr
     }
     .unwrap_or_else(|| World::new(&format!("accounts/{account_id}"), options.seed));
     let mut world = world;
+    world.ensure_token_key();
     world.test_partner_domain = options.test_partner_domain.clone();
     let account = world.account.clone();
-    let persister = options.state_path.clone().map(Persister::new);
+    // Start from one snapshot with everything folded in, and an empty log.
+    let persister = match &options.state_path {
+        Some(path) => {
+            let bytes = serde_json::to_vec(&world).map_err(|e| PersistError::Write {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            persist::compact(path, &bytes)?;
+            Some(Persister::new(
+                path.clone(),
+                world.log_generation,
+                bytes.len() as u64,
+            ))
+        }
+        None => None,
+    };
     let behaviour = Behaviour {
         polls_until_done: options.polls_until_done,
         operation_delay: options.operation_delay,
         reject_duplicate_domains: options.reject_duplicate_domains,
+        owned_without_orders: options.owned_without_orders,
+        patch_without_mask: options.patch_without_mask,
         filter_lag: options.filter_lag,
     };
     let shared = Arc::new(Shared::new(
@@ -236,6 +278,14 @@ impl RunningSandbox {
         self.shared.faults(|state| state.replace(faults, seed));
     }
 
+    /// Mutating Channel and Directory requests received so far (the
+    /// customer's simulated console and the sandbox's own surface excluded).
+    pub fn mutations(&self) -> u64 {
+        self.shared
+            .mutations
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// The whole world, like `GET /sandbox/v1/world`.
     pub fn world(&self) -> serde_json::Value {
         self.shared.world_json()
@@ -253,19 +303,21 @@ impl RunningSandbox {
                 .map_err(SandboxError::Serve)?;
         }
         if let Some(persister) = &self.shared.persister {
-            // Let a write in flight land first, so it cannot overwrite the final one.
-            persister.wait_durable(persister.current()).await?;
+            // Let the log catch up first, so no append races the final snapshot.
+            persister.wait_durable(self.shared.generation()).await?;
         }
         if let Some(writer) = self.writer.take() {
             writer.abort();
         }
         if let Some(persister) = &self.shared.persister {
-            let (_, bytes) = self.shared.snapshot();
-            let bytes = bytes.map_err(|message| PersistError::Write {
-                path: persister.path().to_path_buf(),
-                message,
-            })?;
-            persist::write_atomically(persister.path(), &bytes)?;
+            let bytes = self
+                .shared
+                .snapshot()
+                .map_err(|message| PersistError::Write {
+                    path: persister.path().to_path_buf(),
+                    message,
+                })?;
+            persist::compact(persister.path(), &bytes)?;
         }
         Ok(())
     }

@@ -45,10 +45,11 @@ pub enum ConsoleAction {
     SetLicenses,
     DisableApiAccess,
     EnableApiAccess,
+    GenerateTransferToken,
 }
 
 impl ConsoleAction {
-    pub const ALL: [ConsoleAction; 8] = [
+    pub const ALL: [ConsoleAction; 9] = [
         ConsoleAction::AdminConsoleEdit,
         ConsoleAction::GrantResellerAccess,
         ConsoleAction::RevokeResellerAccess,
@@ -57,6 +58,7 @@ impl ConsoleAction {
         ConsoleAction::SetLicenses,
         ConsoleAction::DisableApiAccess,
         ConsoleAction::EnableApiAccess,
+        ConsoleAction::GenerateTransferToken,
     ];
 
     pub fn verb(self) -> &'static str {
@@ -69,6 +71,7 @@ impl ConsoleAction {
             ConsoleAction::SetLicenses => "setLicenses",
             ConsoleAction::DisableApiAccess => "disableApiAccess",
             ConsoleAction::EnableApiAccess => "enableApiAccess",
+            ConsoleAction::GenerateTransferToken => "generateTransferToken",
         }
     }
 
@@ -83,6 +86,14 @@ pub enum Route {
     CheckAccounts {
         account: String,
     },
+    TransferableSkus {
+        account: String,
+    },
+    TransferableOffers {
+        account: String,
+    },
+    TransferEntitlements(CustomerRef),
+    TransferToGoogle(CustomerRef),
     CustomersCreate {
         account: String,
     },
@@ -145,6 +156,14 @@ impl Route {
         let id = match self {
             Route::Token => "oauth2.token",
             Route::CheckAccounts { .. } => "cloudchannel.accounts.checkCloudIdentityAccountsExist",
+            Route::TransferableSkus { .. } => "cloudchannel.accounts.listTransferableSkus",
+            Route::TransferableOffers { .. } => "cloudchannel.accounts.listTransferableOffers",
+            Route::TransferEntitlements(_) => {
+                "cloudchannel.accounts.customers.transferEntitlements"
+            }
+            Route::TransferToGoogle(_) => {
+                "cloudchannel.accounts.customers.transferEntitlementsToGoogle"
+            }
             Route::CustomersCreate { .. } => "cloudchannel.accounts.customers.create",
             Route::CustomersList { .. } => "cloudchannel.accounts.customers.list",
             Route::CustomersImport { .. } => "cloudchannel.accounts.customers.import",
@@ -215,6 +234,8 @@ impl Route {
                 | Route::Provision(_)
                 | Route::EntitlementsCreate(_)
                 | Route::EntitlementsMutate(..)
+                | Route::TransferEntitlements(_)
+                | Route::TransferToGoogle(_)
                 | Route::DirectoryPatch { .. }
                 | Route::DirectoryUpdate { .. }
                 | Route::Console { .. }
@@ -227,7 +248,11 @@ impl Route {
     pub fn is_lro(&self) -> bool {
         matches!(
             self,
-            Route::Provision(_) | Route::EntitlementsCreate(_) | Route::EntitlementsMutate(..)
+            Route::Provision(_)
+                | Route::EntitlementsCreate(_)
+                | Route::EntitlementsMutate(..)
+                | Route::TransferEntitlements(_)
+                | Route::TransferToGoogle(_)
         )
     }
 
@@ -256,12 +281,19 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, ApiError> {
     route.ok_or_else(|| not_found(method, path))
 }
 
-fn not_found(method: &Method, path: &str) -> ApiError {
-    let surface = if path.starts_with("/admin/") {
+/// Which API a path belongs to, for requests refused before routing.
+pub fn surface_of(path: &str) -> Surface {
+    if path.starts_with("/admin/") {
         Surface::Directory
+    } else if path.starts_with("/sandbox/") {
+        Surface::Sandbox
     } else {
         Surface::Channel
-    };
+    }
+}
+
+fn not_found(method: &Method, path: &str) -> ApiError {
+    let surface = surface_of(path);
     let message = format!("The requested URL {method} {path} was not found on this server.");
     match surface {
         Surface::Directory => ApiError::directory(crate::api::Code::NotFound, "notFound", message),
@@ -298,6 +330,12 @@ fn channel(method: &Method, parts: &[&str]) -> Option<Route> {
                     account: account.to_string(),
                 })
             }
+            (account, Some("listTransferableSkus")) if post => Some(Route::TransferableSkus {
+                account: account.to_string(),
+            }),
+            (account, Some("listTransferableOffers")) if post => Some(Route::TransferableOffers {
+                account: account.to_string(),
+            }),
             _ => None,
         },
         ["accounts", account, "customers"] => {
@@ -322,6 +360,12 @@ fn channel(method: &Method, parts: &[&str]) -> Option<Route> {
                 (Method::PATCH, None) => Some(Route::CustomersPatch(reference)),
                 (Method::DELETE, None) => Some(Route::CustomersDelete(reference)),
                 (Method::POST, Some("provisionCloudIdentity")) => Some(Route::Provision(reference)),
+                (Method::POST, Some("transferEntitlements")) => {
+                    Some(Route::TransferEntitlements(reference))
+                }
+                (Method::POST, Some("transferEntitlementsToGoogle")) => {
+                    Some(Route::TransferToGoogle(reference))
+                }
                 (Method::GET, Some("listPurchasableSkus")) => {
                     Some(Route::PurchasableSkus(reference))
                 }

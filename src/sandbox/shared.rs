@@ -25,6 +25,9 @@ pub struct Shared {
     pub max_body_bytes: usize,
     /// Google's per-minute buckets, when switched on.
     pub quotas: Option<Quotas>,
+    /// Mutating Channel and Directory requests received, answered or not:
+    /// what tests count to prove nothing was sent.
+    pub mutations: std::sync::atomic::AtomicU64,
 }
 
 /// Request-level limits: body size and quota window.
@@ -57,6 +60,7 @@ impl Shared {
             persister,
             max_body_bytes: limits.max_body_bytes,
             quotas: limits.quota_window.map(Quotas::new),
+            mutations: Default::default(),
         }
     }
 
@@ -72,12 +76,37 @@ impl Shared {
         &self,
         handler: impl FnOnce(&mut World) -> ApiResult<Value>,
     ) -> ApiResult<Value> {
+        self.mutate_if(|world| {
+            let result = handler(world);
+            let changed = result.is_ok();
+            (result, changed)
+        })
+        .await
+    }
+
+    /// Runs a handler that may change the world or only bookkeeping (an
+    /// operation poll); it says which. A change of a persisted world is
+    /// logged (what it touched, not the world) and answered once durable.
+    pub async fn mutate_if(
+        &self,
+        handler: impl FnOnce(&mut World) -> (ApiResult<Value>, bool),
+    ) -> ApiResult<Value> {
         let (result, generation) = {
             let mut world = self.world.write().unwrap_or_else(PoisonError::into_inner);
-            let result = handler(&mut world);
-            let generation = match (&result, &self.persister) {
-                (Ok(_), Some(persister)) => Some(persister.mutated()),
-                _ => None,
+            let (result, changed) = handler(&mut world);
+            let generation = match (changed, &self.persister) {
+                (true, Some(persister)) => {
+                    let generation = persister.next_generation();
+                    let line = world
+                        .take_change(generation)
+                        .map_err(|e| ApiError::new(Code::Internal, e.to_string()))?;
+                    persister.enqueue(generation, line);
+                    Some(generation)
+                }
+                _ => {
+                    world.forget_change();
+                    None
+                }
             };
             (result, generation)
         };
@@ -90,24 +119,27 @@ impl Shared {
         result
     }
 
-    /// Runs a handler that changes bookkeeping only (operation polls): no save.
-    pub fn touch<T>(&self, handler: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = self.world.write().unwrap_or_else(PoisonError::into_inner);
-        handler(&mut world)
-    }
-
-    /// The world as saved, stamped with the generation it includes.
-    pub fn snapshot(&self) -> (u64, Result<Vec<u8>, String>) {
+    /// The whole world as a snapshot file holds it (with the last
+    /// generation it includes).
+    pub fn snapshot(&self) -> Result<Vec<u8>, String> {
         let world = self.world.read().unwrap_or_else(PoisonError::into_inner);
-        let generation = self.persister.as_ref().map_or(0, |p| p.current());
-        (
-            generation,
-            serde_json::to_vec(&*world).map_err(|e| e.to_string()),
-        )
+        serde_json::to_vec(&*world).map_err(|e| e.to_string())
     }
 
+    /// The last change made to the world.
+    pub fn generation(&self) -> u64 {
+        self.read(|world| world.log_generation)
+    }
+
+    /// The world as `GET /sandbox/v1/world` shows it: without the token key,
+    /// which would let anyone who can read it mint tokens.
     pub fn world_json(&self) -> Value {
-        self.read(|world| serde_json::to_value(world).unwrap_or(Value::Null))
+        let mut value = self.read(|world| serde_json::to_value(world).unwrap_or(Value::Null));
+        if let Value::Object(fields) = &mut value {
+            fields.remove("tokenKey");
+            fields.remove("logGeneration");
+        }
+        value
     }
 
     pub fn faults<T>(&self, handler: impl FnOnce(&mut FaultState) -> T) -> T {

@@ -2,7 +2,9 @@
 //! change and operation, as one serialisable value. Handlers get `&World` or
 //! `&mut World` under a lock and never await while holding it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::tracked::Tracked;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -33,13 +35,23 @@ pub struct World {
     #[serde(default)]
     pub clock_offset_seconds: i64,
     /// Channel customers by customer id.
-    pub customers: BTreeMap<String, CustomerRecord>,
+    pub customers: Tracked<CustomerRecord>,
     /// Cloud Identity accounts by Cloud Identity id: ours and foreign ones.
-    pub identities: BTreeMap<String, Identity>,
+    pub identities: Tracked<Identity>,
     /// Operations by id (`operations/{id}`).
-    pub operations: BTreeMap<String, OperationRecord>,
+    pub operations: Tracked<OperationRecord>,
     /// `method|target|requestId` → operation id: the idempotency memory.
-    pub request_ids: BTreeMap<String, String>,
+    pub request_ids: Tracked<String>,
+    /// The last persisted change this world includes (persist.rs).
+    #[serde(default)]
+    pub log_generation: u64,
+    /// The secret that signs the access tokens `/token` issues (hex): kept
+    /// with the world so tokens outlive a restart, never shown by `GET world`.
+    #[serde(default)]
+    pub token_key: String,
+    /// Operations accepted whose work has not been carried out yet.
+    #[serde(default)]
+    pub pending_operations: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -70,7 +82,37 @@ pub enum Owner {
     /// Provisioned or imported by this reseller: the Channel customer id.
     Ours { customer: String },
     /// Another owner (seed §3): legacy free edition, nonprofit, another reseller, Google direct.
-    Foreign { edition: String, auth_token: String },
+    Foreign { edition: String },
+}
+
+/// A subscription a Cloud Identity account has with its other owner (another
+/// reseller, or Google directly): what `listTransferableSkus` reports and
+/// `transferEntitlements` takes over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Holding {
+    /// The catalogue key, or `LEGACY_SKU` for a legacy free edition.
+    pub sku_key: String,
+    pub plan: crate::model::PlanKind,
+    pub seats: i64,
+    #[serde(default)]
+    pub suspended: bool,
+    /// End of the running commitment term (RFC 3339); empty when not committed.
+    #[serde(default)]
+    pub commitment_end_time: String,
+}
+
+/// The SKU key of a legacy G Suite free edition: not sold, not transferable.
+pub const LEGACY_SKU: &str = "legacy-free-edition";
+
+/// The token a customer's super admin makes so a reseller may take it over
+/// (support.google.com/a/answer/7643790).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferToken {
+    pub token: String,
+    /// RFC 3339; the token is refused from then on.
+    pub expire_time: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,6 +131,15 @@ pub struct Identity {
     /// The customer switched off Admin SDK access for its domain.
     #[serde(default)]
     pub api_access_disabled: bool,
+    /// Subscriptions still with the other owner, waiting to be transferred.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holdings: Vec<Holding>,
+    /// The customer's current transfer token, if it made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_token: Option<TransferToken>,
+    /// Imported with a valid token: later transfer calls may omit it.
+    #[serde(default)]
+    pub transfer_authorized: bool,
     /// What Channel shows as `cloudIdentityInfo`.
     pub info: CloudIdentityInfo,
     /// The customer's own Admin console profile (Directory `customers`).
@@ -105,16 +156,32 @@ pub struct OperationRecord {
     /// Unix milliseconds (simulated clock) before which it is still running.
     #[serde(default)]
     pub ready_at_ms: i64,
+    /// The request to carry out when the operation becomes done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<super::operations::PendingWork>,
 }
 
 impl World {
     pub fn new(account: &str, seed: u64) -> World {
-        World {
+        let mut world = World {
             format_version: FORMAT_VERSION,
             account: account.to_string(),
             seed,
             ..World::default()
+        };
+        world.ensure_token_key();
+        world
+    }
+
+    /// Gives a world saved without a token key (or a new one) a random key.
+    pub fn ensure_token_key(&mut self) {
+        if self.token_key.len() != 64 {
+            self.token_key = hex::encode(rand::random::<[u8; 32]>());
         }
+    }
+
+    pub fn token_key(&self) -> &[u8] {
+        self.token_key.as_bytes()
     }
 
     /// The account id without `accounts/`.
@@ -187,6 +254,83 @@ impl World {
         self.identities
             .values()
             .any(|identity| identity.admin_email.eq_ignore_ascii_case(email))
+    }
+}
+
+/// What one mutation changed, as the change log keeps it: the touched
+/// entries (null: removed) and the small scalars, stamped with the
+/// mutation's generation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub generation: u64,
+    pub id_counter: u64,
+    pub clock_offset_seconds: i64,
+    #[serde(default)]
+    pub pending_operations: BTreeSet<String>,
+    #[serde(default)]
+    pub customers: BTreeMap<String, Option<CustomerRecord>>,
+    #[serde(default)]
+    pub identities: BTreeMap<String, Option<Identity>>,
+    #[serde(default)]
+    pub operations: BTreeMap<String, Option<OperationRecord>>,
+    #[serde(default)]
+    pub request_ids: BTreeMap<String, Option<String>>,
+}
+
+fn touched_json<V: Serialize>(map: &mut Tracked<V>) -> serde_json::Result<serde_json::Value> {
+    let mut entries = serde_json::Map::new();
+    for (key, value) in map.take_touched() {
+        entries.insert(key, serde_json::to_value(value)?);
+    }
+    Ok(serde_json::Value::Object(entries))
+}
+
+impl World {
+    /// The change since the last call, as one log line (JSON, no newline),
+    /// stamped `generation`; costs what was touched, not the world.
+    pub fn take_change(&mut self, generation: u64) -> serde_json::Result<Vec<u8>> {
+        self.log_generation = generation;
+        let line = serde_json::json!({
+            "generation": generation,
+            "idCounter": self.id_counter,
+            "clockOffsetSeconds": self.clock_offset_seconds,
+            "pendingOperations": self.pending_operations,
+            "customers": touched_json(&mut self.customers)?,
+            "identities": touched_json(&mut self.identities)?,
+            "operations": touched_json(&mut self.operations)?,
+            "requestIds": touched_json(&mut self.request_ids)?,
+        });
+        serde_json::to_vec(&line)
+    }
+
+    /// Forgets what was touched: the change is not kept (memory-only world,
+    /// or a refused request).
+    pub fn forget_change(&mut self) {
+        self.customers.forget_touched();
+        self.identities.forget_touched();
+        self.operations.forget_touched();
+        self.request_ids.forget_touched();
+    }
+
+    /// Replays a logged change (one the world does not include yet).
+    pub fn apply_change(&mut self, change: Change) {
+        self.log_generation = change.generation;
+        self.id_counter = change.id_counter;
+        self.clock_offset_seconds = change.clock_offset_seconds;
+        self.pending_operations = change.pending_operations;
+        for (key, value) in change.customers {
+            self.customers.restore(key, value);
+        }
+        for (key, value) in change.identities {
+            self.identities.restore(key, value);
+        }
+        for (key, value) in change.operations {
+            self.operations.restore(key, value);
+        }
+        for (key, value) in change.request_ids {
+            self.request_ids.restore(key, value);
+        }
     }
 }
 

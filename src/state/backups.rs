@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{State, StateError};
+use super::StateError;
 
 /// How many backups are kept; older ones are removed.
 pub const KEEP_BACKUPS: usize = 5;
@@ -53,11 +53,33 @@ pub fn list(path: &Path) -> Result<Vec<(PathBuf, u64)>, StateError> {
 /// The newest backup that parses as a state.
 pub(super) fn newest_readable(path: &Path) -> Option<(PathBuf, u64)> {
     list(path).ok()?.into_iter().find(|(backup, _)| {
-        std::fs::read(backup)
+        crate::fsio::read(backup, crate::fsio::FileKind::State)
             .ok()
-            .and_then(|bytes| serde_json::from_slice::<State>(&bytes).ok())
+            .and_then(|bytes| super::format::parse(&bytes).ok())
             .is_some()
     })
+}
+
+/// `state.json.v1.backup`: the last file of an older format, kept for good.
+pub fn old_format_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".v1.backup");
+    path.with_file_name(name)
+}
+
+/// Copies the file at `path` (of an older format) beside it, once.
+pub(super) fn keep_old_format(path: &Path) -> Result<(), StateError> {
+    let backup = old_format_path(path);
+    if backup.exists() {
+        return Ok(());
+    }
+    std::fs::copy(path, &backup)
+        .map(|_| ())
+        .map_err(|source| StateError::Io {
+            action: "back up the version-1 state to",
+            path: backup,
+            source,
+        })
 }
 
 /// Keeps the current file under its serial's backup name. A hard link costs

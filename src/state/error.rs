@@ -73,8 +73,55 @@ pub enum StateError {
         holder: Box<LockInfo>,
     },
 
+    #[error("state {} is of format version 1 and cannot be read as version 2: {source}", path.display())]
+    Migration {
+        path: PathBuf,
+        #[source]
+        source: super::MigrationError,
+    },
+
+    #[error(
+        "state serial {serial} is the largest there is; no further change can be recorded — start a new state (`resold state list` shows what to re-adopt)"
+    )]
+    SerialExhausted { serial: u64 },
+
     #[error("cannot serialise the state: {0}")]
     Serialize(#[source] serde_json::Error),
+
+    #[error("{}", unsafe_directory_message(path, *mode, *owner, *foreign_owner))]
+    UnsafeDirectory {
+        path: PathBuf,
+        mode: u32,
+        owner: u32,
+        foreign_owner: bool,
+    },
+
+    /// The lock path is not a plain file of its own: writing the holder
+    /// record into it would change another file.
+    #[error(
+        "the lock file {} is {what}; resold writes its lock record only into a regular file it can open without following links — remove it and run again",
+        path.display()
+    )]
+    UnsafeLockFile { path: PathBuf, what: &'static str },
+}
+
+fn unsafe_directory_message(
+    path: &std::path::Path,
+    mode: u32,
+    owner: u32,
+    foreign: bool,
+) -> String {
+    let why = if foreign {
+        format!("is owned by another user (uid {owner})")
+    } else {
+        format!("is writable by other users (mode {mode:04o})")
+    };
+    format!(
+        "the state directory {} {why}, who could replace the state or plant links where the lock and backups go; \
+         make it private (chmod 700 {}), or accept the risk with `state: {{ writableByOthers: warn }}` in resold.yaml",
+        path.display(),
+        path.display()
+    )
 }
 
 fn show_serial(serial: Option<u64>) -> String {
@@ -86,6 +133,11 @@ fn corrupt_message(
     reason: &str,
     backup: Option<&(PathBuf, u64)>,
 ) -> String {
+    // serde's reason may quote the file's content; a bounded piece only.
+    let reason: String = match reason.char_indices().nth(200) {
+        Some((end, _)) => format!("{}…", &reason[..end]),
+        None => reason.to_string(),
+    };
     let head = format!(
         "state file {} is unreadable ({reason}); it was left untouched",
         path.display()

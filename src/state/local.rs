@@ -4,20 +4,24 @@
 //! A file that does not parse is reported with the backup to restore and is
 //! never overwritten.
 
-use std::fs::{DirBuilder, File};
+use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::backend::HeldLock;
 use super::backups::{self, parent_dir};
+use super::dir;
+use super::format::{self, FormatError};
 use super::lock::{self, HeldFile};
 use super::{Backend, LockGuard, LockInfo, STATE_FORMAT_VERSION, State, StateError};
+use crate::config::WritableByOthers;
 
 pub struct LocalBackend {
     path: PathBuf,
     session: Arc<Mutex<Session>>,
+    directory_policy: WritableByOthers,
 }
 
 /// What this backend knows about its own lock and its own last write.
@@ -63,7 +67,14 @@ impl LocalBackend {
         LocalBackend {
             path: path.into(),
             session: Arc::default(),
+            directory_policy: WritableByOthers::Refuse,
         }
+    }
+
+    /// What to do when other users can write to the state directory.
+    pub fn with_directory_policy(mut self, policy: WritableByOthers) -> LocalBackend {
+        self.directory_policy = policy;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -76,13 +87,12 @@ impl LocalBackend {
         self.path.with_file_name(name)
     }
 
+    /// Creates the state directory 0700 if missing; refuses one others
+    /// can write to (unless the config accepts it).
     fn ensure_dir(&self) -> Result<(), StateError> {
         let dir = parent_dir(&self.path);
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|source| io("create", dir, source))
+        crate::fsio::create_private_dir(dir).map_err(|source| io("create", dir, source))?;
+        dir::check(dir, self.directory_policy).map(|_| ())
     }
 
     /// Whether the path still names the file this backend wrote last: then
@@ -149,7 +159,8 @@ impl Backend for LocalBackend {
     }
 
     fn read(&self) -> Result<Option<State>, StateError> {
-        let bytes = match std::fs::read(&self.path) {
+        dir::check(parent_dir(&self.path), self.directory_policy)?;
+        let bytes = match crate::fsio::read(&self.path, crate::fsio::FileKind::State) {
             Ok(bytes) => bytes,
             Err(source) if source.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(io("read", &self.path, source)),
@@ -164,21 +175,19 @@ impl Backend for LocalBackend {
         }
         // The version is checked before the shape, so a newer format is
         // reported as such rather than as corruption.
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
-        let version = value.get("version").and_then(serde_json::Value::as_u64);
-        if let Some(found) = version
-            && found > u64::from(STATE_FORMAT_VERSION)
-        {
-            return Err(StateError::UnsupportedVersion {
+        match format::parse(&bytes) {
+            Ok(state) => Ok(Some(state)),
+            Err(FormatError::TooNew { found }) => Err(StateError::UnsupportedVersion {
                 path: self.path.clone(),
-                found: u32::try_from(found).unwrap_or(u32::MAX),
+                found,
                 supported: STATE_FORMAT_VERSION,
-            });
+            }),
+            Err(FormatError::Migration(source)) => Err(StateError::Migration {
+                path: self.path.clone(),
+                source,
+            }),
+            Err(FormatError::Parse(error)) => Err(corrupt(error.to_string())),
         }
-        serde_json::from_value(value)
-            .map(Some)
-            .map_err(|e| corrupt(e.to_string()))
     }
 
     fn write(&self, state: &State, expected_serial: Option<u64>) -> Result<(), StateError> {
@@ -218,6 +227,15 @@ impl Backend for LocalBackend {
         if !session.backed_up {
             if let Some(serial) = stored_serial {
                 backups::take(&self.path, serial)?;
+                // A version-1 file is kept for good before it is first
+                // rewritten as version 2: numbered backups rotate out.
+                if crate::fsio::read(&self.path, crate::fsio::FileKind::State)
+                    .ok()
+                    .and_then(|bytes| format::version_of(&bytes))
+                    .is_some_and(|v| v < STATE_FORMAT_VERSION)
+                {
+                    backups::keep_old_format(&self.path)?;
+                }
             }
             session.backed_up = true;
         }
@@ -247,6 +265,8 @@ fn lock_session(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The one place the state file's bytes are read (a bounded, no-symlink
+/// reader can replace it alone).
 fn io(action: &'static str, path: &Path, source: std::io::Error) -> StateError {
     StateError::Io {
         action,

@@ -3,6 +3,13 @@
 //! so a killed run never leaves a stale lock. The file's content is the
 //! holder record (`LockInfo` as JSON) that a second run reports; the content
 //! alone proves nothing — only the OS lock does.
+//!
+//! The lock path may have been prepared by someone else (a link to a file
+//! worth destroying, a hard link, a FIFO), so it is opened with
+//! `O_NOFOLLOW | O_NONBLOCK`, used only when the open file is a regular file
+//! with one name, and never truncated: a record overwrites the old one in
+//! place, padded with spaces to the old length, and releasing the lock
+//! blanks it the same way. JSON readers skip the padding.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -20,10 +27,10 @@ pub(super) struct HeldFile {
 
 impl Drop for HeldFile {
     fn drop(&mut self) {
-        // Clearing the record first means a reader never sees a record
+        // Blanking the record first means a reader never sees a record
         // for a lock that is free. Errors here cannot be reported, and the
         // OS lock is what counts, so they are ignored.
-        let _ = self.file.set_len(0);
+        let _ = overwrite(&mut self.file, b"");
         let _ = self.file.unlock();
     }
 }
@@ -87,22 +94,53 @@ pub(super) fn break_lock(path: &Path, id: &str) -> Result<LockInfo, StateError> 
     Ok(info)
 }
 
+/// Opens the lock file without following a link and without blocking on a
+/// FIFO, and keeps it only if it is a regular file with one name: only
+/// such a file is ever written.
 fn open_lock_file(path: &Path, create: bool) -> Result<File, StateError> {
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(create)
         .truncate(false)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)
-        .map_err(|source| io("open", path, source))
+        .map_err(|source| match source.raw_os_error() {
+            Some(libc::ELOOP) => StateError::UnsafeLockFile {
+                path: path.to_path_buf(),
+                what: "a symbolic link",
+            },
+            Some(libc::ENXIO) => StateError::UnsafeLockFile {
+                path: path.to_path_buf(),
+                what: "not a regular file",
+            },
+            _ => io("open", path, source),
+        })?;
+    let metadata = file
+        .metadata()
+        .map_err(|source| io("inspect", path, source))?;
+    let what = if !metadata.file_type().is_file() {
+        Some("not a regular file")
+    } else if metadata.nlink() > 1 {
+        Some("a hard link to another file")
+    } else {
+        None
+    };
+    match what {
+        Some(what) => Err(StateError::UnsafeLockFile {
+            path: path.to_path_buf(),
+            what,
+        }),
+        None => Ok(file),
+    }
 }
 
 fn still_at_path(file: &File, path: &Path) -> Result<bool, StateError> {
     let held = file
         .metadata()
         .map_err(|source| io("inspect", path, source))?;
-    match std::fs::metadata(path) {
+    match std::fs::symlink_metadata(path) {
         Ok(current) => Ok(current.dev() == held.dev() && current.ino() == held.ino()),
         Err(source) if source.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(source) => Err(io("inspect", path, source)),
@@ -111,11 +149,20 @@ fn still_at_path(file: &File, path: &Path) -> Result<bool, StateError> {
 
 fn write_record(file: &mut File, path: &Path, info: &LockInfo) -> Result<(), StateError> {
     let record = serde_json::to_vec(info).map_err(StateError::Serialize)?;
-    file.set_len(0)
-        .and_then(|()| file.seek(SeekFrom::Start(0)))
-        .and_then(|_| file.write_all(&record))
-        .and_then(|()| file.sync_data())
-        .map_err(|source| io("write", path, source))
+    overwrite(file, &record).map_err(|source| io("write", path, source))
+}
+
+/// Writes `record` at the start of `file`, padded with spaces over whatever
+/// was there: the file is never truncated, and never shrinks.
+fn overwrite(file: &mut File, record: &[u8]) -> std::io::Result<()> {
+    let old = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    let mut bytes = record.to_vec();
+    if bytes.len() < old {
+        bytes.resize(old.min(record.len() + 64 * 1024), b' ');
+    }
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(&bytes)?;
+    file.sync_data()
 }
 
 /// The holder has the OS lock but may not have written its record yet;
@@ -133,10 +180,11 @@ fn locked_error(path: &Path, file: &File) -> StateError {
 }
 
 fn read_record(mut file: &File) -> Option<LockInfo> {
+    // A record is a few hundred bytes; a lock file is never read unbounded.
     let mut text = String::new();
     file.seek(SeekFrom::Start(0)).ok()?;
-    file.read_to_string(&mut text).ok()?;
-    serde_json::from_str(&text).ok()
+    file.take(64 * 1024).read_to_string(&mut text).ok()?;
+    serde_json::from_str(text.trim_end()).ok()
 }
 
 fn io(action: &'static str, path: &Path, source: std::io::Error) -> StateError {

@@ -2,17 +2,25 @@
 
 mod backend;
 pub mod backups;
+mod dir;
 mod error;
+mod format;
 mod local;
 mod lock;
+pub mod postgres;
+mod rename;
 mod types;
+mod v1;
 
 use std::path::Path;
 
 pub use backend::{Backend, HeldLock, LockGuard, LockInfo};
 pub use error::StateError;
+pub use format::version_of;
 pub use local::LocalBackend;
+pub use rename::{RenameError, rename_customer};
 pub use types::*;
+pub use v1::MigrationError;
 
 use crate::config::{StateConfig, StateKind};
 
@@ -20,8 +28,21 @@ use crate::config::{StateConfig, StateKind};
 /// (the directory of `resold.yaml`).
 pub fn open(config: &StateConfig, base_dir: &Path) -> Box<dyn Backend> {
     match config.kind {
-        StateKind::Local => Box::new(LocalBackend::new(base_dir.join(&config.path))),
+        StateKind::Local => Box::new(
+            LocalBackend::new(base_dir.join(&config.path))
+                .with_directory_policy(config.writable_by_others),
+        ),
     }
+}
+
+/// The warning to show about the state directory's permissions, if any;
+/// an error when they are refused (see `state::dir`).
+pub fn directory_warning(
+    config: &StateConfig,
+    base_dir: &Path,
+) -> Result<Option<String>, StateError> {
+    let path = base_dir.join(&config.path);
+    dir::check(backups::parent_dir(&path), config.writable_by_others)
 }
 
 /// Now, as RFC 3339 UTC: the one time format in state and lock records.

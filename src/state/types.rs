@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Customer, PlanKind, Renewal, Subscription, SubscriptionState};
+use crate::model::{Customer, PlanKind, Renewal, SubscriptionState};
+use crate::operation::Operation;
 
-pub const STATE_FORMAT_VERSION: u32 = 1;
+/// Version 2: typed journal entries (version 1 is migrated on read, `v1.rs`).
+pub const STATE_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -35,6 +37,52 @@ impl State {
             account,
             customers: BTreeMap::new(),
         }
+    }
+
+    /// The serial after this one; a state at the largest serial cannot be
+    /// written again (it never wraps to 0).
+    pub fn next_serial(serial: u64) -> Result<u64, super::StateError> {
+        serial
+            .checked_add(1)
+            .ok_or(super::StateError::SerialExhausted { serial })
+    }
+
+    /// Every request id a subscription record or pending step used, in
+    /// one pass (a saved plan's ids are checked against it, not each
+    /// against the whole state).
+    pub fn used_request_ids(&self) -> std::collections::HashSet<String> {
+        let mut used = std::collections::HashSet::new();
+        for record in self.customers.values() {
+            for sub in record.subscriptions.values() {
+                used.extend(sub.request_ids.iter().cloned());
+            }
+            for pending in &record.pending {
+                used.extend(pending.operation.request_id().map(|id| id.to_string()));
+            }
+        }
+        used
+    }
+}
+
+impl CustomerRecord {
+    /// An empty record for a customer about to get its first step.
+    pub fn empty(protect: bool) -> CustomerRecord {
+        CustomerRecord {
+            channel_name: None,
+            cloud_identity_id: None,
+            applied: None,
+            protect,
+            subscriptions: BTreeMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// sha256 of the record's JSON: what a saved plan was made against, per
+    /// customer (the grain of per-customer stale checks).
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(sha2::Sha256::digest(&bytes))
     }
 }
 
@@ -84,24 +132,38 @@ pub struct SubscriptionRecord {
 pub struct PendingStep {
     /// The plan action's address, e.g. `customer.acme-se.subscription.vault`.
     pub address: String,
-    /// The action kind, e.g. `create-customer`, `order`.
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    /// Exactly what is sent, with every reference resolved, so a run after a
+    /// crash looks it up or re-sends the same request (same `requestId`).
+    pub operation: Operation,
+    pub started_at: String,
     /// The long-running operation, once Google returned one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operation: Option<String>,
-    pub started_at: String,
-    /// What the step sends, kept so that a run after a crash can look it up
-    /// or re-send exactly the same request (with the same `request_id`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer: Option<Customer>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subscription: Option<Subscription>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entitlement_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purchase_order_id: Option<String>,
+    pub google_operation: Option<String>,
+}
+
+impl PendingStep {
+    /// Whether this entry journals `operation` at `address`.
+    pub fn is(&self, address: &str, operation: &Operation) -> bool {
+        self.address == address && self.operation.kind() == operation.kind()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_serial_saturates_with_an_error_instead_of_wrapping() {
+        assert_eq!(State::next_serial(41).unwrap(), 42);
+        let error = State::next_serial(u64::MAX).unwrap_err();
+        assert!(
+            matches!(error, super::super::StateError::SerialExhausted { serial } if serial == u64::MAX),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("no further change can be recorded")
+        );
+    }
 }

@@ -1,13 +1,11 @@
 //! `resold apply` and `resold state` as a user runs them: saved plans,
 //! confirmation, the lock, a broken state file.
 
-use std::time::{Duration, Instant};
-
 use resold::sandbox::{FaultConfig, FaultRule};
 use resold::state::Backend;
 
 use super::harness::World;
-use super::project::{Project, describe, text};
+use super::project::{Project, describe, set_licenses, text};
 use crate::support::start_sandbox;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +65,7 @@ async fn a_saved_plan_runs_without_asking_and_a_stale_one_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_saved_plan_is_stale_once_google_changed_underneath_it() {
+async fn a_saved_plan_runs_when_google_changed_only_what_it_does_not_touch() {
     let sandbox = start_sandbox().await;
     let project = Project::new(&sandbox, "drifted", 1, 1);
     project.apply_approved().await;
@@ -75,28 +73,17 @@ async fn a_saved_plan_is_stale_once_google_changed_underneath_it() {
     let planned = project.run(&["plan", "--out", "plan.json"]).await;
     assert!(planned.status.success(), "{}", describe(&planned));
 
-    // The customer buys more licences themselves before the plan is applied.
-    let domain = "drifted-000.se";
-    let reply = crate::support::http()
-        .post(format!(
-            "{}/sandbox/v1/customers/{domain}:setLicenses",
-            sandbox.base_url()
-        ))
-        .json(&serde_json::json!({"sku": "business-standard", "maxUnits": 40}))
-        .send()
-        .await
-        .unwrap();
-    assert!(reply.status().is_success(), "{:?}", reply.text().await);
+    // The customer buys more licences of the edition themselves before the
+    // plan (which orders Vault) is applied: drift, but the operations
+    // derived now are the reviewed ones, so the plan runs as reviewed.
+    set_licenses(&sandbox, "drifted-000.se", "business-standard", 40).await;
 
-    let stale = project.run(&["apply", "plan.json"]).await;
-    assert_eq!(stale.status.code(), Some(1), "{}", describe(&stale));
-    assert!(
-        text(&stale.stderr)
-            .contains("saved plan is stale: Google's view of customer drifted-000 changed"),
-        "{}",
-        describe(&stale)
-    );
-    assert_eq!(World::from_json(&sandbox.world()).entitlements.len(), 1);
+    let applied = project.run(&["apply", "plan.json"]).await;
+    assert!(applied.status.success(), "{}", describe(&applied));
+    let stdout = text(&applied.stdout);
+    assert!(stdout.contains("Applying the saved plan "), "{stdout}");
+    assert!(stdout.contains("Apply complete: 1 succeeded"), "{stdout}");
+    assert_eq!(World::from_json(&sandbox.world()).entitlements.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -116,15 +103,7 @@ async fn a_second_apply_reports_the_lock_holder_and_changes_nothing() {
         .command(&["apply", "--auto-approve", "--parallelism", "1"])
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while project.backend().lock_info().unwrap().is_none() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "first apply never locked"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let holder = project.backend().lock_info().unwrap().unwrap();
+    let holder = project.wait_until_locked().await;
 
     let second = project.run(&["apply", "--auto-approve"]).await;
     assert_eq!(second.status.code(), Some(1), "{}", describe(&second));
@@ -239,4 +218,67 @@ async fn state_commands_list_show_and_remove_customers() {
         "{}",
         describe(&unlock)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expect_fingerprint_runs_only_the_reviewed_plan() {
+    let sandbox = start_sandbox().await;
+    let project = Project::new(&sandbox, "print", 2, 1);
+    // The pull request's comment shows the fingerprint...
+    let review = project.run(&["plan", "--format", "markdown"]).await;
+    let comment = text(&review.stdout);
+    let json = project.run(&["plan", "--format", "json"]).await;
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let fingerprint = plan["fingerprint"].as_str().unwrap().to_string();
+    assert_eq!(fingerprint.len(), 64);
+    assert!(
+        comment.contains(&format!("Fingerprint `{fingerprint}`")),
+        "{comment}"
+    );
+
+    // ...another plan (a different one) is refused, with nothing sent...
+    let mutations = sandbox.mutations();
+    let wrong = "0".repeat(64);
+    let refused = project
+        .run(&["apply", "--auto-approve", "--expect-fingerprint", &wrong])
+        .await;
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    assert!(
+        text(&refused.stderr).contains(&format!(
+            "the plan to apply has fingerprint {fingerprint}, not the expected {wrong}"
+        )),
+        "{}",
+        describe(&refused)
+    );
+    assert_eq!(sandbox.mutations(), mutations);
+    assert!(!project.state_path().exists());
+
+    // ...and the plan derived again at merge time, with fresh request ids,
+    // has the reviewed fingerprint and runs.
+    let applied = project
+        .run(&[
+            "apply",
+            "--auto-approve",
+            "--expect-fingerprint",
+            &fingerprint,
+        ])
+        .await;
+    assert!(applied.status.success(), "{}", describe(&applied));
+    assert!(
+        text(&applied.stdout).contains(&format!("Plan fingerprint: {fingerprint}")),
+        "{}",
+        describe(&applied)
+    );
+    assert_eq!(World::from_json(&sandbox.world()).customers.len(), 2);
+
+    // A saved plan is held to it too.
+    project.write_customers("print", 2, 2);
+    let saved = project.run(&["plan", "--out", "p.json"]).await;
+    assert!(saved.status.success(), "{}", describe(&saved));
+    let mutations = sandbox.mutations();
+    let refused = project
+        .run(&["apply", "p.json", "--expect-fingerprint", &fingerprint])
+        .await;
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    assert_eq!(sandbox.mutations(), mutations);
 }

@@ -148,3 +148,32 @@ async fn a_second_apply_while_one_holds_the_lock_is_refused_with_the_holder() {
     );
     assert!(error.starts_with("state is locked by "), "{error}");
 }
+
+/// Google's codelab suspends an order that still waits for the Terms of
+/// Service; the sandbox now allows it, and the reseller's suspension adds to
+/// the pending one. The plan must still ask the customer to accept them.
+#[tokio::test]
+async fn a_subscription_waiting_for_the_terms_can_be_suspended_and_the_terms_are_still_asked_for() {
+    let harness = Harness::new().await;
+    let mut desired = portfolio("tos", 1, 1);
+    assert!(harness.apply(&desired, 1).await.succeeded());
+    desired[0].subscriptions[0].state = resold::model::SubscriptionState::Suspended;
+
+    let applied = harness.apply(&desired, 1).await;
+    assert!(
+        applied.succeeded(),
+        "{:#?}",
+        applied.outcome().problems().collect::<Vec<_>>()
+    );
+    let kinds: Vec<ActionKind> = applied.outcome().actions.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, vec![ActionKind::Suspend]);
+    let plan = harness.plan(&desired).await;
+    assert!(plan.actions.is_empty(), "{:#?}", plan.actions);
+    assert!(
+        plan.checklist
+            .iter()
+            .any(|item| item.kind == resold::plan::ChecklistKind::AcceptTermsOfService),
+        "{:#?}",
+        plan.checklist
+    );
+}

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use resold::apply::{self, ApplyOptions, Journal, Outcome, Reconciled, Silent};
-use resold::config::RetryConfig;
+use resold::apply::{Outcome, Reconciled, Silent};
+use resold::config::{PolicyConfig, RetryConfig};
 use resold::fixtures::{
     sample_address, sample_admin, sample_domain_customer, sample_subscription,
     sandbox_provider_settings,
@@ -15,6 +15,7 @@ use resold::plan::{self, Plan, PlanOptions};
 use resold::provider::{self, LroSettings, Provider, ProviderSettings};
 use resold::sandbox::{RunningSandbox, SandboxOptions};
 use resold::state::{Backend, LocalBackend, State};
+use resold::workflow::{self, ApplyRequest, Connect, PlanSource};
 use serde_json::Value;
 
 use crate::support::start_sandbox_with;
@@ -77,19 +78,38 @@ impl Harness {
         plan_with(self.provider.as_ref(), desired, &self.state()).await
     }
 
-    /// What `resold apply --auto-approve` does: lock, reconcile, plan, run.
+    /// What `resold apply --auto-approve` does, through the same workflow:
+    /// lock, reconcile, plan against everything, run.
     pub async fn apply(&self, desired: &[Customer], parallelism: usize) -> Applied {
-        let _lock = self.backend.lock("apply").unwrap();
-        let stored = self.backend.read().unwrap();
-        let state = stored
-            .clone()
-            .unwrap_or_else(|| State::new(Some(self.sandbox.account().to_string())));
-        let journal = Journal::new(Arc::clone(&self.backend), state, stored.is_some());
-        let reconciled =
-            match apply::reconcile_before_planning(&journal, self.provider.as_ref(), parallelism)
-                .await
-            {
-                Ok(reconciled) => reconciled,
+        self.apply_from(
+            desired,
+            parallelism,
+            PlanSource::Fresh {
+                refresh_only: false,
+            },
+        )
+        .await
+    }
+
+    async fn apply_from(
+        &self,
+        desired: &[Customer],
+        parallelism: usize,
+        source: PlanSource,
+    ) -> Applied {
+        let mut connect = Connected(Arc::clone(&self.provider));
+        let request = ApplyRequest {
+            desired,
+            manifest_digest: MANIFEST_DIGEST,
+            policy: &PolicyConfig::default(),
+            account: Some(self.sandbox.account().to_string()),
+            lock_timeout: None,
+            parallelism,
+            source,
+        };
+        let prepared =
+            match workflow::prepare(&mut connect, Arc::clone(&self.backend), request).await {
+                Ok(prepared) => prepared,
                 Err(error) => {
                     return Applied {
                         reconciled: Vec::new(),
@@ -99,30 +119,23 @@ impl Harness {
                     };
                 }
             };
-        let plan = match try_plan_with(self.provider.as_ref(), desired, &journal.snapshot()).await {
-            Ok(plan) => plan,
-            Err(error) => {
-                return Applied {
-                    reconciled,
-                    plan: None,
-                    outcome: None,
-                    error: Some(format!("observing failed: {error}")),
-                };
-            }
-        };
-        let outcome = apply::execute(
-            &plan,
-            Arc::clone(&self.provider),
-            &journal,
-            ApplyOptions { parallelism },
-            &Silent,
-        )
-        .await;
+        let outcome = prepared.execute(&Silent).await;
         Applied {
-            reconciled,
-            plan: Some(plan),
+            reconciled: prepared.reconciled.clone(),
+            plan: Some(prepared.plan.clone()),
             outcome: Some(outcome),
             error: None,
+        }
+    }
+
+    /// Deletes the state file, journal and all, as a fresh CI runner would
+    /// start without it.
+    pub fn lose_state(&self) {
+        let path = self.dir.path().join(".resold/state.json");
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => panic!("{}: {error}", path.display()),
         }
     }
 
@@ -158,14 +171,26 @@ pub async fn try_plan_with(
     desired: &[Customer],
     state: &State,
 ) -> Result<Plan, resold::provider::ProviderError> {
-    let request = apply::observe_request(desired, state, None);
+    let request = workflow::scope::observe_request(desired, state, None);
     let observed = provider.observe(&request).await?;
-    Ok(plan::diff(
-        desired,
-        state,
-        Some(&observed),
-        &PlanOptions::default(),
-    ))
+    let options = PlanOptions {
+        manifest_digest: MANIFEST_DIGEST.into(),
+        ..PlanOptions::default()
+    };
+    Ok(plan::diff(desired, state, Some(&observed), &options))
+}
+
+/// The manifests' digest the harness plans and applies with.
+pub const MANIFEST_DIGEST: &str = "harness-manifests";
+
+/// The provider the harness made, handed to the workflow.
+struct Connected(Arc<dyn Provider>);
+
+#[async_trait::async_trait]
+impl Connect for Connected {
+    async fn connect(&mut self) -> Result<Arc<dyn Provider>, workflow::ConnectError> {
+        Ok(Arc::clone(&self.0))
+    }
 }
 
 /// What the sandbox holds, reduced to what tests compare.

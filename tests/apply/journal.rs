@@ -19,7 +19,9 @@ struct Spy {
 fn pending_for(state: &State, customer: &str, kind: &str, request_id: Option<&str>) -> bool {
     state.customers.get(customer).is_some_and(|r| {
         r.pending.iter().any(|p| {
-            p.kind == kind && (request_id.is_none() || p.request_id.as_deref() == request_id)
+            p.operation.kind().as_str() == kind
+                && (request_id.is_none()
+                    || p.operation.request_id().map(|id| id.to_string()).as_deref() == request_id)
         })
     })
 }
@@ -65,7 +67,7 @@ impl RequestRecorder for Spy {
             // The create's result (the Channel name) is on disk before this.
             "cloudchannel.accounts.customers.provisionCloudIdentity" => {
                 owner_in_url(&state, &request.url)
-                    .is_some_and(|n| pending_for(&state, &n, "provision-account", None))
+                    .is_some_and(|n| pending_for(&state, &n, "provision-cloud-identity", None))
             }
             // The provisioning's result is on disk before any order.
             "cloudchannel.accounts.customers.entitlements.create" => {

@@ -4,10 +4,12 @@
 mod cli;
 mod crash;
 mod examples;
+mod findings;
 mod flow;
 mod gates;
 mod harness;
 mod journal;
-mod project;
+pub mod project;
 mod reconcile;
 mod soak;
+mod tampered;

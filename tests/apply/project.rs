@@ -1,7 +1,7 @@
 //! A project directory for driving the `resold` binary: `resold.yaml`
 //! pointing at a running sandbox, a local state, and generated manifests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use resold::sandbox::RunningSandbox;
@@ -69,6 +69,46 @@ impl Project {
         .unwrap();
     }
 
+    /// A copy of the example portfolio (eight customers) whose config points
+    /// at `sandbox` instead of starting an embedded one.
+    pub fn examples(sandbox: &RunningSandbox) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customers");
+        let customers = dir.path().join("customers");
+        std::fs::create_dir_all(&customers).unwrap();
+        for entry in std::fs::read_dir(examples).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), customers.join(entry.file_name())).unwrap();
+        }
+        let config = format!(
+            "provider:\n  kind: sandbox\n  endpoint: {}\nmanifests: customers/\npolicy:\n  maxSeatsPerOrder: 3000\n",
+            sandbox.base_url()
+        );
+        std::fs::write(dir.path().join("resold.yaml"), config).unwrap();
+        Project { dir }
+    }
+
+    /// Replaces `from` with `to` in the manifest file `file` (under customers/).
+    pub fn edit_manifest(&self, file: &str, from: &str, to: &str) {
+        let path = self.dir.path().join("customers").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{from:?} is not in {file}");
+        std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// A file of the project directory, parsed as JSON.
+    pub fn read_json(&self, file: &str) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(self.dir.path().join(file)).unwrap()).unwrap()
+    }
+
+    pub fn write_json(&self, file: &str, value: &serde_json::Value) {
+        std::fs::write(
+            self.dir.path().join(file),
+            serde_json::to_vec_pretty(value).unwrap(),
+        )
+        .unwrap();
+    }
+
     pub fn state_path(&self) -> PathBuf {
         self.dir.path().join(".resold/state.json")
     }
@@ -102,6 +142,21 @@ impl Project {
         command
     }
 
+    /// Waits until some run holds the state lock; its holder record.
+    pub async fn wait_until_locked(&self) -> resold::state::LockInfo {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(holder) = self.backend().lock_info().unwrap() {
+                return holder;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "nobody took the lock"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     /// Runs `resold ARGS` to completion without blocking the async runtime
     /// (the sandbox it talks to lives on it).
     pub async fn run(&self, args: &[&str]) -> Output {
@@ -119,17 +174,35 @@ impl Project {
     }
 }
 
-/// Output bytes as text, for `contains` checks.
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+pub use crate::support::{describe, text};
+
+/// The customer changes its own licence cap for `sku` (seed §14).
+pub async fn set_licenses(sandbox: &RunningSandbox, domain: &str, sku: &str, max_units: u32) {
+    let body = serde_json::json!({"sku": sku, "maxUnits": max_units});
+    console(sandbox, domain, "setLicenses", body).await;
 }
 
-/// Exit code, stdout and stderr, for assertion messages.
-pub fn describe(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+/// The customer acts in its own Admin console (seed §14-16) through the
+/// sandbox's simulation surface.
+pub async fn console(
+    sandbox: &RunningSandbox,
+    domain: &str,
+    action: &str,
+    body: serde_json::Value,
+) {
+    let reply = crate::support::http()
+        .post(format!(
+            "{}/sandbox/v1/customers/{domain}:{action}",
+            sandbox.base_url()
+        ))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status();
+    assert!(
+        status.is_success(),
+        "{action}: {status} {:?}",
+        reply.text().await
+    );
 }

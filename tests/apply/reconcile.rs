@@ -5,24 +5,29 @@
 use std::sync::Arc;
 
 use resold::apply::{Journal, Resolution};
+use resold::fixtures::{entitlement_of, order_operation};
 use resold::model::Customer;
+use resold::operation::{CustomerOperation, EntitlementOperation, Operation};
 use resold::state::{CustomerRecord, PendingStep, State};
 
 use super::harness::{Harness, assert_state_matches_world, portfolio};
 
-fn pending(kind: &str, address: &str, customer: &Customer) -> PendingStep {
+fn pending(address: &str, operation: Operation) -> PendingStep {
     PendingStep {
         address: address.into(),
-        kind: kind.into(),
-        request_id: None,
-        operation: None,
+        operation,
         started_at: "2026-11-28T09:00:00Z".into(),
-        customer: Some(customer.clone()),
-        subscription: None,
-        channel_name: None,
-        entitlement_name: None,
-        purchase_order_id: None,
+        google_operation: None,
     }
+}
+
+fn create(customer: &Customer) -> Operation {
+    Operation::Customer(CustomerOperation::CreateCustomer {
+        customer: Customer {
+            subscriptions: Vec::new(),
+            ..customer.clone()
+        },
+    })
 }
 
 /// Writes `state` as if an earlier run had crashed right after journaling.
@@ -37,11 +42,7 @@ fn crash_with(harness: &Harness, mut state: State) {
 /// the create of `customer`, before it recorded any answer.
 fn crash_while_creating(harness: &Harness, customer: &Customer) {
     let mut state = harness.state();
-    let step = pending(
-        "create-customer",
-        &format!("customer.{}", customer.name),
-        customer,
-    );
+    let step = pending(&format!("customer.{}", customer.name), create(customer));
     let record = CustomerRecord {
         channel_name: None,
         cloud_identity_id: None,
@@ -90,10 +91,13 @@ async fn a_create_that_never_left_is_planned_again() {
     assert_state_matches_world(&harness.state(), &harness.world());
 }
 
-#[tokio::test]
-async fn a_pending_order_is_re_sent_with_the_same_request_id_and_orders_once() {
-    let harness = Harness::new().await;
-    let desired = portfolio("order", 1, 1);
+/// One customer applied without its order; then the order is sent the way
+/// a run that died before recording it sent it: (desired, channel, order).
+async fn ordered_but_not_recorded(
+    harness: &Harness,
+    prefix: &str,
+) -> (Vec<Customer>, String, EntitlementOperation) {
+    let desired = portfolio(prefix, 1, 1);
     let without_orders: Vec<Customer> = desired
         .iter()
         .map(|c| Customer {
@@ -102,29 +106,26 @@ async fn a_pending_order_is_re_sent_with_the_same_request_id_and_orders_once() {
         })
         .collect();
     assert!(harness.apply(&without_orders, 1).await.succeeded());
-    let channel = harness.state().customers["order-0000"]
+    let channel = harness.state().customers[&desired[0].name]
         .channel_name
         .clone()
         .unwrap();
+    let order = order_operation(&channel, &desired[0].subscriptions[0], None);
+    entitlement_of(harness.provider.entitlement(&order).await.unwrap());
+    (desired, channel, order)
+}
 
+#[tokio::test]
+async fn a_pending_order_is_re_sent_with_the_same_request_id_and_orders_once() {
+    let harness = Harness::new().await;
     // The crashed run journaled the order, sent it, and died before recording.
-    let subscription = desired[0].subscriptions[0].clone();
-    let request_id = uuid::Uuid::new_v4().to_string();
-    harness
-        .provider
-        .order(&channel, &subscription, None, &request_id)
-        .await
-        .unwrap();
+    let (desired, _, order) = ordered_but_not_recorded(&harness, "order").await;
+    let request_id = order.request_id().to_string();
     let mut state = harness.state();
-    let mut step = pending(
-        "order",
+    let step = pending(
         "customer.order-0000.subscription.business-standard",
-        &desired[0],
+        Operation::Entitlement(order),
     );
-    step.customer = None;
-    step.request_id = Some(request_id.clone());
-    step.subscription = Some(subscription);
-    step.channel_name = Some(channel);
     state
         .customers
         .get_mut("order-0000")
@@ -185,7 +186,7 @@ async fn the_journal_group_commits_concurrent_changes() {
     let changes = desired.iter().map(|c| {
         let journal = Arc::clone(&journal);
         let name = c.name.clone();
-        let step = pending("create-customer", &format!("customer.{name}"), c);
+        let step = pending(&format!("customer.{name}"), create(c));
         async move { journal.begin(&name, true, step).await }
     });
     for result in futures::future::join_all(changes).await {
@@ -197,4 +198,38 @@ async fn the_journal_group_commits_concurrent_changes() {
     let stored = harness.backend.read().unwrap().unwrap();
     assert_eq!(stored.customers.len(), 50, "every change is on disk");
     assert_eq!(stored.serial, writes);
+}
+
+#[tokio::test]
+async fn a_version_1_journal_entry_is_migrated_and_resolved_without_ordering_twice() {
+    let harness = Harness::new().await;
+    // An older resold sent the order and died; its journal is version 1.
+    let (desired, channel, order) = ordered_but_not_recorded(&harness, "legacy").await;
+    let subscription = desired[0].subscriptions[0].clone();
+    let request_id = order.request_id().to_string();
+    let mut v1 = serde_json::to_value(harness.state()).unwrap();
+    v1["version"] = 1.into();
+    v1["customers"]["legacy-0000"]["pending"] = serde_json::json!([{
+        "address": "customer.legacy-0000.subscription.business-standard",
+        "kind": "order",
+        "requestId": request_id,
+        "startedAt": "2026-11-28T09:00:00Z",
+        "subscription": subscription,
+        "channelName": channel,
+    }]);
+    let path = harness.dir.path().join(".resold/state.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&v1).unwrap()).unwrap();
+
+    let applied = harness.apply(&desired, 1).await;
+    assert_eq!(applied.reconciled[0].resolution, Resolution::Recorded);
+    assert!(applied.succeeded(), "{:?}", applied.outcome().counts());
+    assert!(applied.plan.as_ref().unwrap().actions.is_empty());
+    assert_eq!(harness.world().entitlements.len(), 1, "ordered once");
+    let record = &harness.state().customers["legacy-0000"].subscriptions["business-standard"];
+    assert_eq!(record.request_ids, vec![request_id]);
+    assert!(resold::state::backups::old_format_path(&path).exists());
+    assert_eq!(
+        resold::state::version_of(&std::fs::read(&path).unwrap()),
+        Some(2)
+    );
 }

@@ -43,6 +43,17 @@ fn flaky_google(seed: u64) -> FaultConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_customers_through_a_flaky_google_end_consistent() {
+    soak(false).await;
+}
+
+/// The same, with the state file deleted after every unfinished attempt: a
+/// lost state (and journal) never makes a second customer or order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_customers_with_the_state_lost_between_attempts_end_consistent() {
+    soak(true).await;
+}
+
+async fn soak(lose_state: bool) {
     let harness = Harness::new().await;
     if std::env::var_os("SOAK_CALM").is_none() {
         harness.sandbox.set_faults(Some(flaky_google(20261128)));
@@ -62,6 +73,9 @@ async fn two_hundred_customers_through_a_flaky_google_end_consistent() {
         attempts.push(format!("{summary} in {:?}", attempt.elapsed()));
         if applied.succeeded() {
             break;
+        }
+        if lose_state {
+            harness.lose_state();
         }
     }
     eprintln!(

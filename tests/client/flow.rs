@@ -10,7 +10,11 @@ use resold::provider::{
 };
 use serde_json::json;
 
-use super::{customer, env, provisioned, request_id};
+use resold::fixtures::order_operation;
+use resold::operation::{EntitlementOperation, new_request_id};
+use resold::provider::EntitlementOutcome;
+
+use super::{customer, env, order, provisioned, run, seats};
 
 /// Every write the full flow must have sent (and had validated).
 const FLOW_METHODS: &[&str] = &[
@@ -41,11 +45,7 @@ async fn full_flow_from_account_check_to_cancel() {
             .is_empty()
     );
     let (channel_name, cloud_identity_id) = provisioned(&env, &acme).await;
-    let found = provider
-        .find_customer("acme.se", "acme-se")
-        .await
-        .unwrap()
-        .unwrap();
+    let found = provider.find_customer(&acme).await.unwrap().unwrap();
     assert_eq!(found.channel_name, channel_name);
     assert_eq!(
         found.cloud_identity_id.as_deref(),
@@ -58,11 +58,13 @@ async fn full_flow_from_account_check_to_cancel() {
     );
 
     // Ordered before the ToS is accepted: suspended, waiting for the customer.
-    let mut standard = sample_subscription("business-standard", PlanKind::AnnualMonthly, 5);
-    let ordered = provider
-        .order(&channel_name, &standard, Some("PO-1"), &request_id())
-        .await
-        .unwrap();
+    let standard = sample_subscription("business-standard", PlanKind::AnnualMonthly, 5);
+    let ordered = run(
+        provider.as_ref(),
+        order_operation(&channel_name, &standard, Some("PO-1")),
+    )
+    .await
+    .unwrap();
     assert_eq!(ordered.sku, "business-standard");
     assert_eq!(ordered.plan, Some(PlanKind::AnnualMonthly));
     assert_eq!(ordered.seats, Some(5));
@@ -72,43 +74,62 @@ async fn full_flow_from_account_check_to_cancel() {
     env.console("acme.se", "acceptTos", json!({})).await;
 
     let entitlement = ordered.entitlement_name.clone();
-    standard.seats = 8;
-    let changed = provider
-        .change_seats(&entitlement, &standard, None, &request_id())
-        .await
-        .unwrap();
+    let sku = "business-standard";
+    let changed = run(
+        provider.as_ref(),
+        seats(&entitlement, sku, PlanKind::AnnualMonthly, 5, 8),
+    )
+    .await
+    .unwrap();
     assert_eq!(changed.seats, Some(8));
     assert_eq!(changed.state, SubscriptionState::Active);
-    standard.renewal = Some(Renewal::RenewCurrentUsers);
-    let renewed = provider
-        .change_renewal(&entitlement, &standard, &request_id())
-        .await
-        .unwrap();
+    let renewal = EntitlementOperation::ChangeRenewal {
+        entitlement: entitlement.clone(),
+        sku: sku.into(),
+        plan: standard.plan,
+        from: standard.renewal,
+        to: Renewal::RenewCurrentUsers,
+        request_id: new_request_id(),
+    };
+    let renewed = run(provider.as_ref(), renewal).await.unwrap();
     assert_eq!(renewed.renewal, Some(Renewal::RenewCurrentUsers));
-    let suspended = provider.suspend(&entitlement, &request_id()).await.unwrap();
+    let suspend = EntitlementOperation::Suspend {
+        entitlement: entitlement.clone(),
+        sku: sku.into(),
+        request_id: new_request_id(),
+    };
+    let suspended = run(provider.as_ref(), suspend).await.unwrap();
     assert_eq!(suspended.state, SubscriptionState::Suspended);
     assert_eq!(suspended.suspension_reasons, ["RESELLER_INITIATED"]);
-    let active = provider
-        .activate(&entitlement, &request_id())
-        .await
-        .unwrap();
+    let activate = EntitlementOperation::Activate {
+        entitlement: entitlement.clone(),
+        sku: sku.into(),
+        request_id: new_request_id(),
+    };
+    let active = run(provider.as_ref(), activate).await.unwrap();
     assert_eq!(active.state, SubscriptionState::Active);
 
     // An add-on, cancelled again.
-    let vault = provider
-        .order(
+    let vault = run(
+        provider.as_ref(),
+        order(
             &channel_name,
             &sample_subscription("vault", PlanKind::Flexible, 8),
-            None,
-            &request_id(),
-        )
-        .await
-        .unwrap();
+        ),
+    )
+    .await
+    .unwrap();
     assert_eq!(vault.sku, "vault");
-    provider
-        .cancel(&vault.entitlement_name, &request_id())
-        .await
-        .unwrap();
+    let cancel = EntitlementOperation::Cancel {
+        entitlement: vault.entitlement_name.clone(),
+        sku: "vault".into(),
+        seats: 8,
+        request_id: new_request_id(),
+    };
+    assert_eq!(
+        provider.entitlement(&cancel).await.unwrap(),
+        EntitlementOutcome::Cancelled
+    );
 
     // The Channel record changes only in the fields that changed.
     let before = acme.clone();
@@ -241,27 +262,36 @@ async fn a_trial_changes_plan_and_starts_paid_service() {
     let beta = customer("beta-se", "beta.se");
     let (channel_name, _) = provisioned(&env, &beta).await;
     env.console("beta.se", "acceptTos", json!({})).await;
-    let trial = provider
-        .order(
+    let trial = run(
+        provider.as_ref(),
+        order(
             &channel_name,
             &sample_subscription("business-starter", PlanKind::Trial, 5),
-            None,
-            &request_id(),
-        )
-        .await
-        .unwrap();
+        ),
+    )
+    .await
+    .unwrap();
     assert_eq!(trial.plan, Some(PlanKind::Trial));
     assert_eq!(trial.seats, Some(5));
-    let paid = sample_subscription("business-starter", PlanKind::Flexible, 5);
-    let changed = provider
-        .change_plan(&trial.entitlement_name, &paid, None, &request_id())
-        .await
-        .unwrap();
+    let change = EntitlementOperation::ChangeOffer {
+        entitlement: trial.entitlement_name.clone(),
+        from_sku: "business-starter".into(),
+        from_plan: PlanKind::Trial,
+        sku: "business-starter".into(),
+        plan: PlanKind::Flexible,
+        seats: 5,
+        purchase_order_id: None,
+        request_id: new_request_id(),
+    };
+    let changed = run(provider.as_ref(), change).await.unwrap();
     assert_eq!(changed.sku, "business-starter");
-    let started = provider
-        .start_paid_service(&trial.entitlement_name, &request_id())
-        .await
-        .unwrap();
+    let start = EntitlementOperation::StartPaidService {
+        entitlement: trial.entitlement_name.clone(),
+        sku: "business-starter".into(),
+        to: PlanKind::Flexible,
+        request_id: new_request_id(),
+    };
+    let started = run(provider.as_ref(), start).await.unwrap();
     assert_eq!(started.plan, Some(PlanKind::Flexible), "{started:?}");
     env.recorder.assert_all_valid();
     assert_eq!(
@@ -282,15 +312,15 @@ async fn unmanaged_customers_and_missing_ones_are_reported() {
     let (managed, _) = provisioned(&env, &customer("ours", "ours.example")).await;
     let (stray, _) = provisioned(&env, &customer("stray", "stray.example")).await;
     env.console("stray.example", "acceptTos", json!({})).await;
-    env.provider
-        .order(
+    run(
+        env.provider.as_ref(),
+        order(
             &stray,
             &sample_subscription("business-standard", PlanKind::Flexible, 3),
-            None,
-            &request_id(),
-        )
-        .await
-        .unwrap();
+        ),
+    )
+    .await
+    .unwrap();
     let request = ObserveRequest {
         customers: vec![
             CustomerQuery::new("ours", "ours.example"),
@@ -351,7 +381,7 @@ async fn a_foreign_account_is_reported_then_imported_with_its_transfer_token() {
     );
     let found = env
         .provider
-        .find_customer("legacy.example", "legacy")
+        .find_customer(&customer("legacy", "legacy.example"))
         .await
         .unwrap();
     assert_eq!(

@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use resold::config::{LimitsConfig, RetryConfig};
 use resold::fixtures::{sample_domain_customer, sandbox_provider_settings};
-use resold::model::Customer;
+use resold::model::{Customer, PlanKind, Subscription};
+use resold::observed::ObservedSubscription;
+use resold::operation::{EntitlementOperation, new_request_id};
 use resold::provider::{LroSettings, Provider, ProviderSettings, connect};
 use resold::sandbox::{RunningSandbox, SandboxOptions};
 use serde_json::Value;
@@ -158,8 +160,39 @@ pub fn customer(name: &str, domain: &str) -> Customer {
     sample_domain_customer(name, &format!("{name} AB"), domain)
 }
 
-pub fn request_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+/// Runs one entitlement mutation; the entitlement Google answered with.
+pub async fn run(
+    provider: &dyn Provider,
+    operation: EntitlementOperation,
+) -> Result<ObservedSubscription, resold::provider::ProviderError> {
+    provider
+        .entitlement(&operation)
+        .await
+        .map(resold::fixtures::entitlement_of)
+}
+
+/// An order of `subscription` for the Channel customer `channel_name`.
+pub fn order(channel_name: &str, subscription: &Subscription) -> EntitlementOperation {
+    resold::fixtures::order_operation(channel_name, subscription, None)
+}
+
+/// A seat change of an entitlement from `from` to `to`.
+pub fn seats(
+    entitlement: &str,
+    sku: &str,
+    plan: PlanKind,
+    from: u32,
+    to: u32,
+) -> EntitlementOperation {
+    EntitlementOperation::ChangeSeats {
+        entitlement: entitlement.to_string(),
+        sku: sku.to_string(),
+        plan,
+        from,
+        to,
+        purchase_order_id: None,
+        request_id: new_request_id(),
+    }
 }
 
 /// Creates and provisions a customer; returns (channel name, Cloud Identity id).

@@ -9,19 +9,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{StreamExt, stream};
-use resold::apply::observe_request;
 use resold::config::LimitsConfig;
 use resold::fixtures::{EntitlementNames, applied_record, sample_subscription};
 use resold::model::{Customer, PlanKind};
 use resold::observed::Observed;
+use resold::operation::{EntitlementOperation, new_request_id};
 use resold::plan::{self, PlanOptions};
 use resold::provider::{Bucket, ObserveRequest, Provider, ProviderEvent, ProviderEvents, connect};
 use resold::sandbox::{FaultConfig, SandboxOptions};
 use resold::state::{CustomerRecord, State};
+use resold::workflow::scope::observe_request;
 use serde_json::json;
 
 use super::discovery::SchemaRecorder;
-use super::{Env, customer, env, provider_with_limits, provisioned, request_id, sandbox_settings};
+use super::{
+    Env, customer, env, order, provider_with_limits, provisioned, run, sandbox_settings, seats,
+};
 
 const GET: &str = "cloudchannel.accounts.customers.get";
 const LIST: &str = "cloudchannel.accounts.customers.list";
@@ -60,9 +63,7 @@ async fn seed(env: &Env, prefix: &str, i: usize) -> (Customer, CustomerRecord) {
     env.console(&domain, "acceptTos", json!({})).await;
     let mut names = BTreeMap::new();
     for subscription in &wanted.subscriptions {
-        let ordered = env
-            .provider
-            .order(&channel_name, subscription, None, &request_id())
+        let ordered = run(env.provider.as_ref(), order(&channel_name, subscription))
             .await
             .unwrap();
         names.insert(subscription.sku.clone(), ordered);
@@ -158,20 +159,20 @@ async fn drifted_entitlements_keep_who_changed_them_and_clean_ones_cost_no_histo
         json!({"sku": "vault", "maxUnits": 11}),
     )
     .await;
-    let more = sample_subscription("business-standard", PlanKind::Flexible, 9);
-    env.provider
-        .change_seats(
-            &entitlement(1, "business-standard"),
-            &more,
-            None,
-            &request_id(),
-        )
-        .await
-        .unwrap();
-    env.provider
-        .suspend(&entitlement(1, "vault"), &request_id())
-        .await
-        .unwrap();
+    let more = seats(
+        &entitlement(1, "business-standard"),
+        "business-standard",
+        PlanKind::Flexible,
+        5,
+        9,
+    );
+    run(env.provider.as_ref(), more).await.unwrap();
+    let suspend = EntitlementOperation::Suspend {
+        entitlement: entitlement(1, "vault"),
+        sku: "vault".to_string(),
+        request_id: new_request_id(),
+    };
+    run(env.provider.as_ref(), suspend).await.unwrap();
 
     let request = observe_request(&desired, &state, None);
     let (observed, recorder) = observe_with(&env, LimitsConfig::default(), &request).await;
@@ -222,8 +223,7 @@ async fn customers_fetched_by_name_are_observed_as_listed_ones() {
     // Bought outside resold: the state does not name it, the history does.
     let extra = sample_subscription("cloud-identity-premium", PlanKind::Flexible, 3);
     let channel_name = state.customers["get-3"].channel_name.clone().unwrap();
-    env.provider
-        .order(&channel_name, &extra, None, &request_id())
+    run(env.provider.as_ref(), order(&channel_name, &extra))
         .await
         .unwrap();
     let request = observe_request(&desired, &state, None);

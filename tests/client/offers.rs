@@ -3,7 +3,7 @@
 use resold::fixtures::sample_subscription;
 use resold::model::PlanKind;
 
-use super::{customer, env, provisioned, request_id};
+use super::{customer, env, order, provisioned, run};
 
 const PURCHASABLE: &str = "cloudchannel.accounts.customers.listPurchasableOffers";
 
@@ -12,29 +12,19 @@ async fn an_order_tried_again_does_not_ask_for_the_offers_again() {
     let env = env().await;
     let (channel_name, _) = provisioned(&env, &customer("acme-se", "acme.se")).await;
     let standard = sample_subscription("business-standard", PlanKind::Flexible, 5);
-    let request = request_id();
-    let first = env
-        .provider
-        .order(&channel_name, &standard, None, &request)
-        .await
-        .unwrap();
+    let operation = order(&channel_name, &standard);
+    let first = run(env.provider.as_ref(), operation.clone()).await.unwrap();
     // Resumed after a crash: the same request id, the same entitlement.
-    let again = env
-        .provider
-        .order(&channel_name, &standard, None, &request)
-        .await
-        .unwrap();
+    let again = run(env.provider.as_ref(), operation).await.unwrap();
     assert_eq!(again.entitlement_name, first.entitlement_name);
     assert_eq!(env.recorder.count(PURCHASABLE), 1);
     // Another SKU, or another customer, is asked for.
     let vault = sample_subscription("vault", PlanKind::Flexible, 5);
-    env.provider
-        .order(&channel_name, &vault, None, &request_id())
+    run(env.provider.as_ref(), order(&channel_name, &vault))
         .await
         .unwrap();
     let (other, _) = provisioned(&env, &customer("beta-se", "beta.se")).await;
-    env.provider
-        .order(&other, &standard, None, &request_id())
+    run(env.provider.as_ref(), order(&other, &standard))
         .await
         .unwrap();
     assert_eq!(env.recorder.count(PURCHASABLE), 3);

@@ -11,7 +11,7 @@ use resold::provider::{CustomerQuery, ObserveRequest, RecordedTerms};
 use resold::sandbox::SandboxOptions;
 use serde_json::json;
 
-use super::{Env, customer, env, env_with, provisioned, request_id};
+use super::{Env, customer, env, env_with, order, provisioned, run, seats};
 
 const CUSTOMERS_LIST: &str = "cloudchannel.accounts.customers.list";
 const CHANGES: &str = "cloudchannel.accounts.customers.entitlements.listEntitlementChanges";
@@ -39,9 +39,11 @@ async fn customers_are_listed_across_pages() {
         include_unmanaged: true,
         ..ObserveRequest::default()
     };
+    // Each create looked its domain up first: count what observing sends.
+    let before = env.recorder.requests_of(CUSTOMERS_LIST).len();
     let observed = env.provider.observe(&request).await.unwrap();
     assert_eq!(observed.unmanaged_customers.len(), 120);
-    let lists = env.recorder.requests_of(CUSTOMERS_LIST);
+    let lists = env.recorder.requests_of(CUSTOMERS_LIST).split_off(before);
     assert_eq!(lists.len(), 3, "50 + 50 + 20");
     assert!(
         lists[1..]
@@ -55,18 +57,19 @@ async fn entitlement_changes_are_listed_across_pages() {
     let env = env().await;
     let (channel_name, _) = provisioned(&env, &customer("acme-se", "acme.se")).await;
     env.console("acme.se", "acceptTos", json!({})).await;
-    let mut wanted = sample_subscription("business-standard", PlanKind::Flexible, 1);
-    let ordered = env
-        .provider
-        .order(&channel_name, &wanted, None, &request_id())
+    let wanted = sample_subscription("business-standard", PlanKind::Flexible, 1);
+    let ordered = run(env.provider.as_ref(), order(&channel_name, &wanted))
         .await
         .unwrap();
-    for seats in 2..=56 {
-        wanted.seats = seats;
-        env.provider
-            .change_seats(&ordered.entitlement_name, &wanted, None, &request_id())
-            .await
-            .unwrap();
+    for to in 2..=56 {
+        let change = seats(
+            &ordered.entitlement_name,
+            &wanted.sku,
+            wanted.plan,
+            to - 1,
+            to,
+        );
+        run(env.provider.as_ref(), change).await.unwrap();
     }
     // Recorded at one seat: the 56 observed are drift, whose history is read.
     let mut query = CustomerQuery::new("acme-se", "acme.se");
@@ -111,6 +114,7 @@ async fn a_customer_hidden_by_the_filter_lag_is_still_found() {
         .create_customer(&customer("acme-se", "acme.se"))
         .await
         .unwrap();
+    let before = env.recorder.requests_of(CUSTOMERS_LIST).len();
     let observed = observe_unrecorded_acme(&env).await;
     assert_eq!(
         observed.customers["acme-se"].channel_name,
@@ -119,6 +123,7 @@ async fn a_customer_hidden_by_the_filter_lag_is_still_found() {
     let lists: Vec<_> = env
         .recorder
         .requests_of(CUSTOMERS_LIST)
+        .split_off(before)
         .into_iter()
         .map(|r| r.query.iter().any(|(k, _)| k == "filter"))
         .collect();
@@ -138,16 +143,15 @@ async fn recorded_entitlements_are_read_by_name_when_the_list_bucket_is_busy() {
         let domain = format!("{name}.example");
         let (channel_name, _) = provisioned(&env, &customer(name, &domain)).await;
         env.console(&domain, "acceptTos", json!({})).await;
-        let ordered = env
-            .provider
-            .order(
+        let ordered = run(
+            env.provider.as_ref(),
+            order(
                 &channel_name,
                 &sample_subscription("business-standard", PlanKind::Flexible, 2),
-                None,
-                &request_id(),
-            )
-            .await
-            .unwrap();
+            ),
+        )
+        .await
+        .unwrap();
         queries.push(CustomerQuery {
             channel_name: Some(channel_name),
             entitlements: [("business-standard".to_string(), ordered.entitlement_name)].into(),
@@ -201,9 +205,10 @@ async fn several_unrecorded_customers_share_one_account_listing() {
             .collect(),
         ..ObserveRequest::default()
     };
+    let before = env.recorder.requests_of(CUSTOMERS_LIST).len();
     let observed = env.provider.observe(&request).await.unwrap();
     assert_eq!(observed.customers.len(), 3);
-    let lists = env.recorder.requests_of(CUSTOMERS_LIST);
+    let lists = env.recorder.requests_of(CUSTOMERS_LIST).split_off(before);
     assert_eq!(
         lists.len(),
         1,

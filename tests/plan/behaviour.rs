@@ -2,6 +2,7 @@
 
 use resold::fixtures::{sample_domain_customer, sample_subscription};
 use resold::model::PlanKind;
+use resold::operation::{CustomerOperation, CustomerRef, EntitlementOperation, Operation};
 use resold::plan::{
     self, ActionKind, DriftCheck, DriftResolution, FindingKind, PlanOptions, PlanStatus,
     RefreshMode, WarningKind,
@@ -39,13 +40,14 @@ fn new_customers_are_created_then_provisioned_then_ordered_base_first() {
     let plan = scenarios::new_portfolio().plan();
     let acme: Vec<(ActionKind, &str)> = plan
         .actions_for("acme-se")
-        .map(|a| (a.kind, a.address.as_str()))
+        .iter()
+        .map(|a| (a.kind(), a.address.as_str()))
         .collect();
     assert_eq!(
         acme,
         vec![
             (ActionKind::CreateCustomer, "customer.acme-se"),
-            (ActionKind::ProvisionAccount, "customer.acme-se"),
+            (ActionKind::ProvisionCloudIdentity, "customer.acme-se"),
             (
                 ActionKind::Order,
                 "customer.acme-se.subscription.business-standard"
@@ -56,7 +58,7 @@ fn new_customers_are_created_then_provisioned_then_ordered_base_first() {
     let vault = plan
         .actions
         .iter()
-        .find(|a| a.sku.as_deref() == Some("vault"))
+        .find(|a| a.sku() == Some("vault"))
         .unwrap();
     assert_eq!(
         vault.depends_on,
@@ -65,29 +67,39 @@ fn new_customers_are_created_then_provisioned_then_ordered_base_first() {
             "customer.acme-se.subscription.business-standard"
         ]
     );
-    assert!(vault.request_id.is_some() && vault.irreversible && vault.money_moving);
+    assert!(vault.request_id().is_some() && vault.irreversible() && vault.money_moving());
     let create = &plan.actions[0];
     assert!(
-        create.request_id.is_none(),
+        create.request_id().is_none(),
         "only entitlement mutations carry request ids"
     );
-    assert_eq!(
-        create.desired_customer.as_ref().map(|c| c.name.as_str()),
-        Some("acme-se")
-    );
+    match &create.operation {
+        Operation::Customer(CustomerOperation::CreateCustomer { customer }) => {
+            assert_eq!(customer.name, "acme-se");
+            assert!(
+                customer.subscriptions.is_empty(),
+                "orders are their own operations"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The customer's orders name the customer this plan creates.
+    assert!(matches!(
+        &vault.operation,
+        Operation::Entitlement(EntitlementOperation::Order {
+            customer: CustomerRef::CreatedInThisPlan,
+            ..
+        })
+    ));
 }
 
 #[test]
 fn request_ids_are_fresh_uuids_per_action() {
     let plan = scenarios::new_portfolio().plan();
-    let ids: Vec<&str> = plan
-        .actions
-        .iter()
-        .filter_map(|a| a.request_id.as_deref())
-        .collect();
+    let ids: Vec<uuid::Uuid> = plan.actions.iter().filter_map(|a| a.request_id()).collect();
     assert_eq!(ids.len(), 3);
     for id in &ids {
-        assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 4);
+        assert_eq!(id.get_version_num(), 4);
     }
     let unique: std::collections::BTreeSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len());
@@ -112,14 +124,15 @@ fn drift_is_never_reverted_silently_but_revert_drift_proposes_it() {
     let update = reverted
         .actions
         .iter()
-        .find(|a| a.kind == ActionKind::UpdateCustomer)
+        .find(|a| a.kind() == ActionKind::UpdateCustomer)
         .unwrap();
+    let changes = update.changes();
     assert_eq!(
-        update.changes.len(),
+        changes.len(),
         1,
         "only the Channel field; the Admin console is never written"
     );
-    assert_eq!(update.changes[0].field, "alternateEmail");
+    assert_eq!(changes[0].field, "alternateEmail");
     let ignored = reverted
         .drift
         .iter()
@@ -150,7 +163,7 @@ fn protect_blocks_cancel_and_seat_decrease_and_lifting_it_allows_them() {
     world.desired("acme-se").protect = false;
     world.desired("nordic-no").protect = false;
     let plan = world.plan();
-    let kinds: Vec<ActionKind> = plan.actions.iter().map(|a| a.kind).collect();
+    let kinds: Vec<ActionKind> = plan.actions.iter().map(|a| a.kind()).collect();
     assert_eq!(kinds, vec![ActionKind::Cancel, ActionKind::ChangeSeats]);
 }
 
@@ -171,8 +184,10 @@ fn an_annual_plan_cannot_become_flexible_mid_term() {
     world.desired("acme-se").subscriptions[0] =
         sample_subscription("business-standard", PlanKind::Flexible, 25);
     let plan = world.plan();
-    assert_eq!(plan.actions[0].kind, ActionKind::Manual);
-    assert!(plan.actions[0].request_id.is_none());
+    assert!(plan.actions.is_empty(), "a manual step is not an operation");
+    assert_eq!(plan.findings[0].kind, FindingKind::ManualStep);
+    assert!(plan.findings[0].blocking);
+    assert_eq!(plan.status(), PlanStatus::Changes);
 }
 
 #[test]
@@ -195,13 +210,16 @@ fn a_foreign_account_blocks_create_and_an_owned_one_is_adopted() {
     account.owned = true;
     account.customer_name = Some(channel_name("acme-se"));
     let plan = world.plan();
-    assert_eq!(plan.actions[0].kind, ActionKind::Adopt);
+    assert_eq!(plan.actions[0].kind(), ActionKind::AdoptCustomer);
     assert!(
         !plan
             .actions
             .iter()
-            .any(|a| a.kind == ActionKind::CreateCustomer)
+            .any(|a| a.kind() == ActionKind::CreateCustomer)
     );
+    // Its entitlements were not read: nothing is ordered on top of it.
+    assert_eq!(plan.actions.len(), 1, "{:#?}", plan.actions);
+    assert!(plan.findings.iter().any(|f| f.kind == FindingKind::NotRead));
 }
 
 #[test]
@@ -302,7 +320,7 @@ fn planning_without_observation_still_plans_changes_but_checks_no_drift() {
     };
     let plan = plan::diff(&world.desired, &world.state, None, &options);
     assert_eq!(plan.actions.len(), 2);
-    assert!(plan.observed_fingerprint.is_none());
+    assert!(plan.blind, "made without reading Google");
     assert!(
         plan.customers
             .iter()

@@ -97,6 +97,8 @@ pub struct World {
     pub desired: Vec<Customer>,
     pub state: State,
     pub observed: Observed,
+    /// Who holds the state lock while planning, if anyone.
+    pub lock_holder: Option<resold::plan::LockHolder>,
 }
 
 impl World {
@@ -115,6 +117,7 @@ impl World {
                 observed_at: "2026-11-28T08:00:00Z".into(),
                 ..Observed::default()
             },
+            lock_holder: None,
         }
     }
 
@@ -154,6 +157,8 @@ impl World {
             refresh: RefreshMode::All,
             policy: PolicyConfig::default(),
             manifest_digest: "d1g3st".into(),
+            lock_holder: self.lock_holder.clone(),
+            ..PlanOptions::default()
         }
     }
 
@@ -162,6 +167,25 @@ impl World {
     }
 
     pub fn plan_with(&self, options: &PlanOptions) -> Plan {
-        plan::diff(&self.desired, &self.state, Some(&self.observed), options)
+        plan::diff(&self.desired, &self.state, Some(&self.observed()), options)
+    }
+
+    /// The observation as the provider reports it: every customer asked
+    /// for is either found or listed as missing.
+    pub fn observed(&self) -> Observed {
+        let mut observed = self.observed.clone();
+        let asked = self
+            .desired
+            .iter()
+            .map(|c| c.name.clone())
+            .chain(self.state.customers.keys().cloned());
+        for name in asked {
+            if !observed.customers.contains_key(&name) && !observed.missing.contains(&name) {
+                observed.missing.push(name);
+            }
+        }
+        observed.missing.sort();
+        observed.missing.dedup();
+        observed
     }
 }

@@ -138,7 +138,12 @@ fn markdown_stays_within_budget_and_keeps_summary_notices_and_irreversible_actio
     };
     let markdown = render::markdown::render(&plan, &options);
     assert!(markdown.len() <= 65_000, "{} bytes", markdown.len());
-    assert!(markdown.starts_with("## resold plan\n\n| to create"));
+    assert!(
+        markdown.starts_with("## resold plan\n\nFingerprint `"),
+        "the fingerprint heads the comment"
+    );
+    assert!(markdown.contains(&plan.fingerprint()));
+    assert!(markdown.contains("\n\n| to create"));
     assert!(
         markdown
             .contains("**Plan: 300 customers to create, 300 orders, 1 to change, 0 to cancel.**")

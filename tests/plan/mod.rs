@@ -5,6 +5,7 @@ mod cli;
 mod fixtures;
 mod hostile;
 mod planfile;
+mod rederive;
 mod roundtrip;
 mod scenarios;
 mod schema;

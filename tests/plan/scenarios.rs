@@ -216,3 +216,96 @@ pub fn contact_change() -> World {
 pub fn empty_plan() -> World {
     World::applied(vec![acme(), nordic()])
 }
+
+/// Finding 2: a protected customer recorded at 8 Vault seats raised its own
+/// cap to 16; the manifest now says 15. Planned without reading Google.
+pub fn blind_decrease() -> (World, resold::plan::PlanOptions) {
+    let mut acme = acme();
+    acme.subscriptions[1].seats = 8;
+    let mut world = World::applied(vec![acme]);
+    world
+        .seen("acme-se")
+        .subscriptions
+        .get_mut("vault")
+        .unwrap()
+        .seats = Some(16);
+    world.desired("acme-se").subscriptions[1].seats = 15;
+    let options = resold::plan::PlanOptions {
+        refresh: resold::plan::RefreshMode::None,
+        ..world.options()
+    };
+    (world, options)
+}
+
+/// Finding 5: the customer raised Vault 5 → 15; the manifest now says 15.
+pub fn accepted_drift() -> World {
+    let mut world = World::applied(vec![acme()]);
+    world
+        .seen("acme-se")
+        .subscriptions
+        .get_mut("vault")
+        .unwrap()
+        .seats = Some(15);
+    world.desired("acme-se").subscriptions[1].seats = 15;
+    world
+}
+
+/// Finding 8: a team customer verified its domain; Channel now says DOMAIN.
+pub fn team_became_domain() -> World {
+    let mut team = sample_team_customer("design-red", "Design Team", "red@redteam.example");
+    team.subscriptions = vec![sample_subscription("essentials", PlanKind::Flexible, 5)];
+    let mut world = World::applied(vec![team]);
+    world.seen("design-red").customer_type = Some(resold::model::CustomerType::Domain);
+    world
+}
+
+/// Finding 4: `metadata.name` renamed; the state still records the old one.
+pub fn renamed() -> World {
+    let mut world = World::applied(vec![acme()]);
+    let mut renamed = acme();
+    renamed.name = "acme-ab".into();
+    world.desired = vec![renamed];
+    let seen = world.observed.customers.remove("acme-se").unwrap();
+    world
+        .observed
+        .customers
+        .insert("acme-ab".into(), seen.clone());
+    world.observed.customers.insert("acme-se".into(), seen);
+    world
+}
+
+/// Finding 3 and adoption: no state record (a lost state file), but Google
+/// has the customer and its entitlements; the manifest now wants 30
+/// business-standard seats (Google has 25).
+pub fn lost_state() -> World {
+    let mut world = World::applied(vec![acme()]);
+    world.state.customers.clear();
+    world.desired("acme-se").subscriptions[0].seats = 30;
+    world
+}
+
+/// Findings 6 and 7: an apply holds the lock (or was interrupted) with an
+/// order pending; Google already shows the entitlement.
+pub fn in_flight(locked: bool) -> World {
+    use resold::operation::Operation;
+    let mut world = World::applied(vec![acme()]);
+    let vault = world.desired("acme-se").subscriptions[1].clone();
+    let record = world.state.customers.get_mut("acme-se").unwrap();
+    record.subscriptions.remove("vault");
+    let order = resold::fixtures::order_operation(&channel_name("acme-se"), &vault, None);
+    record.pending.push(resold::state::PendingStep {
+        address: "customer.acme-se.subscription.vault".into(),
+        operation: Operation::Entitlement(order),
+        started_at: "2026-11-28T09:00:00Z".into(),
+        google_operation: None,
+    });
+    if locked {
+        world.lock_holder = Some(resold::plan::LockHolder {
+            who: "ci@runner-7".into(),
+            pid: 4242,
+            operation: "apply".into(),
+            since: "2026-11-28T09:00:00Z".into(),
+        });
+    }
+    world
+}

@@ -112,3 +112,50 @@ fn contact_change() {
 fn empty_plan() {
     assert_plan_snapshots!("empty_plan", scenarios::empty_plan().plan());
 }
+
+#[test]
+fn blind_decrease() {
+    let (world, options) = scenarios::blind_decrease();
+    let plan = resold::plan::diff(&world.desired, &world.state, None, &options);
+    assert_plan_snapshots!("blind_decrease", plan);
+}
+
+#[test]
+fn accepted_drift() {
+    assert_plan_snapshots!("accepted_drift", scenarios::accepted_drift().plan());
+}
+
+#[test]
+fn team_became_domain() {
+    assert_plan_snapshots!("team_became_domain", scenarios::team_became_domain().plan());
+}
+
+#[test]
+fn renamed() {
+    assert_plan_snapshots!("renamed", scenarios::renamed().plan());
+}
+
+#[test]
+fn lost_state() {
+    assert_plan_snapshots!("lost_state", scenarios::lost_state().plan());
+}
+
+#[test]
+fn in_flight_running() {
+    assert_plan_snapshots!("in_flight_running", scenarios::in_flight(true).plan());
+}
+
+#[test]
+fn in_flight_interrupted() {
+    assert_plan_snapshots!("in_flight_interrupted", scenarios::in_flight(false).plan());
+}
+
+#[test]
+fn refresh_only() {
+    let world = scenarios::admin_console_drift();
+    let options = resold::plan::PlanOptions {
+        refresh_only: true,
+        ..world.options()
+    };
+    assert_plan_snapshots!("refresh_only", world.plan_with(&options));
+}

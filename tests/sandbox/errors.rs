@@ -126,6 +126,19 @@ async fn orders_are_checked_against_offers_and_the_portfolio() {
     );
 
     let name = base["name"].as_str().unwrap();
+    // Discovery, Parameter.editable: num_units "is editable when entitlement
+    // is active"; the new order waits for the Terms of Service.
+    assert_ne!(base["parameters"][0]["editable"], json!(true), "{base}");
+    let while_suspended = act(
+        &api,
+        name,
+        "changeParameters",
+        json!({"parameters": seats("num_units", 6)}),
+    )
+    .await;
+    assert_error(&while_suspended, 400, "FAILED_PRECONDITION");
+    assert_eq!(while_suspended.reason(), "NOT_ACTIVE");
+    console(&api, "orders.se", "acceptTos", json!({})).await;
     let decrease = act(
         &api,
         name,
@@ -166,8 +179,7 @@ async fn state_changes_fail_with_their_documented_reasons() {
     let flexible = offer(&api, "Google Workspace Business Starter", "FLEXIBLE", None).await;
     let base = ordered(&api, &customer, &flexible, seats("max_units", 5), false).await;
     let name = base["name"].as_str().unwrap();
-    let cases: [(&str, Value, &str); 5] = [
-        ("suspend", json!({}), "NOT_ACTIVE"),
+    let cases: [(&str, Value, &str); 4] = [
         ("activate", json!({}), "SUSPENSION_NOT_RESELLER_INITIATED"),
         ("cancel", json!({}), "DELETION_TYPE_NOT_ALLOWED"),
         (
@@ -182,6 +194,21 @@ async fn state_changes_fail_with_their_documented_reasons() {
         assert_error(&reply, 400, "FAILED_PRECONDITION");
         assert_eq!(reply.reason(), reason, "{verb}");
     }
+    // An order waiting for the ToS can be suspended (Google's codelab does),
+    // and the reseller's reason adds to the pending one.
+    let suspended = finish(&api, &act(&api, name, "suspend", json!({})).await.body).await;
+    assert_eq!(
+        suspended["response"]["suspensionReasons"],
+        json!(["PENDING_TOS_ACCEPTANCE", "RESELLER_INITIATED"])
+    );
+    let twice = act(&api, name, "suspend", json!({})).await;
+    assert_eq!(twice.reason(), "NOT_ACTIVE");
+    let lifted = finish(&api, &act(&api, name, "activate", json!({})).await.body).await;
+    assert_eq!(lifted["response"]["provisioningState"], "SUSPENDED");
+    assert_eq!(
+        lifted["response"]["suspensionReasons"],
+        json!(["PENDING_TOS_ACCEPTANCE"])
+    );
     console(&api, "states.se", "acceptTos", json!({})).await;
     let activate = act(&api, name, "activate", json!({})).await;
     assert_eq!(activate.reason(), "NOT_SUSPENDED");
@@ -288,4 +315,37 @@ async fn quota_buckets_answer_429_when_switched_on() {
         404,
         "other bucket"
     );
+}
+
+/// What Google does not document is a switch (README, "Assumptions to
+/// confirm on a Test Partner Sales Console"): `owned` before the first
+/// order, and `customers.patch` without an `updateMask`.
+#[tokio::test]
+async fn undocumented_choices_can_be_switched() {
+    let sandbox = crate::support::start_sandbox_with(resold::sandbox::SandboxOptions {
+        owned_without_orders: false,
+        patch_without_mask: false,
+        ..resold::sandbox::SandboxOptions::default()
+    })
+    .await;
+    let api = Api::new(&sandbox);
+    let (customer, _) = provisioned(&api, "switch.se", "DOMAIN").await;
+    assert_ne!(owned(&api, "switch.se").await, json!(true), "no order yet");
+    let starter = offer(&api, "Google Workspace Business Starter", "FLEXIBLE", None).await;
+    ordered(&api, &customer, &starter, seats("max_units", 1), false).await;
+    assert_eq!(owned(&api, "switch.se").await, json!(true));
+    let unmasked = api
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/{customer}"),
+            Some(customer_body("switch.se")),
+        )
+        .await;
+    assert_error(&unmasked, 400, "INVALID_ARGUMENT");
+}
+
+async fn owned(api: &Api, domain: &str) -> Value {
+    let path = format!("/v1/{}:checkCloudIdentityAccountsExist", api.account);
+    api.post(&path, json!({"domain": domain})).await.body["cloudIdentityAccounts"][0]["owned"]
+        .clone()
 }

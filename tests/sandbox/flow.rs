@@ -37,6 +37,17 @@ async fn full_flow_from_account_check_to_cancelled_add_on() {
     assert_eq!(base["suspensionReasons"], json!(["PENDING_TOS_ACCEPTANCE"]));
     assert_eq!(base["provisionedService"]["skuId"], "1010020028");
     let name = base["name"].as_str().unwrap();
+    // Seats of a commitment are editable once it is active (Parameter.editable).
+    assert_ne!(base["parameters"][0]["editable"], json!(true));
+    assert_eq!(
+        console(&api, "acme.se", "acceptTos", json!({}))
+            .await
+            .status,
+        200
+    );
+    let active = api.get(&format!("/v1/{name}")).await;
+    assert_eq!(active.body["provisioningState"], "ACTIVE");
+    assert_eq!(active.body["parameters"][0]["editable"], json!(true));
 
     let more = act(
         &api,
@@ -63,15 +74,6 @@ async fn full_flow_from_account_check_to_cancelled_add_on() {
         renewal["response"]["commitmentSettings"]["renewalSettings"],
         json!({})
     );
-
-    assert_eq!(
-        console(&api, "acme.se", "acceptTos", json!({}))
-            .await
-            .status,
-        200
-    );
-    let active = api.get(&format!("/v1/{name}")).await;
-    assert_eq!(active.body["provisioningState"], "ACTIVE");
 
     let suspended = act(&api, name, "suspend", json!({})).await;
     let suspended = finish(&api, &suspended.body).await;
@@ -110,12 +112,14 @@ async fn full_flow_from_account_check_to_cancelled_add_on() {
         kinds,
         [
             "CREATED",
+            "PAID_SUBSCRIPTION_STARTED",
+            "ACTIVATED",
             "COMMITMENT_CHANGED",
             "RENEWAL_SETTING_CHANGED",
-            "ACTIVATED",
             "SUSPENDED",
             "ACTIVATED",
             "CREATED",
+            "PAID_SUBSCRIPTION_STARTED",
             "CANCELLED"
         ]
     );
@@ -340,7 +344,7 @@ async fn a_second_create_for_a_domain_is_accepted_unless_switched_off() {
 
 #[tokio::test]
 async fn customers_page_with_opaque_tokens_and_filter_by_domain() {
-    let sandbox = start_sandbox().await;
+    let sandbox = start_sandbox_with(crate::support::without_filter_lag()).await;
     let api = Api::new(&sandbox);
     for i in 0..23 {
         create_customer(&api, &format!("page{i:02}.se")).await;

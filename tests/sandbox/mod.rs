@@ -4,6 +4,7 @@
 mod catalog;
 mod cli;
 mod clock;
+mod connection;
 mod errors;
 mod faults;
 mod flow;

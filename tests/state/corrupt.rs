@@ -71,7 +71,7 @@ fn a_state_of_the_wrong_shape_is_corrupt_but_a_newer_format_says_so() {
             error,
             StateError::UnsupportedVersion {
                 found: 99,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ),

@@ -1,8 +1,11 @@
 //! Integration tests: the state backends and `resold state`.
 
 mod corrupt;
+mod hostile;
 mod local;
 mod locking;
+mod migration;
+mod postgres;
 
 use std::path::{Path, PathBuf};
 

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use resold::diagnostics::yaml::parse_values;
 use resold::manifest::schema;
-use resold::manifest::yaml::parse_values;
 
 use super::{resold, root};
 
@@ -29,7 +29,7 @@ fn check_fresh(file: &str, generated: &Value) {
 #[test]
 fn committed_schemas_are_fresh() {
     check_fresh("manifest.schema.json", &schema::manifest());
-    check_fresh("config.schema.json", &schema::config());
+    check_fresh("config.schema.json", &resold::config::json_schema());
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn schema_command_prints_the_committed_schemas() {
         let generated = if which == "manifest" {
             schema::manifest()
         } else {
-            schema::config()
+            resold::config::json_schema()
         };
         assert_eq!(printed, generated, "{file}");
         assert_eq!(
@@ -80,7 +80,7 @@ fn every_example_validates_against_the_published_schemas() {
         }
     }
     assert_eq!(checked, 9, "8 customers and 1 Defaults document");
-    let config = validator(&schema::config());
+    let config = validator(&resold::config::json_schema());
     for doc in documents(&root().join("examples/resold.yaml")) {
         assert!(config.is_valid(&doc));
     }

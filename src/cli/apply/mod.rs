@@ -1,11 +1,10 @@
-//! `resold apply [PLANFILE]`: lock the state, resolve what an interrupted run
-//! left pending, then either run a saved plan (after checking it is not
-//! stale, without asking) or plan, show and ask; run the actions with
-//! progress; print the outcome, the notices and the checklist; exit 1 if
-//! anything did not succeed.
+//! `resold apply [PLANFILE]`: the apply workflow (lock, reconcile, then a
+//! fresh plan — shown and confirmed — or a saved plan, verified against a
+//! fresh read of Google and run without asking), then the actions with
+//! progress, and the outcome, notices and checklist; exit 1 if anything did
+//! not succeed.
 
 mod gate;
-mod planning;
 mod progress;
 mod summary;
 
@@ -13,20 +12,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::apply::{self, ApplyOptions, Journal};
-use crate::manifest::Portfolio;
-use crate::plan::{Plan, SavedPlan};
-use crate::provider::Provider;
+use crate::plan::{Allowances, Plan, SavedPlan};
 use crate::render::{self, RenderOptions};
-use crate::state::{self, Backend, State};
+use crate::workflow::{self, ApplyRequest, PlanSource, Prepared};
 
 use super::context::Context;
 use super::{CommandResult, Global};
-use gate::Allowances;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A plan saved with `resold plan --out FILE`: applied exactly, without asking.
+    /// A plan saved with `resold plan --out FILE`: verified against the
+    /// manifests, the state and a fresh read of Google, then run without asking.
     plan_file: Option<PathBuf>,
     /// Apply without asking for `yes` (needed when standard input is not a terminal).
     #[arg(long)]
@@ -37,6 +33,15 @@ pub struct Args {
     /// Acknowledge the plan's policy warnings (seat thresholds, share of customers changed).
     #[arg(long)]
     ack_warnings: bool,
+    /// Refuse to run any plan but the one with this fingerprint (from the reviewed plan).
+    #[arg(long, value_name = "HEX")]
+    expect_fingerprint: Option<String>,
+    /// Record what Google shows (every drift as a state-only update); change nothing there.
+    #[arg(long, conflicts_with = "plan_file")]
+    refresh_only: bool,
+    /// Wait this long (e.g. 30s, 5m) for another run to release the state lock.
+    #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
+    lock_timeout: Option<std::time::Duration>,
     /// Customers worked on at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
     parallelism: u16,
@@ -55,97 +60,63 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
 async fn apply(ctx: &mut Context, global: &Global, args: Args) -> CommandResult {
     let color = global.color.enabled_for_stdout();
     let portfolio = ctx.portfolio(None, color)?;
-    let saved = args.plan_file.as_deref().map(SavedPlan::read).transpose()?;
-    // This command's own handle on the state: the lock belongs to it, and
-    // only the holder of the lock may write.
-    let backend: Arc<dyn Backend> =
-        state::open(&ctx.config.config.state, &ctx.config.base_dir).into();
-    // Locked before the state is read: what is read is what gets written over.
-    let _lock = backend.lock("apply")?;
-    let stored = backend.read()?;
-    let account = ctx.config.config.provider.account.clone();
-    let state = match (&stored, &saved) {
-        (Some(state), _) => state.clone(),
-        // A saved plan made before any state existed fixes the lineage the
-        // new state is born with.
-        (None, Some(saved)) => State {
-            lineage: saved.plan.state_lineage.clone(),
-            ..State::new(account)
+    let source = match args.plan_file.as_deref() {
+        Some(path) => PlanSource::Saved(Box::new(SavedPlan::read(path)?)),
+        None => PlanSource::Fresh {
+            refresh_only: args.refresh_only,
         },
-        (None, None) => State::new(account),
     };
-    let journal = Journal::new(Arc::clone(&backend), state, stored.is_some());
-    let provider = ctx.connect().await?;
-    let parallelism = usize::from(args.parallelism);
-
-    let resolved =
-        apply::reconcile_before_planning(&journal, provider.as_ref(), parallelism).await?;
-    if let Some(text) = summary::reconciled(&resolved) {
-        println!("{text}");
+    let saved = matches!(source, PlanSource::Saved(_));
+    let policy = ctx.config.config.policy.clone();
+    let request = ApplyRequest {
+        desired: &portfolio.customers,
+        manifest_digest: &portfolio.digest,
+        policy: &policy,
+        account: ctx.account(),
+        lock_timeout: args.lock_timeout,
+        parallelism: usize::from(args.parallelism),
+        source,
+    };
+    let backend = Arc::clone(&ctx.backend);
+    let prepared = workflow::prepare(ctx, backend, request).await?;
+    if let Some(text) = summary::reconciled(&prepared.reconciled) {
+        outln!("{text}")?;
     }
-
+    let plan = &prepared.plan;
+    if !saved {
+        crate::cli::output::print(&render_text(plan, color))?;
+        if !plan.applyable() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let allowances = Allowances {
         allow_cancel: args.allow_cancel,
         ack_warnings: args.ack_warnings,
     };
-    let plan = match saved {
-        Some(saved) => {
-            planning::check_fresh(&saved, &portfolio, &journal.snapshot(), provider.as_ref())
-                .await?;
-            gate::check(&saved.plan, allowances)?;
-            println!(
-                "Applying the saved plan ({} action(s)); it is not stale.",
-                saved.plan.actions.len()
-            );
-            saved.plan
+    prepared.authorize(allowances, args.expect_fingerprint.as_deref())?;
+    if saved {
+        outln!("{}", render::text::verified_line(plan))?;
+    } else {
+        outln!("{}", render::text::fingerprint_line(plan))?;
+        if !gate::confirm(args.auto_approve)? {
+            return Err(ApplyCancelled.into());
         }
-        None => {
-            let plan = fresh_plan(ctx, &portfolio, &journal, provider.as_ref()).await?;
-            print!("{}", render_text(&plan, color));
-            if !plan.applyable() {
-                return Ok(ExitCode::SUCCESS);
-            }
-            gate::check(&plan, allowances)?;
-            if !gate::confirm(args.auto_approve)? {
-                return Err(ApplyCancelled.into());
-            }
-            plan
-        }
-    };
-    execute(&plan, provider, &journal, parallelism).await
+    }
+    execute(&prepared).await
 }
 
-async fn fresh_plan(
-    ctx: &Context,
-    portfolio: &Portfolio,
-    journal: &Journal,
-    provider: &dyn Provider,
-) -> Result<Plan, planning::PlanningError> {
-    let policy = &ctx.config.config.policy;
-    planning::plan(portfolio, &journal.snapshot(), provider, policy).await
-}
-
-async fn execute(
-    plan: &Plan,
-    provider: Arc<dyn Provider>,
-    journal: &Journal,
-    parallelism: usize,
-) -> CommandResult {
+async fn execute(prepared: &Prepared) -> CommandResult {
+    let plan = &prepared.plan;
     if !plan.applyable() {
-        println!("No changes. Nothing to apply.");
+        outln!("No changes. Nothing to apply.")?;
         return Ok(ExitCode::SUCCESS);
     }
     let reporter = progress::for_stderr();
-    let outcome = apply::execute(
-        plan,
-        provider,
-        journal,
-        ApplyOptions { parallelism },
-        reporter.as_ref(),
-    )
-    .await;
+    let outcome = prepared.execute(reporter.as_ref()).await;
     drop(reporter);
-    println!("\n{}", summary::outcome(&outcome, plan));
+    // The changes are made; a reader that went away does not change the
+    // exit code that says how they went.
+    let _ = outln!("\n{}", summary::outcome(&outcome, plan));
     Ok(if outcome.is_success() {
         ExitCode::SUCCESS
     } else {

@@ -65,7 +65,7 @@ impl Progress for Bars {
             }
             Event::ActionStarted { action } => {
                 if let Some(bar) = self.bar(&action.customer) {
-                    bar.set_message(format!("{} {}", action.kind, terminal(&action.address)));
+                    bar.set_message(format!("{} {}", action.kind(), terminal(&action.address)));
                 }
             }
             Event::ActionFinished { action, status } => {
@@ -74,7 +74,7 @@ impl Progress for Bars {
                     if let Some(problem) = problem(status) {
                         let _ = self.multi.println(format!(
                             "  {} {}: {problem}",
-                            action.kind,
+                            action.kind(),
                             terminal(&action.address)
                         ));
                     }
@@ -107,12 +107,12 @@ impl Progress for Lines {
         let line = match event {
             Event::CustomerStarted { .. } | Event::CustomerFinished { .. } => return,
             Event::ActionStarted { action } => {
-                format!("{} {}: started", terminal(&action.address), action.kind)
+                format!("{} {}: started", terminal(&action.address), action.kind())
             }
             Event::ActionFinished { action, status } => format!(
                 "{} {}: {}",
                 terminal(&action.address),
-                action.kind,
+                action.kind(),
                 problem(status).unwrap_or_else(|| "succeeded".to_string())
             ),
         };
@@ -124,7 +124,6 @@ impl Progress for Lines {
 fn problem(status: &Status) -> Option<String> {
     match status {
         Status::Succeeded => None,
-        Status::Manual => Some("manual step, not sent".to_string()),
         Status::Failed { message } => Some(format!("failed: {}", terminal(message))),
         Status::InFlight { message } => Some(format!("in flight: {}", terminal(message))),
         Status::NotAttempted { reason } => Some(format!("not attempted: {}", terminal(reason))),

@@ -47,9 +47,6 @@ pub fn outcome(outcome: &Outcome, plan: &Plan) -> String {
         counts.in_flight,
         counts.not_attempted
     );
-    if counts.manual > 0 {
-        let _ = write!(out, ", {} manual", counts.manual);
-    }
     out.push_str(".\n");
     if let Some(reason) = &outcome.stopped_by {
         let _ = writeln!(out, "\nStopped early: {}", terminal(reason));
@@ -71,15 +68,6 @@ pub fn outcome(outcome: &Outcome, plan: &Plan) -> String {
         Status::NotAttempted { reason } => Some(reason),
         _ => None,
     });
-    section(
-        &mut out,
-        outcome,
-        "Manual (do these by hand)",
-        |s| match s {
-            Status::Manual => Some(""),
-            _ => None,
-        },
-    );
     follow_ups(&mut out, outcome, plan);
     out
 }

@@ -1,7 +1,7 @@
 //! Seed §11: the administrator's and the alternate email address.
 
 use super::Context;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{CustomerType, email_domain, is_same_or_subdomain};
 
 pub const ADMIN_EMAIL_DOMAIN: &str = "R-ADMIN-EMAIL-DOMAIN";

@@ -1,7 +1,7 @@
 //! Seed §2: the customer has a registered domain.
 
 use super::Context;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 
 pub const DOMAIN_NOT_REGISTRABLE: &str = "R-DOMAIN-REGISTRABLE";
 pub const DOMAIN_IS_SUBDOMAIN: &str = "R-DOMAIN-SUBDOMAIN";

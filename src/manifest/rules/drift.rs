@@ -1,25 +1,43 @@
 //! `ignoreDrift`: only fields the planner knows, so a typo never silently
 //! stops drift from being reported.
 
+use std::cell::OnceCell;
+use std::collections::HashSet;
+
 use super::Context;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::suggest::did_you_mean;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::manifest::spec::{
     IGNORABLE_FIELDS, IGNORABLE_SUBSCRIPTION_FIELDS, subscription_drift_field,
 };
-use crate::manifest::suggest::did_you_mean;
 
 pub const IGNORE_DRIFT_FIELD: &str = "R-IGNORE-DRIFT-FIELD";
 pub const IGNORE_DRIFT_NOT_ORDERED: &str = "R-IGNORE-DRIFT-UNORDERED";
 
 pub fn ignore_drift_fields(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let ordered_skus: HashSet<&str> = ctx
+        .customer
+        .subscriptions
+        .iter()
+        .map(|s| s.sku.as_str())
+        .collect();
+    // Written entries are found in the file; ones from a Defaults document
+    // (or spelt with a SKU alias) point at the list or `spec`. Indexed only
+    // when reporting (it parses the file again for positions), and once, so
+    // 100,000 bad entries cost 100,000 lookups, not a scan each.
+    let positions = OnceCell::new();
     for entry in &ctx.customer.ignore_drift {
-        // Written entries are found in the file; ones from a Defaults document
-        // (or spelt with a SKU alias) point at the list or `spec`. Looked up
-        // only when reporting: it parses the file again for positions.
-        let at = || ctx.source.item_pointer("/spec/ignoreDrift", entry);
+        let at = || {
+            let positions =
+                positions.get_or_init(|| ctx.source.string_item_indexes("/spec/ignoreDrift"));
+            match positions.get(entry.as_str()) {
+                Some(index) => format!("/spec/ignoreDrift/{index}"),
+                None => "/spec/ignoreDrift".to_string(),
+            }
+        };
         if let Some((sku_name, field)) = subscription_drift_field(entry) {
             let sku = ctx.catalog.get(sku_name);
-            let ordered = sku.is_some_and(|sku| ctx.customer.subscription(&sku.key).is_some());
+            let ordered = sku.is_some_and(|sku| ordered_skus.contains(sku.key.as_str()));
             if !ordered {
                 out.push(ctx.report(
                     Severity::Warning,

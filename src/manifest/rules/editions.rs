@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Context;
 use crate::catalog::Sku;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::CustomerType;
 
 pub const TEAM_SKU: &str = "R-TEAM-SKU";
@@ -24,6 +24,17 @@ fn ordered<'a>(ctx: &'a Context<'_>) -> impl Iterator<Item = (usize, &'a Sku)> +
         .iter()
         .enumerate()
         .filter_map(|(index, s)| ctx.catalog.get(&s.sku).map(|sku| (index, sku)))
+}
+
+/// The distinct catalogue entries ordered, each with how often: at most
+/// the catalogue's size, so rules that compare orders with each other stay
+/// linear in the number of orders (a hostile file may hold 100,000).
+fn distinct<'a>(skus: &[(usize, &'a Sku)]) -> Vec<(&'a Sku, usize)> {
+    let mut counts: BTreeMap<&str, (&Sku, usize)> = BTreeMap::new();
+    for (_, sku) in skus {
+        counts.entry(sku.key.as_str()).or_insert((sku, 0)).1 += 1;
+    }
+    counts.into_values().collect()
 }
 
 fn sku_pointer(index: usize) -> String {
@@ -89,11 +100,14 @@ pub fn education_skus_need_education(ctx: &Context<'_>, out: &mut Vec<Diagnostic
 /// Add-ons (Vault, storage, Voice, …) need a base edition on the same customer.
 pub fn add_ons_need_a_base(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let skus: Vec<(usize, &Sku)> = ordered(ctx).collect();
+    let kinds = distinct(&skus);
     for (index, sku) in &skus {
+        // Satisfied by another order: of another SKU, or of the same SKU
+        // ordered again (which `sku_ordered_once` reports on its own).
         if sku.requires.is_empty()
-            || skus
-                .iter()
-                .any(|(other, base)| other != index && sku.is_satisfied_by(base))
+            || kinds.iter().any(|(base, count)| {
+                sku.is_satisfied_by(base) && (base.key != sku.key || *count > 1)
+            })
         {
             continue;
         }
@@ -125,10 +139,11 @@ pub fn add_ons_need_a_base(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// is paid for twice.
 pub fn add_on_already_included(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let skus: Vec<(usize, &Sku)> = ordered(ctx).collect();
+    let kinds = distinct(&skus);
     for (index, sku) in &skus {
-        if let Some((_, edition)) = skus
+        if let Some((edition, _)) = kinds
             .iter()
-            .find(|(_, edition)| sku.included_in.contains(&edition.key))
+            .find(|(edition, _)| sku.included_in.contains(&edition.key))
         {
             out.push(ctx.report(
                 Severity::Warning,

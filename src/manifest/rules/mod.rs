@@ -29,7 +29,8 @@
 //! | `R-SEATS-RANGE` | | 1 ≤ seats ≤ 50,000 |
 //! | `R-RENEWAL-ANNUAL-ONLY` | | `renewal` only on annual plans |
 //! | `R-PO-LENGTH` | | `purchaseOrderId` ≤ 80 characters |
-//! | `R-TEXT-CONTROL` | | no control characters or bidi overrides in free text |
+//! | `R-TEXT-CONTROL` | | no control, bidirectional or invisible characters in free text and labels |
+//! | `R-TEXT-BLANK` | | organization, admin names, address lines and purchase order ids are not blank |
 //! | `R-IGNORE-DRIFT-FIELD`, `R-IGNORE-DRIFT-UNORDERED` | §14 | `ignoreDrift` names known fields / ordered SKUs |
 //! | `R-ORG-SHARED` | §9 | note: team customers sharing an organization name |
 //! | `R-DEFAULTS-DUPLICATE` | | one `kind: Defaults` per directory |
@@ -39,9 +40,9 @@
 
 use std::collections::BTreeSet;
 
-use super::diagnostic::{Diagnostic, Severity};
-use super::source::DocumentSource;
 use crate::catalog::Catalog;
+use crate::diagnostics::DocumentSource;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::Customer;
 
 mod contacts;

@@ -1,7 +1,7 @@
 //! `metadata.name`: the key of a customer in manifests, state and plans.
 
 use super::Context;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::manifest::schema::NAME_MAX_LENGTH;
 
 pub const NAME_FORMAT: &str = "R-NAME-FORMAT";

@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::catalog::MAX_TRIAL_SEATS;
-use crate::manifest::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::manifest::schema::PURCHASE_ORDER_MAX_LENGTH;
 use crate::model::PlanKind;
 
@@ -70,7 +70,9 @@ pub fn seats_within_limits(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let max = sku.max_seats(subscription.plan);
         let seats = subscription.seats;
-        if (1..=max).contains(&seats) {
+        // Google sells free plans without a seat count.
+        let no_count_on_free = subscription.plan == PlanKind::Free && seats == 0;
+        if (1..=max).contains(&seats) || no_count_on_free {
             continue;
         }
         let (code, message, help) = if subscription.plan == PlanKind::Trial && seats > max {
@@ -207,6 +209,17 @@ mod tests {
         assert_eq!(codes(&zero), vec![SEATS_RANGE]);
         let huge = with_subscriptions(DOMAIN_CUSTOMER, &["business-starter flexible 50001"]);
         assert_eq!(codes(&huge), vec![SEATS_RANGE]);
+    }
+
+    #[test]
+    fn free_plans_need_no_seat_count_and_paid_plans_do() {
+        let free = DOMAIN_CUSTOMER.replace(
+            "    - sku: business-standard\n      plan: flexible\n      seats: 5\n",
+            "    - sku: cloud-identity-free\n      plan: free\n",
+        );
+        assert!(codes(&free).is_empty(), "{:?}", codes(&free));
+        let paid = DOMAIN_CUSTOMER.replace("      seats: 5\n", "");
+        assert_eq!(codes(&paid), vec!["S-MISSING-FIELD"]);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::diagnostic::Diagnostic;
-use crate::manifest::source::DocumentSource;
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::DocumentSource;
 use crate::model::{Customer, CustomerType};
 
 pub const NAME_UNIQUE: &str = "R-NAME-UNIQUE";

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use crate::catalog::Catalog;
-use crate::manifest::diagnostic::Diagnostic;
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::SourceFile;
 use crate::manifest::portfolio::assemble;
-use crate::manifest::source::SourceFile;
 use crate::model::Customer;
 
 pub const DOMAIN_CUSTOMER: &str = "\

@@ -162,7 +162,6 @@ impl Limits {
     }
 
     /// The rate now (configured, or lowered by Google), `None` when unmetered.
-    #[cfg(test)]
     pub fn per_minute(&self, bucket: Bucket) -> Option<f64> {
         self.pacer(bucket).per_minute()
     }

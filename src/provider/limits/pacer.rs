@@ -156,7 +156,6 @@ impl Pacer {
     }
 
     /// The current rate, `None` when unmetered.
-    #[cfg(test)]
     pub fn per_minute(&self) -> Option<f64> {
         self.lock().current
     }

@@ -20,14 +20,16 @@ pub fn domain_filter(domain: &str) -> String {
     format!("domain=\"{}\"", domain.replace('"', ""))
 }
 
-/// The customer of `domain` that resold created as `correlation_id`; a lone
-/// customer of that domain without a correlation id is adopted too (created
-/// by hand). Several team customers may share a domain (seed §9), so another
-/// correlation id never matches.
+/// The customer of `domain` that resold created as `correlation_id`. Else,
+/// for a domain customer, the one Channel customer of that domain, whatever
+/// its correlation id (one customer per domain, even after a lost state or
+/// a renamed manifest); several team customers may share a domain (seed §9),
+/// so a team (`team_admin` given) is matched by its admin's email instead.
 pub fn select_customer<'c>(
     customers: &'c [wire::Customer],
     domain: &str,
     correlation_id: &str,
+    team_admin: Option<&str>,
 ) -> Option<&'c wire::Customer> {
     let same_domain: Vec<_> = customers
         .iter()
@@ -39,9 +41,30 @@ pub fn select_customer<'c>(
     {
         return Some(ours);
     }
-    match same_domain.as_slice() {
-        [only] if only.correlation_id.is_empty() => Some(only),
-        _ => None,
+    let candidates: Vec<&wire::Customer> = match team_admin {
+        Some(admin) => same_domain
+            .into_iter()
+            .filter(|c| {
+                c.primary_contact_info
+                    .as_ref()
+                    .is_some_and(|p| p.email.eq_ignore_ascii_case(admin))
+            })
+            .collect(),
+        None => same_domain,
+    };
+    match candidates.as_slice() {
+        [only] => Some(only),
+        // Duplicates made before resold looked first: the provisioned one.
+        several => {
+            let provisioned: Vec<_> = several
+                .iter()
+                .filter(|c| !c.cloud_identity_id.is_empty())
+                .collect();
+            match provisioned.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -143,7 +166,7 @@ pub(super) async fn page_account(
         .await?;
     for index in waiting.unresolved() {
         let query = &queries[index];
-        let customer = select_customer(&all, &query.domain, &query.name).cloned();
+        let customer = select_customer(&all, &query.domain, &query.name, admin_of(query)).cloned();
         if let Some(customer) = &customer {
             managed.insert(customer.name.clone());
         }
@@ -179,15 +202,21 @@ pub(super) async fn one(
         }
     }
     if let Some(all) = run.all_customers.get() {
-        return Ok(select_customer(all, &query.domain, &query.name).cloned());
+        return Ok(select_customer(all, &query.domain, &query.name, admin_of(query)).cloned());
     }
     let filtered = channel
         .list_customers(Some(&domain_filter(&query.domain)))
         .await?;
-    if let Some(found) = select_customer(&filtered, &query.domain, &query.name) {
+    if let Some(found) = select_customer(&filtered, &query.domain, &query.name, admin_of(query)) {
         return Ok(Some(found.clone()));
     }
-    Ok(select_customer(run.all_customers().await?, &query.domain, &query.name).cloned())
+    let all = run.all_customers().await?;
+    Ok(select_customer(all, &query.domain, &query.name, admin_of(query)).cloned())
+}
+
+/// A team's admin email, which tells apart teams sharing a domain.
+fn admin_of(query: &CustomerQuery) -> Option<&str> {
+    query.admin_email.as_deref()
 }
 
 #[cfg(test)]
@@ -211,17 +240,19 @@ mod tests {
             customer("c/3", "solo.example", ""),
         ];
         assert_eq!(
-            select_customer(&list, "team.example", "team-b")
+            select_customer(&list, "team.example", "team-b", None)
                 .unwrap()
                 .name,
             "c/2"
         );
-        assert!(select_customer(&list, "team.example", "team-c").is_none());
+        assert!(select_customer(&list, "team.example", "team-c", None).is_none());
         assert_eq!(
-            select_customer(&list, "solo.example", "solo").unwrap().name,
+            select_customer(&list, "solo.example", "solo", None)
+                .unwrap()
+                .name,
             "c/3"
         );
-        assert!(select_customer(&list, "none.example", "x").is_none());
+        assert!(select_customer(&list, "none.example", "x", None).is_none());
     }
 
     #[test]
@@ -252,5 +283,39 @@ mod tests {
             Vec::<usize>::new()
         );
         assert_eq!(waiting.unresolved().collect::<Vec<_>>(), vec![2]);
+    }
+
+    #[test]
+    fn the_one_customer_of_a_domain_matches_whatever_its_correlation_id() {
+        let mut renamed = customer("c/1", "acme.se", "old-name");
+        renamed.cloud_identity_id = "C01".into();
+        let list = vec![renamed, customer("c/2", "other.se", "other")];
+        assert_eq!(
+            select_customer(&list, "acme.se", "new-name", None)
+                .unwrap()
+                .name,
+            "c/1"
+        );
+        // Teams sharing a domain: matched by admin email only.
+        let team = |name: &str, email: &str| wire::Customer {
+            primary_contact_info: Some(wire::ContactInfo {
+                email: email.into(),
+                ..wire::ContactInfo::default()
+            }),
+            ..customer(name, "gmail.example", "someone-else")
+        };
+        let teams = vec![
+            team("t/1", "red@gmail.example"),
+            team("t/2", "blue@gmail.example"),
+        ];
+        assert_eq!(
+            select_customer(&teams, "gmail.example", "x", Some("blue@gmail.example"))
+                .unwrap()
+                .name,
+            "t/2"
+        );
+        assert!(
+            select_customer(&teams, "gmail.example", "x", Some("green@gmail.example")).is_none()
+        );
     }
 }

@@ -1,0 +1,211 @@
+//! The PostgreSQL state at scale, against the server `scripts/with-postgres`
+//! starts:
+//!
+//! - taking the locks of 1,000 customers (target: under 1 s), the lock
+//!   connection and the checks after locking included;
+//! - reading 10,000 customer records, as `plan --refresh=none` of 10,000
+//!   customers would (target: well under 2 s, so the plan has room);
+//! - a compare-and-swap write of one customer while 1,000 locks are held
+//!   (the fence reads `pg_locks`), in a workspace of 100 customers and of
+//!   10,000: a write costs the change, not the state, so the two are close.
+//!
+//! `scripts/with-postgres cargo bench --bench postgres` (release build).
+//! Each figure is the median of several rounds; the machine is shared, so
+//! compare figures of one run with each other.
+
+use std::time::{Duration, Instant};
+
+use resold::fixtures::{
+    EntitlementNames, applied_record, sample_domain_customer, sample_subscription,
+};
+use resold::model::PlanKind;
+use resold::state::CustomerRecord;
+use resold::state::postgres::{
+    Change, ConnectSettings, HeldLocks, LockRequest, LockWait, PostgresConfig, RunStart, Store,
+    Write,
+};
+
+const LOCKED: usize = 1_000;
+const CUSTOMERS: usize = 10_000;
+const SMALL: usize = 100;
+const ROUNDS: usize = 7;
+const BATCH: usize = 1_000;
+
+type Error = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), Error> {
+    let Some(url) = std::env::var("RESOLD_TEST_POSTGRES_URL").ok() else {
+        eprintln!(
+            "the postgres bench needs a server: scripts/with-postgres cargo bench --bench postgres"
+        );
+        std::process::exit(1);
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(&url))
+}
+
+async fn run(url: &str) -> Result<(), Error> {
+    let big = workspace(url, "big").await?;
+    let small = workspace(url, "small").await?;
+    fill(&big, CUSTOMERS).await?;
+    fill(&small, SMALL).await?;
+
+    let names: Vec<String> = (0..LOCKED).map(name).collect();
+    let mut lock_times = Vec::new();
+    for _ in 0..ROUNDS {
+        let run = big.begin_run(&RunStart::new("bench")).await?;
+        let started = Instant::now();
+        let locks = HeldLocks::acquire(
+            &big,
+            &run.id,
+            &LockRequest::customers(names.iter().cloned()),
+            &LockWait::no_wait(),
+        )
+        .await?;
+        lock_times.push(started.elapsed());
+        locks.release().await?;
+    }
+
+    let mut read_times = Vec::new();
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        let records = big.read_all::<CustomerRecord>().await?;
+        read_times.push(started.elapsed());
+        assert_eq!(records.len(), CUSTOMERS);
+    }
+
+    // The same 1,000 locks in both, so that only the size of the state differs.
+    let write_big = one_customer_writes(&big, &names, &name(CUSTOMERS / 2 % LOCKED)).await?;
+    let write_small = one_customer_writes(&small, &names, &name(SMALL / 2)).await?;
+
+    println!("postgres bench ({ROUNDS} rounds, medians)");
+    println!(
+        "  lock {LOCKED} customers          {:>8.1} ms   (target < 1000 ms)",
+        ms(median(lock_times))
+    );
+    println!(
+        "  read {CUSTOMERS} customers        {:>8.1} ms   (target < 2000 ms)",
+        ms(median(read_times))
+    );
+    println!(
+        "  write 1 of {CUSTOMERS} customers    {:>8.2} ms   (1,000 locks held)",
+        ms(write_big)
+    );
+    println!(
+        "  write 1 of {SMALL} customers      {:>8.2} ms   (ratio {:.2}: a write costs the change)",
+        ms(write_small),
+        write_big.as_secs_f64() / write_small.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A fresh schema with one workspace.
+async fn workspace(url: &str, name: &str) -> Result<Store, Error> {
+    let mut config = PostgresConfig::new(url, name);
+    config.schema = format!("bench_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let settings = ConnectSettings::resolve(&config, std::path::Path::new("/"), &|_| None)?;
+    let store = Store::open(&settings).await?;
+    store
+        .create_workspace(
+            &uuid::Uuid::new_v4().to_string(),
+            Some("accounts/C00sandbox"),
+        )
+        .await?;
+    Ok(store)
+}
+
+/// `count` realistic records (a customer with two subscriptions), written
+/// in batches by one account-exclusive run, as an import would.
+async fn fill(store: &Store, count: usize) -> Result<(), Error> {
+    let run = store.begin_run(&RunStart::new("import")).await?;
+    let locks = HeldLocks::acquire(
+        store,
+        &run.id,
+        &LockRequest::account_exclusive(),
+        &LockWait::no_wait(),
+    )
+    .await?;
+    let started = Instant::now();
+    let all: Vec<usize> = (0..count).collect();
+    for chunk in all.chunks(BATCH) {
+        let writes: Vec<Write<CustomerRecord>> = chunk
+            .iter()
+            .map(|&i| Write {
+                name: name(i),
+                expected: None,
+                change: Change::Put(record(i)),
+            })
+            .collect();
+        store.write(&locks, &writes).await?;
+    }
+    println!(
+        "  (filled {count} customers in batches of {BATCH}: {:.0} ms)",
+        ms(started.elapsed())
+    );
+    locks.release().await?;
+    Ok(())
+}
+
+/// The median time of writing `target`, holding the locks of `names`.
+async fn one_customer_writes(
+    store: &Store,
+    names: &[String],
+    target: &String,
+) -> Result<Duration, Error> {
+    let run = store.begin_run(&RunStart::new("bench")).await?;
+    let locks = HeldLocks::acquire(
+        store,
+        &run.id,
+        &LockRequest::customers(names.iter().cloned()),
+        &LockWait::no_wait(),
+    )
+    .await?;
+    let mut version = store.versions(std::slice::from_ref(target)).await?[target];
+    let mut times = Vec::new();
+    for round in 0..ROUNDS * 5 {
+        let write = Write {
+            name: target.clone(),
+            expected: Some(version),
+            change: Change::Put(record(round)),
+        };
+        let started = Instant::now();
+        version = store.write(&locks, &[write]).await?[0].version;
+        times.push(started.elapsed());
+    }
+    locks.release().await?;
+    Ok(median(times))
+}
+
+fn name(i: usize) -> String {
+    format!("customer-{i:05}")
+}
+
+fn record(i: usize) -> CustomerRecord {
+    let mut customer = sample_domain_customer(
+        &name(i),
+        &format!("Customer {i} AB"),
+        &format!("customer{i}.se"),
+    );
+    customer.subscriptions = vec![
+        sample_subscription("business-standard", PlanKind::AnnualMonthly, 25),
+        sample_subscription("vault", PlanKind::Flexible, 5),
+    ];
+    let channel = format!("accounts/C00sandbox/customers/C{i:06}");
+    applied_record(&customer, &channel, &format!("C0{i:07}"), |s| {
+        EntitlementNames {
+            entitlement: format!("{channel}/entitlements/{}", s.sku),
+            offer: format!("accounts/C00sandbox/offers/{}", s.sku),
+        }
+    })
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

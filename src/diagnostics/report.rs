@@ -1,0 +1,268 @@
+//! Renders diagnostics for people (rustc-like), for GitHub Actions
+//! (workflow commands that become annotations on the pull request) and for
+//! machines (JSON). Every string that came from a file — messages quote
+//! values, snippets quote lines, paths are file names — is neutralised for
+//! where it goes: control and bidirectional characters never reach a
+//! terminal or a CI log, and in annotations, which GitHub shows on the pull
+//! request, addresses cannot become live links.
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use super::diagnostic::{Diagnostic, Severity, Tally};
+use crate::render::escape;
+
+/// How `validate` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Human,
+    Github,
+    Json,
+}
+
+/// All diagnostics in one format. `color` only affects `Human`.
+pub fn render(diagnostics: &[Diagnostic], format: ReportFormat, color: bool) -> String {
+    render_counted(diagnostics, Tally::of(diagnostics), format, color)
+}
+
+/// Like `render`, with the counts of all findings, including those
+/// `cap_per_file` left out (the JSON summary reports them).
+pub fn render_counted(
+    diagnostics: &[Diagnostic],
+    tally: Tally,
+    format: ReportFormat,
+    color: bool,
+) -> String {
+    match format {
+        ReportFormat::Human => diagnostics
+            .iter()
+            .map(|d| human(d, color))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ReportFormat::Github => diagnostics.iter().map(github).collect(),
+        ReportFormat::Json => json_report(diagnostics, tally),
+    }
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn human(d: &Diagnostic, color: bool) -> String {
+    let paint = Paint { on: color };
+    let severity_colour = match d.severity {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Note => "1;36",
+    };
+    let mut out = String::new();
+    let head = format!("{}[{}]", d.severity.as_str(), d.code);
+    let _ = writeln!(
+        out,
+        "{}{}",
+        paint.wrap(severity_colour, &head),
+        paint.wrap("1", &format!(": {}", clean(&d.message)))
+    );
+    let gutter_width = d.location.as_ref().map_or(1, |l| l.line.to_string().len());
+    let pad = " ".repeat(gutter_width);
+    let bar = paint.wrap("1;34", "|");
+    if let Some(location) = &d.location {
+        let _ = writeln!(
+            out,
+            "{pad}{} {}",
+            paint.wrap("1;34", "-->"),
+            clean(&location.to_string())
+        );
+        if let Some(line) = &d.snippet {
+            let line = clean(line);
+            let column = usize::try_from(d.snippet_column).unwrap_or(1).max(1);
+            let available = line.chars().count().saturating_sub(column - 1).max(1);
+            let length = usize::try_from(location.length)
+                .unwrap_or(1)
+                .clamp(1, available);
+            let _ = writeln!(out, "{pad} {bar}");
+            let _ = writeln!(
+                out,
+                "{} {bar} {line}",
+                paint.wrap("1;34", &location.line.to_string())
+            );
+            let _ = writeln!(
+                out,
+                "{pad} {bar} {}{}",
+                " ".repeat(column - 1),
+                paint.wrap(severity_colour, &"^".repeat(length))
+            );
+        }
+    }
+    for related in &d.related {
+        let _ = writeln!(
+            out,
+            "{pad} {} note: {}: {}",
+            paint.wrap("1;34", "="),
+            clean(&related.message),
+            clean(&related.location.to_string())
+        );
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(
+            out,
+            "{pad} {} help: {}",
+            paint.wrap("1;34", "="),
+            clean(help)
+        );
+    }
+    if let Some(seed) = d.seed {
+        let _ = writeln!(
+            out,
+            "{pad} {} seed: {seed} of the Partner Sales Console guide",
+            paint.wrap("1;34", "=")
+        );
+    }
+    out
+}
+
+/// Terminal control characters (and bidirectional overrides, which reorder
+/// what the reader sees) from a manifest must not reach the terminal. The
+/// same test as the plan renderers, so no output of resold lets one through.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c != '\t' && crate::model::is_unsafe_char(c) {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// `clean`, and addresses defused, for what GitHub shows on a pull request.
+fn clean_for_github(text: &str) -> String {
+    escape::defuse_autolinks_plain(&clean(text))
+}
+
+fn github(d: &Diagnostic) -> String {
+    let command = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
+    };
+    let mut properties = vec![format!("title={}", escape_property(d.code))];
+    if let Some(location) = &d.location {
+        properties.insert(0, format!("col={}", location.column));
+        properties.insert(0, format!("line={}", location.line));
+        properties.insert(
+            0,
+            format!(
+                "file={}",
+                escape_property(&clean(&location.file.to_string_lossy()))
+            ),
+        );
+    }
+    let mut message = clean_for_github(&d.message);
+    for related in &d.related {
+        let _ = write!(
+            message,
+            "\n{}: {}",
+            clean_for_github(&related.message),
+            clean_for_github(&related.location.to_string())
+        );
+    }
+    if let Some(help) = &d.help {
+        let _ = write!(message, "\nhelp: {}", clean_for_github(help));
+    }
+    if let Some(seed) = d.seed {
+        let _ = write!(message, "\nseed {seed}");
+    }
+    // CI log viewers interpret escape sequences too: every part was
+    // neutralised before the line breaks between them became `%0A`.
+    format!(
+        "::{command} {}::{}\n",
+        properties.join(","),
+        escape_data(&message)
+    )
+}
+
+/// GitHub's workflow-command escaping for the message part.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// …and for property values, which also end at `,` and `:`.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn json_report(diagnostics: &[Diagnostic], tally: Tally) -> String {
+    let report = json!({
+        "valid": tally.errors == 0,
+        "summary": tally,
+        "diagnostics": diagnostics,
+    });
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::SourceLocation;
+
+    fn sample() -> Diagnostic {
+        Diagnostic::error("R-X", "bad, really: 100%")
+            .with_help("fix it")
+            .with_seed("§11")
+            .at(
+                SourceLocation::new("c/a.yaml", 2, 3, 4),
+                Some("one\n  abcd: x\n"),
+            )
+    }
+
+    #[test]
+    fn human_output_points_at_the_column() {
+        let text = render(&[sample()], ReportFormat::Human, false);
+        assert!(text.contains("error[R-X]: bad, really: 100%"));
+        assert!(text.contains(" --> c/a.yaml:2:3"));
+        assert!(text.contains("2 |   abcd: x\n  |   ^^^^\n"));
+        assert!(text.contains("= help: fix it"));
+    }
+
+    #[test]
+    fn github_output_escapes_workflow_command_syntax() {
+        let text = render(&[sample()], ReportFormat::Github, false);
+        assert_eq!(
+            text,
+            "::error file=c/a.yaml,line=2,col=3,title=R-X::bad, really: 100%25%0Ahelp: fix it%0Aseed §11\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_neutralised() {
+        assert_eq!(clean("a\x1b[31mb"), "a\u{fffd}[31mb");
+        assert_eq!(clean("a\u{202e}b"), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn github_output_neutralises_control_characters_but_keeps_line_breaks() {
+        let mut hostile = sample();
+        hostile.message = "unknown SKU `a\x1b[2Jb`".into();
+        let text = render(&[hostile], ReportFormat::Github, false);
+        assert!(!text.contains('\x1b'), "{text:?}");
+        assert!(text.contains("a\u{fffd}[2Jb"), "{text:?}");
+        assert!(text.contains("%0Ahelp: fix it"), "{text:?}");
+    }
+}

@@ -1,0 +1,186 @@
+//! Channel customer calls that Google gives no request id: create,
+//! provision, patch. Each carries the customer values it sends (without
+//! subscriptions, which are operations of their own).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Customer;
+
+use super::fields::{FieldChange, customer_with};
+use super::kind::ActionKind;
+
+/// The Channel customer an operation acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CustomerRef {
+    /// `accounts/{a}/customers/{c}`, which exists already.
+    Existing(String),
+    /// The customer the `create-customer` action of this same plan creates;
+    /// resolved from the journal when the operation runs.
+    CreatedInThisPlan,
+}
+
+impl CustomerRef {
+    pub fn channel_name(&self) -> Result<&str, Unresolved> {
+        match self {
+            CustomerRef::Existing(name) => Ok(name),
+            CustomerRef::CreatedInThisPlan => Err(Unresolved),
+        }
+    }
+
+    fn resolve(&self, created: Option<&str>) -> Result<CustomerRef, Unresolved> {
+        match (self, created) {
+            (CustomerRef::Existing(_), _) => Ok(self.clone()),
+            (CustomerRef::CreatedInThisPlan, Some(name)) => {
+                Ok(CustomerRef::Existing(name.to_string()))
+            }
+            (CustomerRef::CreatedInThisPlan, None) => Err(Unresolved),
+        }
+    }
+}
+
+/// An operation names the customer this plan creates, and it was not created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the Channel customer this plan creates does not exist (its create did not succeed)")]
+pub struct Unresolved;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum CustomerOperation {
+    /// Looks the domain up first (an owned match is adopted, never
+    /// duplicated), then `customers.create` with `correlationId = name`.
+    CreateCustomer { customer: Customer },
+    /// `provisionCloudIdentity` for `target` with the customer's admin,
+    /// type, recovery email, phone, language and education data.
+    ProvisionCloudIdentity {
+        target: CustomerRef,
+        customer: Customer,
+    },
+    /// `customers.patch` of exactly the fields in `changes`, from their
+    /// `before` values to `customer`'s.
+    UpdateCustomer {
+        channel_name: String,
+        customer: Customer,
+        changes: Vec<FieldChange>,
+    },
+}
+
+impl CustomerOperation {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            CustomerOperation::CreateCustomer { .. } => ActionKind::CreateCustomer,
+            CustomerOperation::ProvisionCloudIdentity { .. } => ActionKind::ProvisionCloudIdentity,
+            CustomerOperation::UpdateCustomer { .. } => ActionKind::UpdateCustomer,
+        }
+    }
+
+    /// The desired customer values the call sends (and apply records).
+    pub fn customer(&self) -> &Customer {
+        match self {
+            CustomerOperation::CreateCustomer { customer }
+            | CustomerOperation::ProvisionCloudIdentity { customer, .. }
+            | CustomerOperation::UpdateCustomer { customer, .. } => customer,
+        }
+    }
+
+    /// For an update: the customer as it stands before, which differs from
+    /// the desired one in exactly the changed fields (the patch's mask).
+    pub fn before(&self) -> Option<Customer> {
+        match self {
+            CustomerOperation::UpdateCustomer {
+                customer, changes, ..
+            } => Some(customer_with(
+                customer,
+                changes
+                    .iter()
+                    .map(|c| (c.field.as_str(), c.before.as_ref())),
+            )),
+            _ => None,
+        }
+    }
+
+    pub fn changes(&self) -> Vec<FieldChange> {
+        match self {
+            CustomerOperation::CreateCustomer { customer } => created_fields(customer),
+            CustomerOperation::ProvisionCloudIdentity { .. } => Vec::new(),
+            CustomerOperation::UpdateCustomer { changes, .. } => changes.clone(),
+        }
+    }
+
+    pub fn irreversible(&self) -> bool {
+        // Google accounts cannot be deleted through the API.
+        matches!(self, CustomerOperation::ProvisionCloudIdentity { .. })
+    }
+
+    pub(super) fn resolve(&self, created: Option<&str>) -> Result<CustomerOperation, Unresolved> {
+        Ok(match self {
+            CustomerOperation::ProvisionCloudIdentity { target, customer } => {
+                CustomerOperation::ProvisionCloudIdentity {
+                    target: target.resolve(created)?,
+                    customer: customer.clone(),
+                }
+            }
+            other => other.clone(),
+        })
+    }
+}
+
+/// The customer fields a view can show, in display order, with whether
+/// each is personal data.
+const CUSTOMER_FIELDS: &[(&str, bool)] = &[
+    ("organization", false),
+    ("domain", false),
+    ("address", false),
+    ("phone", true),
+    ("language", false),
+    ("admin.email", true),
+    ("admin.givenName", true),
+    ("admin.familyName", true),
+    ("alternateEmail", true),
+];
+
+/// Every field a create sends, as `null -> value` changes.
+fn created_fields(customer: &Customer) -> Vec<FieldChange> {
+    let json = serde_json::to_value(customer).unwrap_or_default();
+    let get = |path: &str| {
+        let mut target = &json;
+        for part in path.split('.') {
+            target = target.get(part)?;
+        }
+        (!target.is_null()).then(|| target.clone())
+    };
+    let mut changes: Vec<FieldChange> = CUSTOMER_FIELDS
+        .iter()
+        .filter_map(|(field, personal)| {
+            get(field).map(|after| FieldChange {
+                field: field.to_string(),
+                before: None,
+                after: Some(after),
+                personal: *personal,
+            })
+        })
+        .collect();
+    changes.insert(
+        1.min(changes.len()),
+        FieldChange {
+            field: "type".into(),
+            before: None,
+            after: get("customerType"),
+            personal: false,
+        },
+    );
+    if let Some(education) = get("education") {
+        changes.push(FieldChange {
+            field: "education".into(),
+            before: None,
+            after: Some(education),
+            personal: false,
+        });
+    }
+    changes
+}

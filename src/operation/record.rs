@@ -1,0 +1,135 @@
+//! Operations that only write the state: recording what exists at Google,
+//! and what the operator accepted. Nothing is sent to Google for them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::model::{Customer, PlanKind, Renewal, SubscriptionState};
+
+use super::fields::FieldChange;
+use super::kind::ActionKind;
+
+/// What adopting an entitlement records: Google's values, as the baseline
+/// later plans compare with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdoptedSubscription {
+    pub sku: String,
+    pub offer: String,
+    pub plan: PlanKind,
+    pub seats: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<Renewal>,
+    pub state: SubscriptionState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_order_id: Option<String>,
+}
+
+/// Where accepted values are recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "of",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum DriftTarget {
+    /// The customer values last applied (`state.customers[name].applied`).
+    Customer,
+    /// One subscription record.
+    Subscription { sku: String, entitlement: String },
+}
+
+// One value per planned action: the gap between an adopted customer's
+// values and the small variants is not worth a Box in every match.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum RecordOperation {
+    /// The Channel customer exists under this reseller account already:
+    /// record its ids, the manifest's `protect`, and — when it was read —
+    /// Google's values as the baseline later plans compare with.
+    AdoptCustomer {
+        channel_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cloud_identity_id: Option<String>,
+        protect: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        baseline: Option<Customer>,
+    },
+    /// The entitlement exists already: record it with Google's values.
+    AdoptEntitlement {
+        entitlement: String,
+        subscription: AdoptedSubscription,
+    },
+    /// The manifest now says what Google shows: record each value's `after`
+    /// (the observed value) in place of its `before` (the recorded one).
+    AcceptDrift {
+        target: DriftTarget,
+        values: Vec<FieldChange>,
+    },
+    /// Google no longer lists the entitlement: remove its record.
+    ForgetEntitlement { sku: String, entitlement: String },
+}
+
+impl RecordOperation {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            RecordOperation::AdoptCustomer { .. } => ActionKind::AdoptCustomer,
+            RecordOperation::AdoptEntitlement { .. } => ActionKind::AdoptEntitlement,
+            RecordOperation::AcceptDrift { .. } => ActionKind::AcceptDrift,
+            RecordOperation::ForgetEntitlement { .. } => ActionKind::ForgetEntitlement,
+        }
+    }
+
+    pub fn sku(&self) -> Option<&str> {
+        match self {
+            RecordOperation::AdoptCustomer { .. } => None,
+            RecordOperation::AdoptEntitlement { subscription, .. } => Some(&subscription.sku),
+            RecordOperation::AcceptDrift { target, .. } => match target {
+                DriftTarget::Customer => None,
+                DriftTarget::Subscription { sku, .. } => Some(sku),
+            },
+            RecordOperation::ForgetEntitlement { sku, .. } => Some(sku),
+        }
+    }
+
+    pub fn changes(&self) -> Vec<FieldChange> {
+        let found = |field: &str, value: Value| FieldChange {
+            field: field.to_string(),
+            before: None,
+            after: Some(value),
+            personal: false,
+        };
+        match self {
+            RecordOperation::AdoptCustomer { .. } => Vec::new(),
+            RecordOperation::AdoptEntitlement { subscription, .. } => {
+                let mut changes = vec![
+                    found("plan", json(&subscription.plan)),
+                    found("seats", json(&subscription.seats)),
+                ];
+                if let Some(renewal) = &subscription.renewal {
+                    changes.push(found("renewal", json(renewal)));
+                }
+                changes.push(found("state", json(&subscription.state)));
+                changes
+            }
+            RecordOperation::AcceptDrift { values, .. } => values.clone(),
+            RecordOperation::ForgetEntitlement { entitlement, .. } => vec![FieldChange {
+                field: "exists".into(),
+                before: Some(Value::String(entitlement.clone())),
+                after: None,
+                personal: false,
+            }],
+        }
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}

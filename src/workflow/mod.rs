@@ -1,0 +1,66 @@
+//! The layer between the command line and the core (Terraform's
+//! command → operation → view): "decide what to observe, observe, diff,
+//! check what must be acknowledged", the state lock and the verification of
+//! saved plans, written once and called by both `plan` and `apply`. The
+//! command line parses arguments, calls these and prints what they return.
+//!
+//! - `scope`: which customers a plan, or the check of a saved one, reads;
+//! - `planning`: one plan, observed as `--refresh` says;
+//! - `lock`: the state lock, waited for up to `--lock-timeout`;
+//! - `session`: apply — lock, reconcile, plan or verify, execute.
+
+mod lock;
+mod planning;
+pub mod scope;
+mod session;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::apply::{ApplyError, JournalError};
+use crate::plan::{Mismatch, RequestIdProblem, StaleReason};
+use crate::provider::{Provider, ProviderError};
+use crate::state::StateError;
+
+pub use lock::{acquire_lock, wait_for_lock};
+pub use planning::{PlanRequest, plan};
+pub use session::{ApplyRequest, PlanSource, Prepared, prepare};
+
+/// An error a connection attempt reports.
+pub type ConnectError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Connects to Google (or the sandbox) when, and only when, a workflow
+/// needs to read or write there: a plan with `--refresh=none` never does.
+#[async_trait]
+pub trait Connect: Send {
+    async fn connect(&mut self) -> Result<Arc<dyn Provider>, ConnectError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{0}")]
+    Connect(#[source] ConnectError),
+    #[error("cannot observe Google: {0}")]
+    Observe(#[source] ProviderError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Stale(#[from] StaleReason),
+    #[error(transparent)]
+    RequestIds(#[from] RequestIdProblem),
+    #[error(transparent)]
+    Mismatch(#[from] Mismatch),
+    #[error("--target {0}: no manifest or state names this customer")]
+    UnknownTarget(String),
+    #[error(
+        "the plan to apply has fingerprint {actual}, not the expected {expected}: it is not the plan that was reviewed; nothing was sent"
+    )]
+    Fingerprint { expected: String, actual: String },
+    #[error("{}", crate::render::escape::terminal(&.0.to_string()))]
+    Unacknowledged(#[from] crate::plan::Unacknowledged),
+}

@@ -1,0 +1,129 @@
+//! What to read from Google before planning: every customer the manifests
+//! or the state name (or only some), with the ids the state recorded, and
+//! the existing-account check (seed §3) for those about to be created.
+//! Deterministic for a given portfolio and state, so a saved plan can be
+//! derived again at apply time from the same kind of observation.
+
+use std::collections::BTreeSet;
+
+use crate::model::{Customer, CustomerType};
+use crate::plan::{self, Plan, PlanOptions, RefreshMode};
+use crate::provider::{CustomerQuery, DomainCheck, ObserveRequest, RecordedTerms};
+use crate::state::State;
+
+/// The customers a plan reads (`None`: everyone, and the account's
+/// unmanaged customers too), as `--refresh` and `--target` say.
+pub fn for_plan(desired: &[Customer], state: &State, options: &PlanOptions) -> Option<Vec<String>> {
+    let names = plan::customers_to_refresh(desired, state, options.refresh);
+    if options.targets.is_empty() {
+        return names;
+    }
+    let all = || {
+        desired
+            .iter()
+            .map(|c| c.name.clone())
+            .chain(state.customers.keys().cloned())
+            .collect()
+    };
+    let selected: Vec<String> = names.unwrap_or_else(all);
+    Some(
+        selected
+            .into_iter()
+            .filter(|n| options.targets.contains(n))
+            .collect(),
+    )
+}
+
+/// What apply reads to derive a saved plan again, however blind the plan
+/// was: every customer it acts on, and every customer whose manifest
+/// differs from the state (the only ones a plan can act on without reading
+/// them). Read before any write, so protect, seat decreases and policy are
+/// checked against live values.
+pub fn for_saved(saved: &Plan, desired: &[Customer], state: &State) -> Vec<String> {
+    let mut names: BTreeSet<String> = saved
+        .touched_customers()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    names.extend(
+        plan::customers_to_refresh(desired, state, RefreshMode::Changed).unwrap_or_default(),
+    );
+    let targets = &saved.targets;
+    names
+        .into_iter()
+        .filter(|n| targets.is_empty() || targets.contains(n))
+        .collect()
+}
+
+/// The observation of `names` (`None`: everyone).
+pub fn observe_request(
+    desired: &[Customer],
+    state: &State,
+    names: Option<&[String]>,
+) -> ObserveRequest {
+    let named: Option<BTreeSet<&str>> = names.map(|n| n.iter().map(String::as_str).collect());
+    let wanted = |name: &str| named.as_ref().is_none_or(|n| n.contains(name));
+    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
+    let mut request = ObserveRequest {
+        include_unmanaged: names.is_none(),
+        ..ObserveRequest::default()
+    };
+    for customer in desired.iter().filter(|c| wanted(&c.name)) {
+        let record = state.customers.get(&customer.name);
+        let mut query = CustomerQuery::new(&customer.name, &customer.domain);
+        query.admin_email =
+            (customer.customer_type == CustomerType::Team).then(|| customer.admin.email.clone());
+        if let Some(record) = record {
+            query.channel_name = record.channel_name.clone();
+            query.cloud_identity_id = record.cloud_identity_id.clone();
+            query.entitlements = record
+                .subscriptions
+                .iter()
+                .map(|(sku, s)| (sku.clone(), s.entitlement_name.clone()))
+                .collect();
+            // What drift is measured against: the observer reads the change
+            // history only where the terms differ.
+            query.recorded_terms = record
+                .subscriptions
+                .iter()
+                .map(|(sku, s)| {
+                    let terms = RecordedTerms {
+                        plan: s.plan,
+                        seats: s.seats,
+                        renewal: s.renewal,
+                        state: s.state,
+                    };
+                    (sku.clone(), terms)
+                })
+                .collect();
+        }
+        request.customers.push(query);
+        if record.and_then(|r| r.channel_name.as_ref()).is_none() {
+            request.check_domains.push(DomainCheck {
+                domain: customer.domain.clone(),
+                primary_admin_email: (customer.customer_type == CustomerType::Team)
+                    .then(|| customer.admin.email.clone()),
+            });
+        }
+    }
+    // Customers only the state names: observed so orphans are reported accurately.
+    for (name, record) in &state.customers {
+        if wanted(name) && !desired_names.contains(name.as_str()) {
+            let domain = record
+                .applied
+                .as_ref()
+                .map(|c| c.domain.clone())
+                .unwrap_or_default();
+            let mut query = CustomerQuery::new(name, domain);
+            query.admin_email = record
+                .applied
+                .as_ref()
+                .filter(|c| c.customer_type == CustomerType::Team)
+                .map(|c| c.admin.email.clone());
+            query.channel_name = record.channel_name.clone();
+            query.cloud_identity_id = record.cloud_identity_id.clone();
+            request.customers.push(query);
+        }
+    }
+    request
+}
