@@ -114,6 +114,7 @@ pub fn applied_record(
             ..customer.clone()
         }),
         protect: customer.protect,
+        origin: Some(crate::operation::Origin::Created),
         subscriptions: customer
             .subscriptions
             .iter()

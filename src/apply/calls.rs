@@ -4,6 +4,7 @@
 
 use crate::model::{PlanKind, Renewal, SubscriptionState};
 use crate::observed::ObservedSubscription;
+use crate::operation::Origin;
 use crate::operation::{
     CustomerOperation, DriftTarget, EntitlementOperation, Operation, RecordOperation,
     set_customer_field,
@@ -18,6 +19,8 @@ pub enum Effect {
     Created {
         channel_name: String,
         cloud_identity_id: Option<String>,
+        /// Found by the lookup before the create instead of created.
+        adopted: bool,
     },
     Provisioned {
         cloud_identity_id: String,
@@ -63,6 +66,7 @@ pub async fn send(operation: &Operation, provider: &dyn Provider) -> Result<Effe
             Effect::Created {
                 channel_name: created.channel_name,
                 cloud_identity_id: created.cloud_identity_id,
+                adopted: created.adopted,
             }
         }
         Operation::Customer(CustomerOperation::ProvisionCloudIdentity { target, customer }) => {
@@ -102,8 +106,14 @@ pub fn record(operation: &Operation, effect: &Effect, record: &mut CustomerRecor
             Effect::Created {
                 channel_name,
                 cloud_identity_id,
+                adopted,
             },
         ) => {
+            record.origin = Some(if *adopted {
+                Origin::Adopted
+            } else {
+                Origin::Created
+            });
             record.channel_name = Some(channel_name.clone());
             if cloud_identity_id.is_some() {
                 record.cloud_identity_id = cloud_identity_id.clone();
@@ -140,7 +150,9 @@ fn record_only(op: &RecordOperation, record: &mut CustomerRecord) {
             cloud_identity_id,
             protect,
             baseline,
+            origin,
         } => {
+            record.origin = Some(*origin);
             record.channel_name = Some(channel_name.clone());
             if cloud_identity_id.is_some() {
                 record.cloud_identity_id = cloud_identity_id.clone();

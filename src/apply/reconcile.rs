@@ -113,9 +113,12 @@ async fn look_up_or_resend(
         Operation::Customer(CustomerOperation::CreateCustomer { customer }) => Ok(provider
             .find_customer(customer)
             .await?
+            // The journal says resold's own create was under way: it made
+            // the customer the lookup finds.
             .map(|found| Effect::Created {
                 channel_name: found.channel_name,
                 cloud_identity_id: found.cloud_identity_id,
+                adopted: false,
             })),
         Operation::Customer(CustomerOperation::ProvisionCloudIdentity { customer, .. }) => {
             Ok(provider

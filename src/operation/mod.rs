@@ -28,7 +28,7 @@ pub use customer::{CustomerOperation, CustomerRef, Unresolved};
 pub use entitlement::EntitlementOperation;
 pub use fields::{FieldChange, customer_with, set_customer_field};
 pub use kind::{ActionKind, Family};
-pub use record::{AdoptedSubscription, DriftTarget, RecordOperation};
+pub use record::{AdoptedSubscription, DriftTarget, Origin, RecordOperation};
 
 /// A request id as Google's `requestId` wants it: a UUID, fresh per mutation.
 pub type RequestId = uuid::Uuid;
@@ -196,6 +196,7 @@ mod tests {
                 cloud_identity_id: None,
                 protect: true,
                 baseline: Some(customer),
+                origin: Origin::Adopted,
             }),
         ];
         let json = serde_json::to_value(&ops).unwrap();

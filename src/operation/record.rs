@@ -61,6 +61,9 @@ pub enum RecordOperation {
         protect: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         baseline: Option<Customer>,
+        /// Imported (the manifest names the account) or adopted.
+        #[serde(default = "adopted")]
+        origin: Origin,
     },
     /// The entitlement exists already: record it with Google's values.
     AdoptEntitlement {
@@ -132,4 +135,22 @@ impl RecordOperation {
 
 fn json<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn adopted() -> Origin {
+    Origin::Adopted
+}
+
+/// How a customer came under resold, for operators reading the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// resold's `create-customer` made it.
+    Created,
+    /// It existed in the reseller account already; a plan found it by its
+    /// domain (or an interrupted create's lookup did) and adopted it.
+    Adopted,
+    /// Its manifest names its Google account (`spec.cloudIdentityId`), as
+    /// `resold import` writes: adopted with Google's values as the baseline.
+    Imported,
 }

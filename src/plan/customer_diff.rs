@@ -4,7 +4,9 @@
 
 use crate::model::{Customer, CustomerType};
 use crate::observed::{AdminConsole, CustomerView, ExistingAccount, ObservedCustomer};
-use crate::operation::{CustomerOperation, CustomerRef, DriftTarget, Operation, RecordOperation};
+use crate::operation::{
+    CustomerOperation, CustomerRef, DriftTarget, Operation, Origin, RecordOperation,
+};
 use crate::state::CustomerRecord;
 
 use super::action::{PlannedAction, customer_address};
@@ -92,7 +94,17 @@ fn plan_unrecorded(
         .and_then(|o| o.existing_accounts.get(&desired.domain))
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let owned = accounts.iter().find(|a| a.existing && a.owned);
+    // A manifest that names its Google account (`spec.cloudIdentityId`, as
+    // `resold import` writes) is that account or none: teams sharing a
+    // domain each have their own (seed §9).
+    let named = desired.cloud_identity_id.as_deref();
+    let owned = accounts.iter().filter(|a| a.existing && a.owned).find(|a| {
+        named.is_none_or(|id| {
+            a.cloud_identity_id
+                .as_deref()
+                .is_none_or(|found| found == id)
+        })
+    });
     let found = seen
         .map(|s| s.channel_name.as_str())
         .or_else(|| owned.and_then(|a| a.customer_name.as_deref()));
@@ -124,6 +136,10 @@ fn plan_unrecorded(
     if let Some(owned) = owned {
         outcome.cloud_identity_id = owned.cloud_identity_id.clone();
         owned_but_not_read(desired, owned, draft);
+        return;
+    }
+    if let (Some(id), Some(_)) = (named, ctx.observed) {
+        draft.findings.push(named_account_not_found(desired, id));
         return;
     }
     if let Some(foreign) = accounts.iter().find(|a| a.existing) {
@@ -217,6 +233,11 @@ fn adopt(
             cloud_identity_id,
             protect: desired.protect,
             baseline,
+            origin: if desired.cloud_identity_id.is_some() {
+                Origin::Imported
+            } else {
+                Origin::Adopted
+            },
         }),
         format!("{why}: record it, create nothing"),
     ));
@@ -279,6 +300,21 @@ fn owned_but_not_read(desired: &Customer, owned: &ExistingAccount, draft: &mut D
 }
 
 /// Seed §3: the domain has a Google account that is not ours.
+/// The manifest names a Google account that no customer of this reseller
+/// account has: creating one would make a second account for the domain.
+fn named_account_not_found(desired: &Customer, id: &str) -> Finding {
+    Finding {
+        customer: desired.name.clone(),
+        address: customer_address(&desired.name),
+        kind: FindingKind::Missing,
+        message: format!(
+            "the manifest names the Google account `{id}` (`spec.cloudIdentityId`), but no customer of this reseller account has it; nothing is created"
+        ),
+        help: "check the Cloud Identity ID in the Partner Sales Console; remove `cloudIdentityId` from the manifest to create a new customer instead".into(),
+        blocking: true,
+    }
+}
+
 fn transfer_needed(desired: &Customer, account: &ExistingAccount) -> Finding {
     let whose = match &account.customer_name {
         Some(_) => "under another reseller or bought directly from Google",

@@ -8,7 +8,7 @@ use crate::model::{Customer, CustomerType};
 
 use super::client::ChannelProvider;
 use super::error::{ErrorKind, ProviderError};
-use super::{CreatedCustomer, FoundCustomer, ImportCustomer, convert, lro, observe};
+use super::{CreatedCustomer, CustomerQuery, FoundCustomer, ImportCustomer, convert, lro, observe};
 
 const PROVISION_METHOD: &str = "cloudchannel.accounts.customers.provisionCloudIdentity";
 
@@ -23,22 +23,23 @@ pub enum Search {
     Thorough,
 }
 
-/// By exact domain, then correlation id, then (teams) the admin's email.
+/// By the Google account the manifest names, then exact domain and
+/// correlation id, then (teams) the admin's email.
 pub async fn find(
     provider: &ChannelProvider,
     customer: &Customer,
     search: Search,
 ) -> Result<Option<FoundCustomer>, ProviderError> {
     let channel = &provider.channel;
-    let admin = team_admin(customer);
+    let query = CustomerQuery::for_manifest(customer);
     let filtered = channel
         .list_customers(Some(&observe::domain_filter(&customer.domain)))
         .await?;
-    let found = match observe::select_customer(&filtered, &customer.domain, &customer.name, admin) {
+    let found = match observe::select_customer(&filtered, &query) {
         Some(found) => Some(found.clone()),
         None if search == Search::Thorough => {
             let all = channel.list_customers(None).await?;
-            observe::select_customer(&all, &customer.domain, &customer.name, admin).cloned()
+            observe::select_customer(&all, &query).cloned()
         }
         None => None,
     };

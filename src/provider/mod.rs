@@ -78,7 +78,12 @@ pub struct CustomerQuery {
     pub admin_email: Option<String>,
     /// Recorded `accounts/{a}/customers/{c}`, if any.
     pub channel_name: Option<String>,
+    /// The Google account: recorded, or named by the manifest
+    /// (`spec.cloudIdentityId`); it wins over every other match.
     pub cloud_identity_id: Option<String>,
+    /// The manifest's `spec.correlationId` (another tool's id); `None`:
+    /// `name`, which resold sets when it creates a customer.
+    pub correlation_id: Option<String>,
     /// Recorded entitlement names by catalogue key.
     pub entitlements: BTreeMap<String, String>,
     /// Recorded terms by catalogue key: the change history is read only for
@@ -97,6 +102,23 @@ impl CustomerQuery {
             domain: domain.into(),
             ..CustomerQuery::default()
         }
+    }
+
+    /// The query that finds the Channel customer of a manifest with nothing
+    /// recorded yet: by the ids the manifest names, its domain and (a team)
+    /// its admin's email.
+    pub fn for_manifest(customer: &Customer) -> CustomerQuery {
+        CustomerQuery {
+            admin_email: customers::team_admin(customer).map(str::to_string),
+            cloud_identity_id: customer.cloud_identity_id.clone(),
+            correlation_id: customer.correlation_id.clone(),
+            ..CustomerQuery::new(&customer.name, &customer.domain)
+        }
+    }
+
+    /// The Channel `correlationId` this customer carries.
+    pub fn correlation(&self) -> &str {
+        self.correlation_id.as_deref().unwrap_or(&self.name)
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Customer, PlanKind, Renewal, SubscriptionState};
-use crate::operation::Operation;
+use crate::operation::{Operation, Origin};
 
 /// Version 2: typed journal entries (version 1 is migrated on read, `v1.rs`).
 pub const STATE_FORMAT_VERSION: u32 = 2;
@@ -72,6 +72,7 @@ impl CustomerRecord {
             cloud_identity_id: None,
             applied: None,
             protect,
+            origin: None,
             subscriptions: BTreeMap::new(),
             pending: Vec::new(),
         }
@@ -100,6 +101,10 @@ pub struct CustomerRecord {
     pub applied: Option<Customer>,
     /// Copied from the manifest at apply time: deleting a manifest does not lift it.
     pub protect: bool,
+    /// How the customer came under resold; `None` in records written
+    /// before resold kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
     /// Keyed by catalogue key.
     #[serde(default)]
     pub subscriptions: BTreeMap<String, SubscriptionRecord>,

@@ -107,6 +107,7 @@ pub(super) fn migrate(old: StateV1) -> Result<State, MigrationError> {
                 cloud_identity_id: record.cloud_identity_id,
                 applied: record.applied,
                 protect: record.protect,
+                origin: None,
                 subscriptions: record.subscriptions,
                 pending,
             },

@@ -70,12 +70,14 @@ pub fn observe_request(
     };
     for customer in desired.iter().filter(|c| wanted(&c.name)) {
         let record = state.customers.get(&customer.name);
-        let mut query = CustomerQuery::new(&customer.name, &customer.domain);
-        query.admin_email =
-            (customer.customer_type == CustomerType::Team).then(|| customer.admin.email.clone());
+        // Before anything is recorded, the manifest's ids find the customer
+        // (what `resold import` writes); a record's ids come from Google.
+        let mut query = CustomerQuery::for_manifest(customer);
         if let Some(record) = record {
             query.channel_name = record.channel_name.clone();
-            query.cloud_identity_id = record.cloud_identity_id.clone();
+            if record.cloud_identity_id.is_some() {
+                query.cloud_identity_id = record.cloud_identity_id.clone();
+            }
             query.entitlements = record
                 .subscriptions
                 .iter()

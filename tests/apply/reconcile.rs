@@ -48,6 +48,7 @@ fn crash_while_creating(harness: &Harness, customer: &Customer) {
         cloud_identity_id: None,
         applied: None,
         protect: true,
+        origin: None,
         subscriptions: Default::default(),
         pending: vec![step],
     };
@@ -209,6 +210,10 @@ async fn a_version_1_journal_entry_is_migrated_and_resolved_without_ordering_twi
     let request_id = order.request_id().to_string();
     let mut v1 = serde_json::to_value(harness.state()).unwrap();
     v1["version"] = 1.into();
+    // Version 1 had no `origin`.
+    for record in v1["customers"].as_object_mut().unwrap().values_mut() {
+        record.as_object_mut().unwrap().remove("origin");
+    }
     v1["customers"]["legacy-0000"]["pending"] = serde_json::json!([{
         "address": "customer.legacy-0000.subscription.business-standard",
         "kind": "order",

@@ -5,6 +5,7 @@
 //! one, and reading the account writes nothing to Google.
 
 mod read;
+mod roundtrip;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,6 +69,11 @@ impl Project {
             dir,
             _sandbox: sandbox,
         }
+    }
+
+    /// Requests that changed the sandbox's world so far.
+    fn mutations(&self) -> u64 {
+        self._sandbox.mutations()
     }
 
     fn path(&self, rest: &str) -> PathBuf {

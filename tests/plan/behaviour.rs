@@ -361,3 +361,32 @@ fn a_recorded_customer_missing_from_channel_is_blocking_drift() {
             .any(|d| d.customer == "acme-se" && d.field == "exists")
     );
 }
+
+#[test]
+fn a_manifest_naming_its_google_account_adopts_that_one_or_creates_nothing() {
+    // Two accounts of this reseller for one domain (teams of one
+    // organization); the manifest names the second.
+    let mut world = scenarios::transfer_needed();
+    let accounts = world.observed.existing_accounts.get_mut("acme.se").unwrap();
+    accounts[0].owned = true;
+    accounts[0].customer_name = Some("accounts/A/customers/first".into());
+    accounts[0].cloud_identity_id = Some("C0first".into());
+    let mut second = accounts[0].clone();
+    second.customer_name = Some("accounts/A/customers/second".into());
+    second.cloud_identity_id = Some("C0second".into());
+    accounts.push(second);
+    world.desired("acme-se").cloud_identity_id = Some("C0second".into());
+    let plan = world.plan();
+    assert_eq!(plan.actions[0].kind(), ActionKind::AdoptCustomer);
+    let adopted = serde_json::to_value(&plan.actions[0].operation).unwrap();
+    assert_eq!(adopted["channelName"], "accounts/A/customers/second");
+    assert_eq!(adopted["origin"], "imported");
+
+    // An account no customer of the reseller has: nothing is created.
+    world.desired("acme-se").cloud_identity_id = Some("C0gone".into());
+    let plan = world.plan();
+    assert!(plan.actions.is_empty(), "{:#?}", plan.actions);
+    let finding = &plan.findings[0];
+    assert!(finding.blocking);
+    assert!(finding.message.contains("`C0gone`"), "{}", finding.message);
+}

@@ -12,6 +12,7 @@ fn record(channel: &str) -> CustomerRecord {
         cloud_identity_id: None,
         applied: None,
         protect: true,
+        origin: None,
         subscriptions: Default::default(),
         pending: Vec::new(),
     }

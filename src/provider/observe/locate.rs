@@ -20,28 +20,40 @@ pub fn domain_filter(domain: &str) -> String {
     format!("domain=\"{}\"", domain.replace('"', ""))
 }
 
-/// The customer of `domain` that resold created as `correlation_id`. Else,
-/// for a domain customer, the one Channel customer of that domain, whatever
-/// its correlation id (one customer per domain, even after a lost state or
-/// a renamed manifest); several team customers may share a domain (seed §9),
-/// so a team (`team_admin` given) is matched by its admin's email instead.
+/// The Channel customer `query` stands for. First the Google account the
+/// manifest or the state names (`cloudIdentityId`, unique whatever domain
+/// it shows now); then, among the customers of the domain that name no
+/// other account, the one whose `correlationId` is the manifest's (another
+/// tool's id from `spec.correlationId`, else `metadata.name`, which resold
+/// sets); else, for a domain customer, the one customer of that domain
+/// (one customer per domain, even after a lost state or a renamed
+/// manifest). Several team customers may share a domain (seed §9), so a
+/// team is matched by its admin's email instead.
 pub fn select_customer<'c>(
     customers: &'c [wire::Customer],
-    domain: &str,
-    correlation_id: &str,
-    team_admin: Option<&str>,
+    query: &CustomerQuery,
 ) -> Option<&'c wire::Customer> {
+    let account = query
+        .cloud_identity_id
+        .as_deref()
+        .filter(|id| !id.is_empty());
+    if let Some(id) = account
+        && let Some(found) = customers.iter().find(|c| c.cloud_identity_id == id)
+    {
+        return Some(found);
+    }
     let same_domain: Vec<_> = customers
         .iter()
-        .filter(|c| c.domain.eq_ignore_ascii_case(domain))
+        .filter(|c| c.domain.eq_ignore_ascii_case(&query.domain))
+        .filter(|c| account.is_none_or(|_| c.cloud_identity_id.is_empty()))
         .collect();
     if let Some(ours) = same_domain
         .iter()
-        .find(|c| c.correlation_id == correlation_id)
+        .find(|c| c.correlation_id == query.correlation())
     {
         return Some(ours);
     }
-    let candidates: Vec<&wire::Customer> = match team_admin {
+    let candidates: Vec<&wire::Customer> = match query.admin_email.as_deref() {
         Some(admin) => same_domain
             .into_iter()
             .filter(|c| {
@@ -80,9 +92,13 @@ pub(super) enum Work {
 struct Waiting {
     /// Recorded `accounts/{a}/customers/{c}`.
     by_name: HashMap<String, Vec<usize>>,
-    /// Queries without a recorded name, by (lower-case domain, metadata
-    /// name): a listed customer with that correlation id settles them at
-    /// once, as `select_customer` prefers it to anything later in the list.
+    /// Queries without a recorded name that name a Google account: the
+    /// listed customer with that Cloud Identity ID settles them at once.
+    by_account: HashMap<String, Vec<usize>>,
+    /// The other queries without a recorded name, by (lower-case domain,
+    /// correlation id): a listed customer with that correlation id settles
+    /// them at once, as `select_customer` prefers it to anything later in
+    /// the list.
     by_correlation: HashMap<(String, String), Vec<usize>>,
     resolved: Vec<bool>,
 }
@@ -91,15 +107,21 @@ impl Waiting {
     fn new(queries: &[CustomerQuery]) -> Waiting {
         let mut waiting = Waiting {
             by_name: HashMap::new(),
+            by_account: HashMap::new(),
             by_correlation: HashMap::new(),
             resolved: vec![false; queries.len()],
         };
         for (index, query) in queries.iter().enumerate() {
-            match &query.channel_name {
-                Some(name) => waiting.by_name.entry(name.clone()).or_default(),
-                None => waiting
+            let account = query.cloud_identity_id.as_ref().filter(|id| !id.is_empty());
+            match (&query.channel_name, account) {
+                (Some(name), _) => waiting.by_name.entry(name.clone()).or_default(),
+                (None, Some(id)) => waiting.by_account.entry(id.clone()).or_default(),
+                (None, None) => waiting
                     .by_correlation
-                    .entry((query.domain.to_ascii_lowercase(), query.name.clone()))
+                    .entry((
+                        query.domain.to_ascii_lowercase(),
+                        query.correlation().to_string(),
+                    ))
                     .or_default(),
             }
             .push(index);
@@ -110,6 +132,13 @@ impl Waiting {
     /// The queries `customer` settles.
     fn settled_by(&mut self, customer: &wire::Customer) -> Vec<usize> {
         let mut settled = self.by_name.remove(&customer.name).unwrap_or_default();
+        if !customer.cloud_identity_id.is_empty() {
+            settled.extend(
+                self.by_account
+                    .remove(&customer.cloud_identity_id)
+                    .unwrap_or_default(),
+            );
+        }
         if !customer.correlation_id.is_empty() {
             let key = (
                 customer.domain.to_ascii_lowercase(),
@@ -166,7 +195,7 @@ pub(super) async fn page_account(
         .await?;
     for index in waiting.unresolved() {
         let query = &queries[index];
-        let customer = select_customer(&all, &query.domain, &query.name, admin_of(query)).cloned();
+        let customer = select_customer(&all, query).cloned();
         if let Some(customer) = &customer {
             managed.insert(customer.name.clone());
         }
@@ -202,21 +231,16 @@ pub(super) async fn one(
         }
     }
     if let Some(all) = run.all_customers.get() {
-        return Ok(select_customer(all, &query.domain, &query.name, admin_of(query)).cloned());
+        return Ok(select_customer(all, query).cloned());
     }
     let filtered = channel
         .list_customers(Some(&domain_filter(&query.domain)))
         .await?;
-    if let Some(found) = select_customer(&filtered, &query.domain, &query.name, admin_of(query)) {
+    if let Some(found) = select_customer(&filtered, query) {
         return Ok(Some(found.clone()));
     }
     let all = run.all_customers().await?;
-    Ok(select_customer(all, &query.domain, &query.name, admin_of(query)).cloned())
-}
-
-/// A team's admin email, which tells apart teams sharing a domain.
-fn admin_of(query: &CustomerQuery) -> Option<&str> {
-    query.admin_email.as_deref()
+    Ok(select_customer(all, query).cloned())
 }
 
 #[cfg(test)]
@@ -232,6 +256,66 @@ mod tests {
         }
     }
 
+    /// `select_customer` for a query of `name` on `domain` (a team: `admin`).
+    fn select<'c>(
+        list: &'c [wire::Customer],
+        domain: &str,
+        name: &str,
+        admin: Option<&str>,
+    ) -> Option<&'c wire::Customer> {
+        let mut query = CustomerQuery::new(name, domain);
+        query.admin_email = admin.map(str::to_string);
+        select_customer(list, &query)
+    }
+
+    #[test]
+    fn the_named_google_account_and_another_tools_correlation_id_win() {
+        let provisioned = |name: &str, id: &str, correlation: &str| wire::Customer {
+            cloud_identity_id: id.into(),
+            ..customer(name, "konsult.fi", correlation)
+        };
+        // Two teams of one organization on one domain, and an unprovisioned
+        // customer of it: the manifest's Cloud Identity ID picks one.
+        let list = vec![
+            provisioned("t/1", "C0red", ""),
+            provisioned("t/2", "C0blue", ""),
+            customer("t/3", "konsult.fi", ""),
+        ];
+        let mut query = CustomerQuery::new("konsult-fi-c0blue", "konsult.fi");
+        query.cloud_identity_id = Some("C0blue".into());
+        assert_eq!(select_customer(&list, &query).unwrap().name, "t/2");
+        // An account the list does not hold never falls back to another
+        // provisioned customer of the domain.
+        query.cloud_identity_id = Some("C0green".into());
+        assert_eq!(select_customer(&list, &query).unwrap().name, "t/3");
+        let without_unprovisioned = &list[..2];
+        assert!(select_customer(without_unprovisioned, &query).is_none());
+
+        // A CRM's correlation id, written to `spec.correlationId` by import.
+        let crm = vec![
+            customer("c/1", "crm.se", "CRM-4711"),
+            customer("c/2", "crm.se", "CRM-4712"),
+        ];
+        let mut query = CustomerQuery::new("crm-se", "crm.se");
+        query.correlation_id = Some("CRM-4712".into());
+        assert_eq!(select_customer(&crm, &query).unwrap().name, "c/2");
+        query.correlation_id = None;
+        assert!(select_customer(&crm, &query).is_none(), "two, neither ours");
+    }
+
+    #[test]
+    fn a_page_settles_queries_naming_a_google_account_at_once() {
+        let mut query = CustomerQuery::new("konsult-fi-c0blue", "konsult.fi");
+        query.cloud_identity_id = Some("C0blue".into());
+        let mut waiting = Waiting::new(&[query]);
+        let mut red = customer("t/1", "konsult.fi", "");
+        red.cloud_identity_id = "C0red".into();
+        assert_eq!(waiting.settled_by(&red), Vec::<usize>::new());
+        let mut blue = customer("t/2", "konsult.fi", "");
+        blue.cloud_identity_id = "C0blue".into();
+        assert_eq!(waiting.settled_by(&blue), vec![0]);
+    }
+
     #[test]
     fn customers_are_matched_by_correlation_id_before_domain() {
         let list = vec![
@@ -240,19 +324,15 @@ mod tests {
             customer("c/3", "solo.example", ""),
         ];
         assert_eq!(
-            select_customer(&list, "team.example", "team-b", None)
-                .unwrap()
-                .name,
+            select(&list, "team.example", "team-b", None).unwrap().name,
             "c/2"
         );
-        assert!(select_customer(&list, "team.example", "team-c", None).is_none());
+        assert!(select(&list, "team.example", "team-c", None).is_none());
         assert_eq!(
-            select_customer(&list, "solo.example", "solo", None)
-                .unwrap()
-                .name,
+            select(&list, "solo.example", "solo", None).unwrap().name,
             "c/3"
         );
-        assert!(select_customer(&list, "none.example", "x", None).is_none());
+        assert!(select(&list, "none.example", "x", None).is_none());
     }
 
     #[test]
@@ -291,9 +371,7 @@ mod tests {
         renamed.cloud_identity_id = "C01".into();
         let list = vec![renamed, customer("c/2", "other.se", "other")];
         assert_eq!(
-            select_customer(&list, "acme.se", "new-name", None)
-                .unwrap()
-                .name,
+            select(&list, "acme.se", "new-name", None).unwrap().name,
             "c/1"
         );
         // Teams sharing a domain: matched by admin email only.
@@ -309,13 +387,11 @@ mod tests {
             team("t/2", "blue@gmail.example"),
         ];
         assert_eq!(
-            select_customer(&teams, "gmail.example", "x", Some("blue@gmail.example"))
+            select(&teams, "gmail.example", "x", Some("blue@gmail.example"))
                 .unwrap()
                 .name,
             "t/2"
         );
-        assert!(
-            select_customer(&teams, "gmail.example", "x", Some("green@gmail.example")).is_none()
-        );
+        assert!(select(&teams, "gmail.example", "x", Some("green@gmail.example")).is_none());
     }
 }
