@@ -158,10 +158,17 @@ fn order(ctx: &SubContext, sub: &Subscription, draft: &mut Draft) {
         purchase_order_id: ctx.purchase_order_id(sub),
         request_id: new_request_id(),
     };
-    draft.actions.push(ctx.action(
-        Operation::Entitlement(operation),
-        "the manifest orders it (seed §13)",
-    ));
+    // A suspend needs the entitlement's name, which only the order returns;
+    // the order is recorded active (a wait for the Terms of Service is not
+    // a state), so the next plan shows the suspend as its own reviewed step.
+    let reason = if sub.state == SubscriptionState::Suspended {
+        "the manifest orders it (seed §13); its `state: suspended` is planned by the next plan, once the entitlement exists"
+    } else {
+        "the manifest orders it (seed §13)"
+    };
+    draft
+        .actions
+        .push(ctx.action(Operation::Entitlement(operation), reason));
 }
 
 /// The entitlement exists already (bought outside resold, or recorded in a

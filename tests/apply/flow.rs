@@ -177,3 +177,34 @@ async fn a_subscription_waiting_for_the_terms_can_be_suspended_and_the_terms_are
         plan.checklist
     );
 }
+
+/// A new subscription the manifest wants suspended: the order returns the
+/// entitlement a suspend needs, so the first apply orders it (recorded
+/// active, since waiting for the Terms of Service is not a state) and says
+/// so; the next plan suspends it; the one after that is empty.
+#[tokio::test]
+async fn a_new_subscription_wanted_suspended_is_ordered_then_suspended_by_the_next_plan() {
+    let harness = Harness::new().await;
+    let mut desired = portfolio("halt", 1, 1);
+    desired[0].subscriptions[0].state = resold::model::SubscriptionState::Suspended;
+    let first = harness.apply(&desired, 1).await;
+    assert!(first.succeeded());
+    let plan = first.plan.as_ref().unwrap();
+    let order = plan
+        .actions
+        .iter()
+        .find(|a| a.kind() == ActionKind::Order)
+        .unwrap();
+    assert!(
+        order.reason.contains("planned by the next plan"),
+        "{}",
+        order.reason
+    );
+
+    let second = harness.plan(&desired).await;
+    let kinds: Vec<ActionKind> = second.actions.iter().map(|a| a.kind()).collect();
+    assert_eq!(kinds, vec![ActionKind::Suspend], "{:#?}", second.actions);
+    assert!(harness.apply(&desired, 1).await.succeeded());
+    let third = harness.plan(&desired).await;
+    assert!(third.actions.is_empty(), "{:#?}", third.actions);
+}
