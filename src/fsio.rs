@@ -48,6 +48,8 @@ pub enum FileKind {
     ServiceAccountKey,
     State,
     SavedPlan,
+    /// The sandbox's world snapshot and its change log (`--state FILE`).
+    SandboxWorld,
 }
 
 impl FileKind {
@@ -63,6 +65,8 @@ impl FileKind {
             FileKind::ServiceAccountKey => 64 * 1024,
             // About 2 KiB per customer recorded or planned: room for 100,000.
             FileKind::State | FileKind::SavedPlan => 256 * MIB,
+            // Benchmarks keep 10,000 customers with their change logs.
+            FileKind::SandboxWorld => 1024 * MIB,
         }
     }
 
@@ -73,6 +77,7 @@ impl FileKind {
             FileKind::ServiceAccountKey => "a service-account key file",
             FileKind::State => "a state file",
             FileKind::SavedPlan => "a saved plan",
+            FileKind::SandboxWorld => "a sandbox world file",
         }
     }
 }

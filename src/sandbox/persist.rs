@@ -50,7 +50,9 @@ fn read_error(path: &Path, error: std::io::Error) -> PersistError {
 /// Reads a saved world (snapshot plus log); `None` when there is none yet.
 pub fn load(path: &Path) -> Result<Option<World>, PersistError> {
     let log = log_path(path);
-    let bytes = match std::fs::read(path) {
+    // Read as any file a user can point at: no symlink out of its
+    // directory, no FIFO or device, a bounded size.
+    let bytes = match crate::fsio::read(path, crate::fsio::FileKind::SandboxWorld) {
         Ok(bytes) => bytes,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             if log.exists() {
@@ -74,7 +76,7 @@ pub fn load(path: &Path) -> Result<Option<World>, PersistError> {
             found: world.format_version,
         });
     }
-    match std::fs::read(&log) {
+    match crate::fsio::read(&log, crate::fsio::FileKind::SandboxWorld) {
         Ok(lines) => replay(&mut world, &lines, &log)?,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => return Err(read_error(&log, error)),
@@ -319,6 +321,28 @@ mod tests {
         let mut line = world.take_change(generation).unwrap();
         line.push(b'\n');
         line
+    }
+
+    #[test]
+    fn a_world_file_that_is_a_fifo_or_a_link_out_is_refused_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("world.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let error = load(&fifo).unwrap_err().to_string();
+        assert!(error.contains("regular file"), "{error}");
+
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.json");
+        std::fs::write(&secret, "{}").unwrap();
+        let link = dir.path().join("linked.json");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        let error = load(&link).unwrap_err().to_string();
+        assert!(!error.contains("{}"), "{error}");
+        assert!(error.contains("outside"), "{error}");
     }
 
     #[test]
