@@ -147,6 +147,19 @@ pub struct UnknownEntitlement {
     pub sku_id: Option<String>,
 }
 
+impl UnknownEntitlement {
+    /// An entitlement whose SKU is not in the catalogue, as Google names it.
+    pub fn of(entitlement: &crate::api::channel::Entitlement) -> UnknownEntitlement {
+        let service = entitlement.provisioned_service.as_ref();
+        UnknownEntitlement {
+            entitlement_name: entitlement.name.clone(),
+            offer: entitlement.offer.clone(),
+            product_id: service.map(|p| p.product_id.clone()),
+            sku_id: service.map(|p| p.sku_id.clone()),
+        }
+    }
+}
+
 /// One `EntitlementChange`: who changed what, when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

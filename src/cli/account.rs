@@ -12,7 +12,9 @@ use clap::{Subcommand, ValueEnum};
 
 use super::context::Context;
 use super::{CommandResult, Global};
-use crate::account::{AccountRequest, AccountVisitor, ListedCustomer, ReadProgress, ReadRates};
+use crate::account::{
+    AccountRequest, AccountSnapshot, AccountVisitor, ListedCustomer, ReadProgress, ReadRates,
+};
 use crate::import::{self, Managed};
 use crate::manifest::{LoadOptions, load_portfolio};
 use crate::render;
@@ -57,8 +59,31 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
     }
 }
 
+/// Reads the account (every call a GET), showing `progress`, and stops the
+/// embedded sandbox if one was started.
+pub fn read_account(
+    mut ctx: Context,
+    request: &AccountRequest,
+    progress: &Progress,
+) -> Result<AccountSnapshot, String> {
+    let runtime = super::runtime().map_err(|e| e.to_string())?;
+    let snapshot = runtime.block_on(async {
+        let result = match ctx.connect().await {
+            Ok(provider) => provider
+                .read_account(request, progress)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        ctx.shutdown().await;
+        result
+    });
+    progress.finish();
+    snapshot.map_err(|e| format!("cannot read the account: {e}"))
+}
+
 fn list(global: &Global, args: ListArgs) -> CommandResult {
-    let mut ctx = Context::load(global)?;
+    let ctx = Context::load(global)?;
     let state = ctx.read_state()?;
     let dir = args
         .manifests
@@ -83,20 +108,7 @@ fn list(global: &Global, args: ListArgs) -> CommandResult {
         concurrency: None,
     };
     let progress = Progress::new(None);
-    let runtime = super::runtime()?;
-    let snapshot = runtime.block_on(async {
-        let result = match ctx.connect().await {
-            Ok(provider) => provider
-                .read_account(&request, &progress)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(error) => Err(error.to_string()),
-        };
-        ctx.shutdown().await;
-        result
-    });
-    progress.finish();
-    let snapshot = snapshot.map_err(|e| format!("cannot read the account: {e}"))?;
+    let snapshot = read_account(ctx, &request, &progress)?;
     let listed: Vec<&ListedCustomer> = snapshot.customers.iter().map(|c| &c.listed).collect();
     let marks = Managed::new(&manifests, &state).bind(&listed);
     let text = match args.format {

@@ -43,7 +43,7 @@ pub enum Format {
 }
 
 pub fn run(global: &Global, args: Args) -> CommandResult {
-    let mut ctx = Context::load(global)?;
+    let ctx = Context::load(global)?;
     let state = ctx.read_state()?;
     let manifests_dir = ctx.config.manifests_dir().to_path_buf();
     let out_dir = args.out.clone().unwrap_or_else(|| manifests_dir.clone());
@@ -55,20 +55,7 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
     };
 
     let progress = Progress::new(Some(Managed::new(&existing.manifests, &existing.state)));
-    let runtime = super::runtime()?;
-    let snapshot = runtime.block_on(async {
-        let result = match ctx.connect().await {
-            Ok(provider) => provider
-                .read_account(&request, &progress)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(error) => Err(error.to_string()),
-        };
-        ctx.shutdown().await;
-        result
-    });
-    progress.finish();
-    let snapshot = snapshot.map_err(|e| format!("cannot read the account: {e}"))?;
+    let snapshot = super::account::read_account(ctx, &request, &progress)?;
 
     let options = ImportOptions {
         schema: files::relative(&out_dir, &schema_path),

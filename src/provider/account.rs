@@ -280,18 +280,7 @@ async fn details(
             Some(key) => {
                 subscriptions.insert(key.clone(), subscription.clone());
             }
-            None => unknown_entitlements.push(UnknownEntitlement {
-                entitlement_name: entitlement.name.clone(),
-                offer: entitlement.offer.clone(),
-                product_id: entitlement
-                    .provisioned_service
-                    .as_ref()
-                    .map(|p| p.product_id.clone()),
-                sku_id: entitlement
-                    .provisioned_service
-                    .as_ref()
-                    .map(|p| p.sku_id.clone()),
-            }),
+            None => unknown_entitlements.push(UnknownEntitlement::of(entitlement)),
         }
         // A plan read from a trial's settings wins over the offer's.
         let offer_plan = match (subscription.plan, offer_plan) {

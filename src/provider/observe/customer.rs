@@ -89,18 +89,7 @@ fn sort_entitlements(
                     convert::observed_subscription(entitlement, &sku, run.book.plan(entitlement));
                 subscriptions.insert(sku, observed);
             }
-            None => unknown.push(UnknownEntitlement {
-                entitlement_name: entitlement.name.clone(),
-                offer: entitlement.offer.clone(),
-                product_id: entitlement
-                    .provisioned_service
-                    .as_ref()
-                    .map(|p| p.product_id.clone()),
-                sku_id: entitlement
-                    .provisioned_service
-                    .as_ref()
-                    .map(|p| p.sku_id.clone()),
-            }),
+            None => unknown.push(UnknownEntitlement::of(entitlement)),
         }
     }
     (subscriptions, unknown)
