@@ -7,6 +7,7 @@ mod hostile;
 mod planfile;
 mod rederive;
 mod roundtrip;
+mod scale;
 mod scenarios;
 mod schema;
 mod snapshots;
