@@ -2,6 +2,7 @@
 
 mod behaviour;
 mod cli;
+mod examples;
 mod fixtures;
 mod hostile;
 mod planfile;
