@@ -105,6 +105,17 @@ pub fn saved_note(path: &str) -> String {
     )
 }
 
+/// What `show PLANFILE` adds under the plan: the config it runs with.
+pub fn saved_plan_note(config: Option<&str>) -> String {
+    match config {
+        Some(config) => format!(
+            "\nMade with the config {}; `resold apply` of this file runs only with that config, unchanged.\n",
+            terminal(config)
+        ),
+        None => "\nThis saved plan records no config: `resold apply` of it uses --config or the resold.yaml it finds.\n".to_string(),
+    }
+}
+
 fn in_flight(out: &mut Out, plan: &Plan) {
     let in_flight = &plan.in_flight;
     if in_flight.is_empty() {

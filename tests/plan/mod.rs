@@ -11,4 +11,5 @@ mod roundtrip;
 mod scale;
 mod scenarios;
 mod schema;
+mod show;
 mod snapshots;
