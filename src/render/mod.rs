@@ -2,6 +2,7 @@
 //! as Markdown for pull-request comments. They read a `Plan` and nothing else.
 
 pub mod account;
+mod budget;
 pub mod escape;
 pub mod import;
 pub mod json;
