@@ -118,6 +118,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             created.checklist.len()
         )?;
     }
+    // The review case of issue 15: a large portfolio, 5 customers changed.
+    // Target: text and Markdown each under 50 ms at 10,000 customers.
+    for size in [1_000, CUSTOMERS] {
+        let (plan, text, markdown) = review_renders(&portfolio.customers[..size], &options);
+        writeln!(
+            report,
+            "  {size} customers, 5 changed: text {:>6.1} ms ({} lines), markdown {:>6.1} ms ({} chars) [best of 5]",
+            ms(text.0),
+            text.1,
+            ms(markdown.0),
+            markdown.1,
+        )?;
+        assert_eq!(plan.actions.len(), 5);
+        assert!(markdown.1 < 60_000, "the comment fits GitHub's limit");
+    }
     writeln!(report, "  peak RSS               {:>8.1} MB", peak_rss_mb())?;
     print!("{report}");
     assert_eq!(selected, vec!["customer-04217".to_string()]);
@@ -132,6 +147,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  kept {}", dir.keep().display());
     }
     Ok(())
+}
+
+/// Plans `customers` (all applied) with five of them given one seat more,
+/// and times both human renderings: (best time, lines) for text and
+/// (best time, characters) for Markdown.
+fn review_renders(
+    customers: &[Customer],
+    options: &PlanOptions,
+) -> (plan::Plan, (Duration, usize), (Duration, usize)) {
+    let mut state = State::new(Some("accounts/C00sandbox".into()));
+    state.serial = 1;
+    for (i, c) in customers.iter().enumerate() {
+        state.customers.insert(c.name.clone(), record(c, i));
+    }
+    let mut desired = customers.to_vec();
+    for k in 0..5 {
+        desired[k * customers.len() / 5].subscriptions[0].seats += 1;
+    }
+    let plan = plan::diff(&desired, &state, None, options);
+    let best = |render: &dyn Fn() -> String| {
+        let mut best = Duration::MAX;
+        let mut size = 0;
+        for _ in 0..5 {
+            let (out, t) = timed(render);
+            best = best.min(t);
+            size = out.len();
+            std::hint::black_box(out);
+        }
+        (best, size)
+    };
+    let options = RenderOptions::default();
+    let (t_text, _) = best(&|| render::text::render(&plan, &options));
+    let lines = render::text::render(&plan, &options).lines().count();
+    let (t_md, _) = best(&|| render::markdown::render(&plan, &options));
+    let chars = render::markdown::render(&plan, &options).chars().count();
+    (plan, (t_text, lines), (t_md, chars))
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {

@@ -19,6 +19,7 @@ mod plan;
 mod refresh;
 mod sandbox;
 mod schema;
+mod show;
 mod state;
 mod validate;
 mod version;
@@ -111,6 +112,8 @@ pub enum Command {
     Plan(plan::Args),
     /// Carry out a plan.
     Apply(apply::Args),
+    /// Show a plan saved with `plan --out` (text, JSON or Markdown).
+    Show(show::Args),
     /// Inspect and repair the recorded state.
     State(state::Args),
     /// Write manifests for the account's existing customers (reads Google, writes nothing there).
@@ -141,6 +144,7 @@ pub fn run(cli: Cli) -> CommandResult {
         Command::Init(args) => init::run(&global, args),
         Command::Plan(args) => plan::run(&global, args),
         Command::Apply(args) => apply::run(&global, args),
+        Command::Show(args) => show::run(&global, args),
         Command::State(args) => state::run(&global, args),
         Command::Import(args) => import::run(&global, args),
         Command::Account(args) => account::run(&global, args),

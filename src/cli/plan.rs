@@ -9,7 +9,7 @@ use clap::ValueEnum;
 
 use super::context::Context;
 use super::{CommandResult, Global};
-use crate::plan::{PlanOptions, RefreshMode, SavedPlan};
+use crate::plan::{PlanOptions, RecordedConfig, RefreshMode, SavedPlan};
 use crate::render::{self, RenderOptions};
 use crate::workflow;
 
@@ -44,6 +44,17 @@ pub struct Args {
     /// Wait this long (e.g. 30s, 5m) for a running apply to release the state lock.
     #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
     pub lock_timeout: Option<std::time::Duration>,
+}
+
+/// The config as a saved plan records it: relative to the current
+/// directory when below it (where `apply FILE` will look), with its digest.
+fn recorded_config(path: &std::path::Path) -> Result<RecordedConfig, std::io::Error> {
+    let bytes = crate::fsio::read(path, crate::fsio::FileKind::Config)?;
+    let cwd = std::env::current_dir()?;
+    let shown = path
+        .strip_prefix(&cwd)
+        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
+    Ok(RecordedConfig::new(shown, &bytes))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,13 +101,22 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
         lock_timeout: args.lock_timeout,
     };
     let backend = Arc::clone(&ctx.backend);
+    let config = match &args.out {
+        Some(_) => Some(recorded_config(&ctx.config.path)?),
+        None => None,
+    };
     let plan = super::runtime()?.block_on(async {
         let plan = workflow::plan(&mut ctx, backend.as_ref(), request).await;
         ctx.shutdown().await;
         plan
     })?;
     if let Some(out) = &args.out {
-        SavedPlan::new(plan.clone()).write(out)?;
+        let saved = SavedPlan::new(plan.clone());
+        match config {
+            Some(config) => saved.with_config(config),
+            None => saved,
+        }
+        .write(out)?;
     }
     let render_options = RenderOptions {
         color: color && args.format == Format::Text,

@@ -39,7 +39,7 @@ pub use drift::{Drift, DriftCheck, DriftResolution, DriftSource};
 pub use findings::{Finding, FindingKind, Unmanaged};
 pub use in_flight::{InFlight, LockHolder, PendingSummary};
 pub use notices::Notice;
-pub use planfile::{PLANFILE_FORMAT_VERSION, PlanFileError, SavedPlan};
+pub use planfile::{PLANFILE_FORMAT_VERSION, PlanFileError, RecordedConfig, SavedPlan};
 pub use refresh::customers_to_refresh;
 pub use safety::{Warning, WarningKind};
 pub use verify::{

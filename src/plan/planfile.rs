@@ -22,7 +22,32 @@ pub struct SavedPlan {
     pub format_version: u32,
     /// `resold` version that wrote it.
     pub resold_version: String,
+    /// The config the plan was made with, so `apply FILE` needs no
+    /// `--config` and runs against exactly that config (same bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<RecordedConfig>,
     pub plan: Plan,
+}
+
+/// Which config a saved plan was made with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecordedConfig {
+    /// As `plan` found it: relative to the directory `plan` ran in when
+    /// it was below it, absolute otherwise.
+    pub path: String,
+    /// sha256 of the file's bytes: the config names the state, the
+    /// provider and the account, so `apply FILE` refuses any other bytes.
+    pub sha256: String,
+}
+
+impl RecordedConfig {
+    pub fn new(path: String, bytes: &[u8]) -> RecordedConfig {
+        RecordedConfig {
+            path,
+            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes)),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +75,10 @@ pub enum PlanFileError {
         "{path} holds a plan of format {found:?}; this resold reads plan format {PLAN_FORMAT_VERSION}: plan again"
     )]
     PlanVersion { path: PathBuf, found: String },
+    #[error(
+        "the saved plan was made with the config {recorded}, but {found} is not that config (its bytes differ: another file, or the config changed since): the saved plan runs only with the config it was made with; plan again with this one"
+    )]
+    ConfigChanged { recorded: String, found: PathBuf },
 }
 
 /// The first pass: only the versions, whatever else the file holds.
@@ -71,8 +100,34 @@ impl SavedPlan {
         SavedPlan {
             format_version: PLANFILE_FORMAT_VERSION,
             resold_version: env!("CARGO_PKG_VERSION").to_string(),
+            config: None,
             plan,
         }
+    }
+
+    pub fn with_config(self, config: RecordedConfig) -> SavedPlan {
+        SavedPlan {
+            config: Some(config),
+            ..self
+        }
+    }
+
+    /// What was reviewed is what runs: a plan that records its config runs
+    /// only with a config of the same bytes, whichever path names it, so a
+    /// saved plan can neither be pointed at another state, provider or
+    /// account nor run after the config changed under it.
+    pub fn check_config(&self, path: &Path, bytes: &[u8]) -> Result<(), PlanFileError> {
+        let Some(recorded) = &self.config else {
+            return Ok(());
+        };
+        let found = RecordedConfig::new(path.display().to_string(), bytes);
+        if found.sha256 == recorded.sha256 {
+            return Ok(());
+        }
+        Err(PlanFileError::ConfigChanged {
+            recorded: recorded.path.clone(),
+            found: path.to_path_buf(),
+        })
     }
 
     pub fn to_json(&self) -> String {
@@ -137,4 +192,57 @@ fn read_file(path: &Path) -> Result<Vec<u8>, PlanFileError> {
 
 fn major(version: &str) -> Option<&str> {
     version.split('.').next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(config: &[u8]) -> SavedPlan {
+        let plan = crate::plan::diff(
+            &[],
+            &crate::state::State::new(None),
+            None,
+            &crate::plan::PlanOptions::default(),
+        );
+        SavedPlan::new(plan).with_config(RecordedConfig::new("resold.yaml".into(), config))
+    }
+
+    #[test]
+    fn only_the_same_config_bytes_pass() {
+        let plan = saved(b"provider:\n  kind: sandbox\n");
+        let elsewhere = Path::new("/elsewhere/resold.yaml");
+        assert!(
+            plan.check_config(elsewhere, b"provider:\n  kind: sandbox\n")
+                .is_ok()
+        );
+        let changed = plan
+            .check_config(
+                elsewhere,
+                b"provider:\n  kind: sandbox\nstate:\n  path: other.json\n",
+            )
+            .unwrap_err();
+        assert!(
+            changed.to_string().contains(
+                "made with the config resold.yaml, but /elsewhere/resold.yaml is not that config"
+            ),
+            "{changed}"
+        );
+    }
+
+    #[test]
+    fn the_recorded_config_survives_the_file() {
+        let plan = saved(b"x");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        plan.write(&path).unwrap();
+        assert_eq!(SavedPlan::read(&path).unwrap().config, plan.config);
+    }
+
+    #[test]
+    fn a_plan_without_a_recorded_config_takes_any() {
+        let mut plan = saved(b"x");
+        plan.config = None;
+        assert!(plan.check_config(Path::new("resold.yaml"), b"y").is_ok());
+    }
 }

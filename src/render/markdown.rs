@@ -1,127 +1,62 @@
-//! The plan as a pull-request comment (plan-anchors.md §11): summary table
-//! first, then irreversible actions, warnings, blocked items, notices and
-//! checklist (never truncated), then one collapsed `<details>` per customer
-//! while the byte budget lasts; the rest collapse to one line each. Blocks are
-//! added whole, so a cut never falls inside an HTML element. Every
-//! user-supplied string goes through `escape::markdown`.
+//! The plan as a pull-request comment (docs/plan-and-apply.md §11), in the
+//! order of [`sections::ORDER`]: summary and fingerprint, irreversible
+//! actions, every changed customer expanded as a fenced `diff` block (one
+//! line per action, visible without clicking), drift, findings, notices, the
+//! checklist grouped by kind, unmanaged objects, and the unchanged customers.
+//!
+//! The comment must fit GitHub's limit. When it does not, sections shrink in
+//! the order `budget.rs` sets — unchanged customers first, actions, drift and
+//! irreversible items last — and if even the shortest forms overflow, whole
+//! parts are left out and the comment says how many and where the full plan
+//! is. Parts are added whole, so a cut never falls inside an HTML element or
+//! a code fence. Every user-supplied string goes through `escape::markdown`
+//! (or, inside a fence, `escape::terminal`, with a fence longer than any
+//! backtick run in it).
 
-use crate::plan::{ChecklistKind, CustomerSummary, DriftCheck, Plan, PlannedAction};
+use crate::plan::{ActionKind, CustomerSummary, Drift, DriftCheck, Plan, PlannedAction};
 
 use super::RenderOptions;
-use super::escape::markdown as md;
-use super::summary::Summary;
+use super::budget::{self, Detail, Part};
+use super::escape::{markdown as md, terminal};
+use super::sections::{self, Review, Section};
 use super::values::{
     change_line, contact, irreversible_line, no_actions_line, resolution_text, show_masked,
 };
 
-/// Room kept for the closing note when the budget runs out.
-const RESERVE: usize = 400;
-
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
-    let budget = options.markdown_budget;
-    let mut out = head(plan, options);
-    if out.len() + RESERVE > budget {
-        out = compact_head(plan, options, budget);
-    }
-    let mut collapsed: Vec<String> = Vec::new();
-    let mut omitted = 0usize;
-    let by_customer = plan.drift_by_customer();
-    let blocks: Vec<(String, String)> = plan
-        .customers
-        .iter()
-        .filter_map(|c| {
-            let drift = by_customer
-                .get(c.name.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            customer_block(plan, drift, c, options).map(|b| (one_line(plan, drift, c), b))
-        })
-        .collect();
-    if !blocks.is_empty() {
-        out.push_str("### Customers\n\n");
-    }
-    for (line, block) in blocks {
-        let collapsed_len: usize = collapsed.iter().map(|l| l.len()).sum();
-        if collapsed.is_empty() && out.len() + block.len() + RESERVE <= budget {
-            out.push_str(&block);
-        } else if out.len() + collapsed_len + line.len() + RESERVE <= budget {
-            collapsed.push(line);
-        } else {
-            omitted += 1;
-        }
-    }
-    if !collapsed.is_empty() || omitted > 0 {
-        out.push_str("Details did not fit in this comment; the full plan is in the JSON plan artefact (`resold plan --format json`).\n\n");
-        for line in &collapsed {
-            out.push_str(line);
-        }
-        if omitted > 0 {
-            out.push_str(&format!("- … and {omitted} more customers\n"));
-        }
-        out.push('\n');
-    }
-    let unmanaged = unmanaged(plan);
-    if out.len() + unmanaged.len() <= budget {
-        out.push_str(&unmanaged);
-    }
-    out
+    let review = Review::of(plan);
+    budget::fit(options.markdown_budget, |section, detail| {
+        render_section(&review, section, detail, options)
+    })
 }
 
-/// Everything that is never truncated.
-fn head(plan: &Plan, options: &RenderOptions) -> String {
-    let mut out = summary(plan, options);
-    out.push_str(&irreversible(
-        plan,
-        plan.irreversible_actions().map(irreversible_line).collect(),
-    ));
-    out.push_str(&always_shown(plan, options));
-    out
+fn render_section(
+    review: &Review,
+    section: Section,
+    detail: Detail,
+    options: &RenderOptions,
+) -> Vec<Part> {
+    let plan = review.plan;
+    match section {
+        Section::Heading => vec![Part::text("## resold plan\n\n".into())],
+        Section::Summary => vec![Part::text(summary(review, options))],
+        Section::InFlight => vec![Part::text(in_flight(plan))],
+        Section::Irreversible => irreversible(plan, detail),
+        Section::Warnings => warnings(plan),
+        Section::Changes => changes(review, detail, options),
+        Section::Drift => drift(review, options),
+        Section::Findings => findings(plan, detail),
+        Section::Notices => notices(plan, options),
+        Section::Checklist => checklist(review, detail),
+        Section::Unmanaged => unmanaged(plan, detail),
+        Section::Unchanged => unchanged(review, detail),
+    }
 }
 
-/// The head when even it does not fit: irreversible actions shrink to their
-/// addresses, and only if that still overflows is the list cut, with a count.
-fn compact_head(plan: &Plan, options: &RenderOptions, budget: usize) -> String {
-    let mut out = summary(plan, options);
-    let rest = always_shown(plan, options);
-    let room = budget.saturating_sub(out.len() + rest.len() + RESERVE);
-    let mut lines = Vec::new();
-    let mut used = 0;
-    let mut cut = 0;
-    let all: Vec<&PlannedAction> = plan.irreversible_actions().collect();
-    let mut kinds: Vec<_> = all.iter().map(|a| a.kind()).collect();
-    kinds.sort();
-    kinds.dedup();
-    for kind in kinds {
-        let mut addresses = Vec::new();
-        for action in all.iter().filter(|a| a.kind() == kind) {
-            if used + action.address.len() + 2 > room {
-                cut += 1;
-                continue;
-            }
-            used += action.address.len() + 2;
-            addresses.push(action.address.as_str());
-        }
-        if !addresses.is_empty() {
-            lines.push(format!(
-                "{kind} ({}): {}",
-                addresses.len(),
-                addresses.join(", ")
-            ));
-        }
-    }
-    if cut > 0 {
-        lines.push(format!(
-            "… and {cut} more irreversible actions: see the JSON plan artefact"
-        ));
-    }
-    out.push_str(&irreversible(plan, lines));
-    out.push_str(&rest);
-    out
-}
-
-fn summary(plan: &Plan, options: &RenderOptions) -> String {
-    let s = Summary::of(plan);
-    let mut out = String::from("## resold plan\n\n");
+fn summary(review: &Review, options: &RenderOptions) -> String {
+    let plan = review.plan;
+    let s = &review.summary;
+    let mut out = String::new();
     if plan.applyable() {
         out.push_str(&format!(
             "Fingerprint `{}` — `resold apply --expect-fingerprint` runs only this plan.\n\n",
@@ -134,7 +69,6 @@ fn summary(plan: &Plan, options: &RenderOptions) -> String {
     if plan.refresh_only {
         out.push_str("_Refresh only: records what Google shows; changes nothing there._\n\n");
     }
-    out.push_str(&in_flight(plan));
     out.push_str(
         "| to create | orders | to change | to cancel | manual | to adopt | to record | blocked | drift |\n",
     );
@@ -173,7 +107,7 @@ fn summary(plan: &Plan, options: &RenderOptions) -> String {
     out
 }
 
-/// A running apply and resold's own pending steps: never truncated.
+/// A running apply and resold's own pending steps.
 fn in_flight(plan: &Plan) -> String {
     let in_flight = &plan.in_flight;
     let mut out = String::new();
@@ -214,103 +148,44 @@ fn in_flight(plan: &Plan) -> String {
     out
 }
 
-fn irreversible(plan: &Plan, lines: Vec<String>) -> String {
-    let count = plan.irreversible_actions().count();
-    if count == 0 {
-        return String::new();
+/// A list section: a heading, one part per item, a closing blank line.
+fn list(heading: String, items: Vec<Part>) -> Vec<Part> {
+    if items.is_empty() {
+        return Vec::new();
     }
-    let mut out = format!("### Irreversible actions ({count})\n\n");
-    for line in lines {
-        out.push_str(&format!("- {}\n", md(&line)));
+    let mut parts = vec![Part::text(heading)];
+    let closed = items.last().is_some_and(|p| p.text.ends_with("\n\n"));
+    parts.extend(items);
+    if !closed {
+        parts.push(Part::text("\n".into()));
     }
-    out.push('\n');
-    out
+    parts
 }
 
-/// Warnings, blocked items, notices and the checklist.
-fn always_shown(plan: &Plan, options: &RenderOptions) -> String {
-    let mut out = String::new();
-    if !plan.warnings.is_empty() {
-        out.push_str("### Warnings: acknowledge before apply\n\n");
-        for w in &plan.warnings {
-            out.push_str(&format!("- {}\n", md(&w.message)));
-        }
-        out.push('\n');
-    }
-    if !plan.findings.is_empty() {
-        out.push_str("### Not planned: needs a person first\n\n");
-        for f in &plan.findings {
-            let mark = match (f.kind, f.blocking) {
-                (crate::plan::FindingKind::ManualStep, _) => "**manual**",
-                (_, true) => "**blocked**",
-                (_, false) => "note",
+fn irreversible(plan: &Plan, detail: Detail) -> Vec<Part> {
+    let items: Vec<Part> = plan
+        .irreversible_actions()
+        .map(|a| {
+            let line = match detail {
+                Detail::Full => irreversible_line(a),
+                Detail::Compact => format!("{} {}", a.kind(), a.address),
             };
-            out.push_str(&format!(
-                "- {mark} {}: {}<br>help: {}\n",
-                md(&f.address),
-                md(&f.message),
-                md(&f.help)
-            ));
-        }
-        out.push('\n');
-    }
-    if !plan.notices.is_empty() {
-        out.push_str("### Notices: tell the customer (seed §15)\n\n");
-        for n in &plan.notices {
-            let contacts: Vec<String> = n
-                .contacts
-                .iter()
-                .map(|c| md(&contact(c, options.mask_personal)))
-                .collect();
-            out.push_str(&format!(
-                "- **{}**: {}; write to {}\n",
-                md(&n.customer),
-                md(&n.message),
-                contacts.join(", ")
-            ));
-        }
-        out.push('\n');
-    }
-    if !plan.checklist.is_empty() {
-        out.push_str("### Checklist (waiting for the customer or a person; not changes)\n\n");
-        // One line per kind naming every customer: complete, and short enough
-        // to survive the budget with thousands of new customers.
-        let mut kinds: Vec<ChecklistKind> = plan.checklist.iter().map(|i| i.kind).collect();
-        kinds.sort();
-        kinds.dedup();
-        for kind in kinds {
-            let customers: Vec<String> = plan
-                .checklist
-                .iter()
-                .filter(|i| i.kind == kind)
-                .map(|i| format!("**{}**", md(&i.customer)))
-                .collect();
-            out.push_str(&format!(
-                "- [ ] {}: {}\n",
-                checklist_instruction(kind),
-                customers.join(", ")
-            ));
-        }
-        out.push('\n');
-    }
-    out
+            Part::items(format!("- {}\n", md(&line)), 1, "irreversible actions")
+        })
+        .collect();
+    list(
+        format!("### Irreversible actions ({})\n\n", items.len()),
+        items,
+    )
 }
 
-fn checklist_instruction(kind: ChecklistKind) -> &'static str {
-    match kind {
-        ChecklistKind::GrantResellerAccess => {
-            "grant reseller access (off by default, seed §16): send the super admin the steps (Admin console → Account → Account settings → Reseller access); until then Admin-console drift is unknown"
-        }
-        ChecklistKind::SetRegionAndLanguage => {
-            "set region and language in the Admin console (seed §17)"
-        }
-        ChecklistKind::AcceptTermsOfService => {
-            "the super admin signs in and accepts the Terms of Service (subscriptions are suspended until then)"
-        }
-        ChecklistKind::VerifyDomain => {
-            "verify the domain (the customer adds the record Google shows in the Admin console)"
-        }
-    }
+fn warnings(plan: &Plan) -> Vec<Part> {
+    let items = plan
+        .warnings
+        .iter()
+        .map(|w| Part::items(format!("- {}\n", md(&w.message)), 1, "warnings"))
+        .collect();
+    list("### Warnings: acknowledge before apply\n\n".into(), items)
 }
 
 fn heading(customer: &CustomerSummary) -> String {
@@ -334,13 +209,79 @@ fn heading(customer: &CustomerSummary) -> String {
     text
 }
 
-fn counts(
-    plan: &Plan,
-    drift: &[&crate::plan::Drift],
-    customer: &CustomerSummary,
-) -> (usize, usize) {
-    let actions = plan.actions_for(&customer.name).len();
-    (actions, drift.iter().filter(|d| d.counts()).count())
+fn changes(review: &Review, detail: Detail, options: &RenderOptions) -> Vec<Part> {
+    let items = review
+        .changed
+        .iter()
+        .map(|(customer, actions)| {
+            let blind = if customer.drift_check == DriftCheck::NotRefreshed && review.plan.blind {
+                " _(blind: not read from Google)_"
+            } else {
+                ""
+            };
+            let mut text = format!(
+                "#### {} {}{blind}\n\n",
+                heading(customer),
+                sections::verb(actions)
+            );
+            text.push_str(&fenced("diff", &diff_lines(actions, detail, options)));
+            Part::items(text, actions.len(), "actions")
+        })
+        .collect();
+    list(
+        format!(
+            "### Changes ({})\n\n`+` create / order, `~` update in place, `-` cancel, `=` record only (no change at Google)\n\n",
+            sections::customers(review.changed.len())
+        ),
+        items,
+    )
+}
+
+/// One line per action, then (in full) its reason and field changes, for a
+/// `diff` block: GitHub colours `+` lines green and `-` lines red.
+fn diff_lines(actions: &[PlannedAction], detail: Detail, options: &RenderOptions) -> Vec<String> {
+    let mut lines = Vec::new();
+    for action in actions {
+        let kind = action.kind();
+        lines.push(format!(
+            "{} {kind} {}",
+            kind.symbol(),
+            terminal(&action.address)
+        ));
+        if detail == Detail::Compact {
+            continue;
+        }
+        lines.push(format!("      # {}", terminal(&action.reason)));
+        let changes = action.changes();
+        for change in &changes {
+            let (symbol, line) = change_line(change, options.mask_personal);
+            lines.push(format!("{symbol}     {}", terminal(&line)));
+        }
+        if kind == ActionKind::UpdateCustomer {
+            let hidden = sections::CUSTOMER_FIELDS.saturating_sub(changes.len());
+            lines.push(format!("        ({hidden} unchanged fields hidden)"));
+        }
+    }
+    lines
+}
+
+/// A fenced code block no line of `lines` can close early.
+fn fenced(info: &str, lines: &[String]) -> String {
+    let longest_run = lines
+        .iter()
+        .flat_map(|l| l.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat((longest_run + 1).max(3));
+    let mut out = format!("{fence}{info}\n");
+    for line in lines {
+        out.push_str(&line.replace(['\n', '\r'], " "));
+        out.push('\n');
+    }
+    out.push_str(&fence);
+    out.push_str("\n\n");
+    out
 }
 
 /// Operators are roles (`CUSTOMER`) or people (an email address).
@@ -352,100 +293,171 @@ fn contact_if_email(who: &str, mask: bool) -> String {
     }
 }
 
-fn counts_text(actions: usize, drift: usize) -> String {
-    let s = if actions == 1 { "" } else { "s" };
-    format!("{actions} action{s}, {drift} drift")
+fn drift_line(d: &Drift, options: &RenderOptions) -> String {
+    let recorded = show_masked(d.recorded.as_ref(), d.personal, options.mask_personal);
+    let observed = show_masked(d.observed.as_ref(), d.personal, options.mask_personal);
+    let who = d
+        .changed_by
+        .as_deref()
+        .map(|w| {
+            format!(
+                ", changed by {}",
+                contact_if_email(w, options.mask_personal)
+            )
+        })
+        .unwrap_or_default();
+    let when = d
+        .changed_at
+        .as_deref()
+        .map(|w| format!(" at {w}"))
+        .unwrap_or_default();
+    let sku = d
+        .address
+        .rsplit_once(".subscription.")
+        .map(|(_, sku)| format!("{sku} "))
+        .unwrap_or_default();
+    format!(
+        "- {}{} [{}{}]: recorded {}, now {} — {}\n",
+        md(&sku),
+        md(&d.field),
+        d.source.as_str(),
+        md(&format!("{who}{when}")),
+        md(&recorded),
+        md(&observed),
+        md(resolution_text(d))
+    )
 }
 
-fn one_line(plan: &Plan, drift: &[&crate::plan::Drift], customer: &CustomerSummary) -> String {
-    let (actions, drift) = counts(plan, drift, customer);
-    format!("- {}: {}\n", heading(customer), counts_text(actions, drift))
+fn drift(review: &Review, options: &RenderOptions) -> Vec<Part> {
+    let mut items: Vec<Part> = review
+        .drifted
+        .iter()
+        .map(|(customer, items)| {
+            let mut text = format!("**{}**\n\n", heading(customer));
+            for d in items {
+                text.push_str(&drift_line(d, options));
+            }
+            if customer.drift_check == DriftCheck::AdminConsoleUnknown {
+                text.push_str(
+                    "- admin-console: **unknown** (reseller access not granted), not \"no drift\"\n",
+                );
+            }
+            text.push('\n');
+            Part::items(text, items.len(), "drift lines")
+        })
+        .collect();
+    let unknown = &review.drift_unknown_only;
+    if !unknown.is_empty() {
+        items.push(Part::text(format!(
+            "Admin-console drift **unknown** for {} (reseller access not granted), not \"no drift\": {}\n\n",
+            sections::customers(unknown.len()),
+            sections::names(unknown, md)
+        )));
+    }
+    list(
+        "### Drift (changed outside resold; never reverted silently)\n\n".into(),
+        items,
+    )
 }
 
-fn customer_block(
-    plan: &Plan,
-    drift_items: &[&crate::plan::Drift],
-    customer: &CustomerSummary,
-    options: &RenderOptions,
-) -> Option<String> {
-    let (actions, drift) = counts(plan, drift_items, customer);
-    let unknown = customer.drift_check == DriftCheck::AdminConsoleUnknown;
-    if actions == 0 && drift_items.is_empty() && !unknown {
-        return None;
+fn findings(plan: &Plan, detail: Detail) -> Vec<Part> {
+    let items = plan
+        .findings
+        .iter()
+        .filter(|f| detail == Detail::Full || f.blocking)
+        .map(|f| {
+            let mark = match (f.kind, f.blocking) {
+                (crate::plan::FindingKind::ManualStep, _) => "**manual**",
+                (_, true) => "**blocked**",
+                (_, false) => "note",
+            };
+            let help = match detail {
+                Detail::Full => format!("<br>help: {}", md(&f.help)),
+                Detail::Compact => String::new(),
+            };
+            Part::items(
+                format!("- {mark} {}: {}{help}\n", md(&f.address), md(&f.message)),
+                1,
+                "findings",
+            )
+        })
+        .collect();
+    list("### Not planned: needs a person first\n\n".into(), items)
+}
+
+fn notices(plan: &Plan, options: &RenderOptions) -> Vec<Part> {
+    if plan.notices.is_empty() {
+        return Vec::new();
     }
-    let mut out = format!(
-        "<details><summary>{}: {}</summary>\n\n",
-        heading(customer),
-        counts_text(actions, drift)
-    );
-    for action in plan.actions_for(&customer.name) {
-        let kind = action.kind();
-        out.push_str(&format!(
-            "- `{}` **{}** {}: {}\n",
-            kind.symbol(),
-            kind,
-            md(&action.address),
-            md(&action.reason)
-        ));
-        for change in &action.changes() {
-            let (symbol, line) = change_line(change, options.mask_personal);
-            out.push_str(&format!("  - `{symbol}` {}\n", md(&line)));
-        }
-    }
-    if !drift_items.is_empty() || unknown {
-        out.push_str("\n**Drift** (changed outside resold; never reverted silently):\n\n");
-        for d in drift_items {
-            let recorded = show_masked(d.recorded.as_ref(), d.personal, options.mask_personal);
-            let observed = show_masked(d.observed.as_ref(), d.personal, options.mask_personal);
-            let who = d
-                .changed_by
-                .as_deref()
-                .map(|w| {
-                    format!(
-                        ", changed by {}",
-                        contact_if_email(w, options.mask_personal)
-                    )
-                })
-                .unwrap_or_default();
-            let when = d
-                .changed_at
-                .as_deref()
-                .map(|w| format!(" at {w}"))
-                .unwrap_or_default();
-            let sku = d
-                .address
-                .rsplit_once(".subscription.")
-                .map(|(_, sku)| format!("{sku} "))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "- {}{} [{}{}]: recorded {}, now {} — {}\n",
-                md(&sku),
-                md(&d.field),
-                d.source.as_str(),
-                md(&format!("{who}{when}")),
-                md(&recorded),
-                md(&observed),
-                md(resolution_text(d))
-            ));
-        }
-        if unknown {
-            out.push_str(
-                "- admin-console: **unknown** (reseller access not granted), not \"no drift\"\n",
+    let heading =
+        "### Notices: tell the customer (Add a Google Workspace customer: step 15)\n\n".to_string();
+    let items = plan
+        .notices
+        .iter()
+        .map(|n| {
+            let contacts: Vec<String> = n
+                .contacts
+                .iter()
+                .map(|c| md(&contact(c, options.mask_personal)))
+                .collect();
+            Part::items(
+                format!(
+                    "- **{}**: {}; write to {}\n",
+                    md(&n.customer),
+                    md(&n.message),
+                    contacts.join(", ")
+                ),
+                1,
+                "notices",
+            )
+        })
+        .collect();
+    list(heading, items)
+}
+
+fn checklist(review: &Review, detail: Detail) -> Vec<Part> {
+    let items = review
+        .checklist
+        .iter()
+        .map(|(kind, names)| {
+            let who = match detail {
+                Detail::Full => format!(": {}", sections::names(names, md)),
+                Detail::Compact => String::new(),
+            };
+            let text = format!(
+                "- [ ] **{}** ({}){who}<br>{}\n",
+                sections::checklist_title(*kind),
+                sections::customers(names.len()),
+                sections::checklist_how(*kind)
             );
-        }
-    }
-    out.push_str("\n</details>\n\n");
-    Some(out)
+            match detail {
+                Detail::Full => Part::items(text, names.len(), "checklist items"),
+                // At most one line per kind: always kept.
+                Detail::Compact => Part::text(text),
+            }
+        })
+        .collect();
+    list(
+        format!(
+            "### Checklist: waiting for the customer or a person, not changes ({} items)\n\n",
+            review.plan.checklist.len()
+        ),
+        items,
+    )
 }
 
-fn unmanaged(plan: &Plan) -> String {
+fn unmanaged(plan: &Plan, detail: Detail) -> Vec<Part> {
     if plan.unmanaged.is_empty() {
-        return String::new();
+        return Vec::new();
     }
-    let mut out = format!(
-        "<details><summary>Unmanaged: {} objects in the reseller account that no manifest names (never touched)</summary>\n\n",
+    let summary = format!(
+        "Unmanaged: {} objects in the reseller account that no manifest names (never touched)",
         plan.unmanaged.len()
     );
+    if detail == Detail::Compact {
+        return vec![Part::text(format!("{summary}.\n\n"))];
+    }
+    let mut out = format!("<details><summary>{summary}</summary>\n\n");
     for u in &plan.unmanaged {
         let owner = u
             .customer
@@ -460,5 +472,21 @@ fn unmanaged(plan: &Plan) -> String {
         ));
     }
     out.push_str("\n</details>\n\n");
-    out
+    vec![Part::text(out)]
+}
+
+fn unchanged(review: &Review, detail: Detail) -> Vec<Part> {
+    let names = &review.unchanged;
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let line = sections::unchanged_line(review);
+    if detail == Detail::Compact {
+        return vec![Part::text(format!("{line}\n"))];
+    }
+    let listed: Vec<String> = names.iter().map(|n| md(n)).collect();
+    vec![Part::text(format!(
+        "<details><summary>{line}</summary>\n\n{}\n\n</details>\n",
+        listed.join(", ")
+    ))]
 }

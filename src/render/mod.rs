@@ -2,11 +2,13 @@
 //! as Markdown for pull-request comments. They read a `Plan` and nothing else.
 
 pub mod account;
+mod budget;
 pub mod escape;
 pub mod import;
 pub mod json;
 pub mod markdown;
 pub mod refresh;
+pub mod sections;
 mod summary;
 pub mod text;
 mod values;
@@ -27,8 +29,8 @@ pub struct RenderOptions {
     pub markdown_budget: usize,
 }
 
-/// Under GitHub's limit, with margin for a wrapping comment header.
-pub const DEFAULT_MARKDOWN_BUDGET: usize = 65_000;
+/// Below GitHub's limit of 65,536 characters a comment, with margin for a wrapping header (a comment action adds its own).
+pub const DEFAULT_MARKDOWN_BUDGET: usize = 60_000;
 
 impl Default for RenderOptions {
     fn default() -> Self {

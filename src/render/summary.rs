@@ -87,6 +87,26 @@ impl Summary {
         )
     }
 
+    /// `Drift: 2 (plus 1 ignored); Admin-console drift unknown for 3 customers.`,
+    /// when there is drift of any kind to mention.
+    pub fn drift_line(&self) -> Option<String> {
+        if self.drift == 0 && self.drift_ignored == 0 && self.drift_unknown == 0 {
+            return None;
+        }
+        let mut line = format!("Drift: {}", self.drift);
+        if self.drift_ignored > 0 {
+            line.push_str(&format!(" (plus {} ignored)", self.drift_ignored));
+        }
+        if self.drift_unknown > 0 {
+            line.push_str(&format!(
+                "; Admin-console drift unknown for {}",
+                plural(self.drift_unknown, "customer", "customers")
+            ));
+        }
+        line.push('.');
+        Some(line)
+    }
+
     /// What the summary line does not count, when there is any.
     pub fn extra(&self) -> Option<String> {
         let mut parts = Vec::new();

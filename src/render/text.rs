@@ -1,18 +1,20 @@
-//! The plan as people read it in a terminal, Terraform-style: legend, drift
-//! first, one block per customer, notices, checklist, the summary line, and
-//! the irreversible actions named last (plan-anchors.md §1, §5).
+//! The plan as people read it in a terminal, in the order of
+//! [`sections::ORDER`]: summary and fingerprint, irreversible actions, every
+//! changed customer expanded, drift, findings, notices, the checklist grouped
+//! by kind, and the unchanged customers as one counted line
+//! (docs/plan-and-apply.md §1, §5). No line is wider than [`WIDTH`].
 
 use crate::plan::{ActionKind, CustomerSummary, DriftCheck, Plan, PlannedAction};
 
 use super::RenderOptions;
 use super::escape::terminal;
-use super::summary::Summary;
+use super::sections::{self, ORDER, Review, Section};
 use super::values::{
     change_line, contact, irreversible_line, no_actions_line, resolution_text, show_masked,
 };
 
-/// How many customer fields an update may touch; the rest are "unchanged".
-const CUSTOMER_FIELDS: usize = 11;
+/// The widest line the text plan prints; longer ones fold at a space.
+pub const WIDTH: usize = 200;
 
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     let mut out = Out {
@@ -20,7 +22,34 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         color: options.color,
         mask: options.mask_personal,
     };
-    let summary = Summary::of(plan);
+    let review = Review::of(plan);
+    for section in ORDER {
+        match section {
+            Section::Heading => heading_section(&mut out, plan),
+            Section::Summary => summary(&mut out, &review),
+            Section::InFlight => in_flight(&mut out, plan),
+            Section::Irreversible => irreversible(&mut out, plan),
+            Section::Warnings => warnings(&mut out, plan),
+            Section::Changes => changes(&mut out, &review),
+            Section::Drift => drift(&mut out, &review),
+            Section::Findings => findings(&mut out, plan),
+            Section::Notices => notices(&mut out, plan),
+            Section::Checklist => checklist(&mut out, &review),
+            Section::Unmanaged => unmanaged(&mut out, plan),
+            Section::Unchanged => {
+                if !review.unchanged.is_empty() {
+                    out.line(&sections::unchanged_line(&review));
+                }
+            }
+        }
+    }
+    while out.text.ends_with("\n\n") {
+        out.text.pop();
+    }
+    out.text
+}
+
+fn heading_section(out: &mut Out, plan: &Plan) {
     let mut title = format!("resold plan (refresh: {}", plan.refresh.as_str());
     if plan.refresh_only {
         title.push_str(", refresh-only: records what Google shows, changes nothing there");
@@ -31,31 +60,24 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         out.line(&out.bold(BLIND));
     }
     out.blank();
-    in_flight(&mut out, plan);
-    drift(&mut out, plan);
-    findings(&mut out, plan);
-    if plan.actions.is_empty() {
-        out.line(no_actions_line(plan));
-        out.blank();
-    } else {
-        legend(&mut out);
-        for customer in &plan.customers {
-            customer_block(&mut out, plan, customer);
-        }
-    }
-    notices(&mut out, plan);
-    checklist(&mut out, plan);
-    warnings(&mut out, plan);
-    unmanaged(&mut out, plan);
-    out.line(&summary.line());
-    if let Some(extra) = summary.extra() {
+}
+
+fn summary(out: &mut Out, review: &Review) {
+    let plan = review.plan;
+    let s = &review.summary;
+    out.line(&out.bold(&s.line()));
+    if let Some(extra) = s.extra() {
         out.line(&extra);
+    }
+    if let Some(drift) = s.drift_line() {
+        out.line(&drift);
     }
     if plan.applyable() {
         out.line(&fingerprint_line(plan));
+    } else {
+        out.line(no_actions_line(plan));
     }
-    irreversible(&mut out, plan);
-    out.text
+    out.blank();
 }
 
 /// What a blind plan says about itself, in every format.
@@ -81,6 +103,17 @@ pub fn saved_note(path: &str) -> String {
     format!(
         "\nSaved the plan to {path}; `resold apply {path}` checks it against the manifests, the state and Google, then carries it out.\n"
     )
+}
+
+/// What `show PLANFILE` adds under the plan: the config it runs with.
+pub fn saved_plan_note(config: Option<&str>) -> String {
+    match config {
+        Some(config) => format!(
+            "\nMade with the config {}; `resold apply` of this file runs only with that config, unchanged.\n",
+            terminal(config)
+        ),
+        None => "\nThis saved plan records no config: `resold apply` of it uses --config or the resold.yaml it finds.\n".to_string(),
+    }
 }
 
 fn in_flight(out: &mut Out, plan: &Plan) {
@@ -132,9 +165,10 @@ struct Out {
 }
 
 impl Out {
+    /// Appends a line, folded at spaces so that none is wider than [`WIDTH`];
+    /// a continuation is indented four columns past the line's own indent.
     fn line(&mut self, line: &str) {
-        self.text.push_str(line);
-        self.text.push('\n');
+        fold(line, WIDTH, &mut self.text);
     }
 
     fn blank(&mut self) {
@@ -165,21 +199,28 @@ impl Out {
     }
 }
 
-fn legend(out: &mut Out) {
-    out.line("Resold will perform the following actions. Symbols:");
-    for (symbol, meaning) in [
+fn changes(out: &mut Out, review: &Review) {
+    if review.changed.is_empty() {
+        return;
+    }
+    out.line(&out.bold(&format!(
+        "Changes ({}): resold will perform the following actions",
+        sections::customers(review.changed.len())
+    )));
+    let legend: Vec<String> = [
         ('+', "create / order"),
         ('~', "update in place"),
         ('-', "cancel"),
-        (
-            '=',
-            "record only (adopt what exists, accept drift; no change at Google)",
-        ),
-    ] {
-        let text = out.paint(symbol, &symbol.to_string());
-        out.line(&format!("  {text} {meaning}"));
-    }
+        ('=', "record only (no change at Google)"),
+    ]
+    .iter()
+    .map(|(symbol, meaning)| format!("{} {meaning}", out.paint(*symbol, &symbol.to_string())))
+    .collect();
+    out.line(&format!("  Symbols: {}", legend.join(", ")));
     out.blank();
+    for (customer, actions) in &review.changed {
+        customer_block(out, review.plan, customer, actions);
+    }
 }
 
 fn heading(customer: &CustomerSummary) -> String {
@@ -202,36 +243,14 @@ fn heading(customer: &CustomerSummary) -> String {
     )
 }
 
-fn drift(out: &mut Out, plan: &Plan) {
-    let unknown: Vec<&CustomerSummary> = plan
-        .customers
-        .iter()
-        .filter(|c| c.drift_check == DriftCheck::AdminConsoleUnknown)
-        .collect();
-    if plan.drift.is_empty() && unknown.is_empty() {
+fn drift(out: &mut Out, review: &Review) {
+    if !review.has_drift_section() {
         return;
     }
     out.line(&out.bold("Drift: objects changed outside resold since the last apply"));
     out.line("Nothing here is reverted silently; each line says what apply does about it.");
     out.blank();
-    // Customers whose only news is "unknown" share one line: with thousands
-    // of customers not yet granting access, a block each would bury real drift.
-    let mut only_unknown: Vec<&str> = Vec::new();
-    let mut printed_block = false;
-    let by_customer = plan.drift_by_customer();
-    for customer in &plan.customers {
-        let items = by_customer
-            .get(customer.name.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let is_unknown = customer.drift_check == DriftCheck::AdminConsoleUnknown;
-        if items.is_empty() {
-            if is_unknown {
-                only_unknown.push(&customer.name);
-            }
-            continue;
-        }
-        printed_block = true;
+    for (customer, items) in &review.drifted {
         out.line(&format!("  # {}", heading(customer)));
         for d in items {
             let who = match (&d.changed_by, &d.changed_at) {
@@ -256,20 +275,23 @@ fn drift(out: &mut Out, plan: &Plan) {
             ));
             out.line(&format!("        {}", resolution_text(d)));
         }
-        if is_unknown {
+        if customer.drift_check == DriftCheck::AdminConsoleUnknown {
             out.line(
                 "    ? admin-console: unknown (reseller access not granted), not \"no drift\"",
             );
         }
     }
-    if !only_unknown.is_empty() {
-        if printed_block {
+    // Customers whose only news is "unknown" share one line: with thousands
+    // of customers not yet granting access, a block each would bury real drift.
+    let unknown = &review.drift_unknown_only;
+    if !unknown.is_empty() {
+        if !review.drifted.is_empty() {
             out.blank();
         }
         out.line(&format!(
-            "  ? admin-console drift unknown for {} customer(s) (reseller access not granted), not \"no drift\": {}",
-            only_unknown.len(),
-            terminal(&only_unknown.join(", "))
+            "  ? admin-console drift unknown for {} (reseller access not granted), not \"no drift\": {}",
+            sections::customers(unknown.len()),
+            sections::names(unknown, terminal)
         ));
     }
     out.blank();
@@ -297,21 +319,13 @@ fn findings(out: &mut Out, plan: &Plan) {
     out.blank();
 }
 
-fn customer_block(out: &mut Out, plan: &Plan, customer: &CustomerSummary) {
-    let actions: &[PlannedAction] = plan.actions_for(&customer.name);
-    if actions.is_empty() {
-        return;
-    }
-    let kinds = || actions.iter().map(PlannedAction::kind);
-    let verb = if kinds().any(|k| k == ActionKind::CreateCustomer) {
-        "will be created"
-    } else if kinds().any(|k| k == ActionKind::AdoptCustomer) {
-        "will be adopted"
-    } else if kinds().all(|k| k.family() == crate::operation::Family::Record) {
-        "will be recorded (state only)"
-    } else {
-        "will be changed"
-    };
+fn customer_block(
+    out: &mut Out,
+    plan: &Plan,
+    customer: &CustomerSummary,
+    actions: &[PlannedAction],
+) {
+    let verb = sections::verb(actions);
     let blind = if customer.drift_check == DriftCheck::NotRefreshed && plan.blind {
         " [blind: not read from Google]"
     } else {
@@ -334,7 +348,7 @@ fn customer_block(out: &mut Out, plan: &Plan, customer: &CustomerSummary) {
             out.line(&format!("      {painted} {}", terminal(&line)));
         }
         if kind == ActionKind::UpdateCustomer {
-            let hidden = CUSTOMER_FIELDS.saturating_sub(changes.len());
+            let hidden = sections::CUSTOMER_FIELDS.saturating_sub(changes.len());
             out.line(&format!("        ({hidden} unchanged fields hidden)"));
         }
     }
@@ -345,7 +359,7 @@ fn notices(out: &mut Out, plan: &Plan) {
     if plan.notices.is_empty() {
         return;
     }
-    out.line(&out.bold("Notices: tell the customer (seed §15)"));
+    out.line(&out.bold("Notices: tell the customer (Add a Google Workspace customer: step 15)"));
     for n in &plan.notices {
         let contacts: Vec<String> = n
             .contacts
@@ -362,17 +376,22 @@ fn notices(out: &mut Out, plan: &Plan) {
     out.blank();
 }
 
-fn checklist(out: &mut Out, plan: &Plan) {
-    if plan.checklist.is_empty() {
+fn checklist(out: &mut Out, review: &Review) {
+    if review.checklist.is_empty() {
         return;
     }
-    out.line(&out.bold("Checklist: waiting for the customer or a person (not changes)"));
-    for item in &plan.checklist {
+    out.line(&out.bold(&format!(
+        "Checklist: waiting for the customer or a person, not changes ({} items)",
+        review.plan.checklist.len()
+    )));
+    for (kind, names) in &review.checklist {
         out.line(&format!(
-            "  [ ] {}: {}",
-            terminal(&item.customer),
-            terminal(&item.message)
+            "  [ ] {} ({}): {}",
+            sections::checklist_title(*kind),
+            sections::customers(names.len()),
+            sections::names(names, terminal)
         ));
+        out.line(&format!("        {}", sections::checklist_how(*kind)));
     }
     out.blank();
 }
@@ -414,12 +433,131 @@ fn irreversible(out: &mut Out, plan: &Plan) {
     if items.is_empty() {
         return;
     }
-    out.blank();
     out.line(&out.bold(&format!(
         "Irreversible actions ({}): review before apply",
         items.len()
     )));
     for action in items {
         out.line(&format!("  - {}", terminal(&irreversible_line(action))));
+    }
+    out.blank();
+}
+
+/// Writes `line` and a newline to `out`, folded at spaces to at most
+/// `width` visible columns (colour codes take none). A continuation is
+/// indented four columns past the line's own indent; a word wider than a
+/// whole line is cut.
+fn fold(line: &str, width: usize, out: &mut String) {
+    if visible_width(line) <= width {
+        out.push_str(line);
+        out.push('\n');
+        return;
+    }
+    let body = line.trim_start_matches(' ');
+    let indent = line.len() - body.len();
+    let continuation = " ".repeat((indent + 4).min(width / 2));
+    out.push_str(&line[..indent]);
+    let mut column = indent;
+    let mut at_start = true;
+    for word in body.split(' ') {
+        let w = visible_width(word);
+        if column + w + usize::from(!at_start) > width && !at_start {
+            out.push('\n');
+            out.push_str(&continuation);
+            column = continuation.len();
+            at_start = true;
+        }
+        if !at_start {
+            out.push(' ');
+            column += 1;
+        }
+        let mut rest = word;
+        while column + visible_width(rest) > width {
+            let room = width.saturating_sub(column).max(1);
+            let cut = rest
+                .char_indices()
+                .nth(room)
+                .map_or(rest.len(), |(at, _)| at);
+            out.push_str(&rest[..cut]);
+            out.push('\n');
+            out.push_str(&continuation);
+            column = continuation.len();
+            rest = &rest[cut..];
+        }
+        out.push_str(rest);
+        column += visible_width(rest);
+        at_start = false;
+    }
+    out.push('\n');
+}
+
+/// Columns a string takes in a terminal, not counting `ESC [ … m` colour codes.
+fn visible_width(text: &str) -> usize {
+    let mut width = 0;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            width += 1;
+        }
+    }
+    width
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(line: &str, width: usize) -> String {
+        let mut out = String::new();
+        fold(line, width, &mut out);
+        out
+    }
+
+    #[test]
+    fn short_lines_pass_unchanged() {
+        assert_eq!(folded("  a b", 10), "  a b\n");
+    }
+
+    #[test]
+    fn long_lines_fold_at_spaces_under_the_width() {
+        let line = format!(
+            "  ? drift unknown: {}",
+            vec!["customer-name"; 40].join(", ")
+        );
+        let out = folded(&line, 80);
+        assert!(out.lines().count() > 1);
+        for l in out.lines() {
+            assert!(l.chars().count() <= 80, "{l:?}");
+        }
+        assert!(
+            out.lines()
+                .skip(1)
+                .all(|l| l.starts_with("      ") && !l.starts_with("       "))
+        );
+        assert_eq!(
+            out.split_whitespace().collect::<Vec<_>>(),
+            line.split_whitespace().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_word_wider_than_the_line_is_cut() {
+        let line = format!("  + address = {}", "x".repeat(250));
+        let out = folded(&line, 100);
+        for l in out.lines() {
+            assert!(l.chars().count() <= 100, "{l:?}");
+        }
+        assert_eq!(out.chars().filter(|c| *c == 'x').count(), 250);
+    }
+
+    #[test]
+    fn colour_codes_take_no_columns() {
+        assert_eq!(visible_width("\u{1b}[32m+\u{1b}[0m ab"), 4);
     }
 }

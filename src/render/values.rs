@@ -6,9 +6,11 @@ use crate::plan::{ActionKind, Drift, DriftResolution, DriftSource, FieldChange, 
 pub fn no_actions_line(plan: &crate::plan::Plan) -> &'static str {
     let blocked = plan.findings.iter().any(|f| f.blocking);
     if !plan.in_flight.pending.is_empty() && !blocked {
-        "No actions: nothing is planned on top of resold's own unfinished steps (see above); plan again once they are resolved."
+        "No actions: nothing is planned on top of resold's own unfinished steps (see below); plan again once they are resolved."
     } else if plan.has_changes() {
         "No actions apply can carry out: what the manifests ask for waits for a person (see the findings)."
+    } else if plan.has_drift() {
+        "No actions: the manifests match what resold recorded, but Google shows drift (see Drift); it stays until it is accepted in the manifests or reverted with --revert-drift."
     } else {
         "No changes. The customers match their manifests."
     }

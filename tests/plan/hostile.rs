@@ -49,7 +49,19 @@ fn colour_codes_appear_only_when_asked_for() {
 #[test]
 fn markdown_renders_hostile_names_inert() {
     let plan = hostile_world().plan();
-    let markdown = render::markdown::render(&plan, &RenderOptions::default());
+    let comment = render::markdown::render(&plan, &RenderOptions::default());
+    // Inside the `diff` fences text is literal (GitHub renders no HTML,
+    // emphasis or mention there: tests/hostile/markdown.rs checks that with
+    // cmark-gfm); the fence itself must hold, and everything outside it is
+    // escaped.
+    let (markdown, fenced) = outside_fences(&comment);
+    assert!(
+        fenced.contains(
+            "+     organization = \"<img src=x onerror=alert(1)> | **x** @team \\u001b[2J"
+        ),
+        "{fenced}"
+    );
+    assert!(!fenced.contains('\u{1b}'));
     assert!(!markdown.contains("<img"), "raw HTML");
     assert!(!markdown.contains("**x**"), "emphasis from user text");
     assert!(!markdown.contains("@team"), "live mention");
@@ -69,6 +81,31 @@ fn markdown_renders_hostile_names_inert() {
             || t.starts_with("<br>")),
         "{tags:?}"
     );
+}
+
+/// The comment without its fenced blocks, and the fenced lines; panics on
+/// a fence that does not close.
+fn outside_fences(markdown: &str) -> (String, String) {
+    let (mut outside, mut inside) = (String::new(), String::new());
+    let mut fence: Option<&str> = None;
+    for line in markdown.lines() {
+        match fence {
+            None if line.starts_with("```") => {
+                fence = Some(line.trim_end_matches(|c: char| c != '`'));
+            }
+            None => {
+                outside.push_str(line);
+                outside.push('\n');
+            }
+            Some(open) if line == open => fence = None,
+            Some(_) => {
+                inside.push_str(line);
+                inside.push('\n');
+            }
+        }
+    }
+    assert!(fence.is_none(), "an unclosed fence:\n{markdown}");
+    (outside, inside)
 }
 
 #[test]
@@ -151,8 +188,10 @@ fn markdown_stays_within_budget_and_keeps_summary_notices_and_irreversible_actio
     assert!(markdown.contains("### Notices"));
     assert!(markdown.contains("tell Acme Renamed AB about the change of organization"));
     assert!(
-        markdown.contains("**customer-299**"),
-        "checklist is never truncated"
+        markdown.contains(
+            "### Checklist: waiting for the customer or a person, not changes (900 items)"
+        ) && markdown.contains("- [ ] **verify the domain** (300 customers)<br>the customer adds"),
+        "over budget, the checklist keeps its kinds and counts:\n{markdown}"
     );
     for action in plan.irreversible_actions() {
         assert!(
@@ -161,7 +200,11 @@ fn markdown_stays_within_budget_and_keeps_summary_notices_and_irreversible_actio
             action.address
         );
     }
-    assert!(markdown.contains("the full plan is in the JSON plan artefact"));
+    assert!(
+        markdown.contains("**Left out to stay under GitHub's comment limit: ")
+            && markdown.contains(" actions.** The full plan is in the job summary"),
+        "says what was left out and where the full plan is"
+    );
     assert_eq!(
         markdown.matches("<details>").count(),
         markdown.matches("</details>").count()

@@ -2,11 +2,14 @@
 
 mod behaviour;
 mod cli;
+mod examples;
 mod fixtures;
 mod hostile;
 mod planfile;
 mod rederive;
 mod roundtrip;
+mod scale;
 mod scenarios;
 mod schema;
+mod show;
 mod snapshots;

@@ -48,20 +48,51 @@ pub struct Args {
 }
 
 pub fn run(global: &Global, args: Args) -> CommandResult {
+    let saved = args.plan_file.as_deref().map(SavedPlan::read).transpose()?;
+    // A saved plan names the config it was made with; `--config` (or
+    // RESOLD_CONFIG) still wins, and either way only those bytes run.
+    let recorded = saved
+        .as_ref()
+        .and_then(|s| s.config.as_ref())
+        .filter(|_| global.config.is_none());
+    let global = &Global {
+        config: recorded
+            .map(|c| PathBuf::from(&c.path))
+            .or_else(|| global.config.clone()),
+        ..global.clone()
+    };
     super::runtime()?.block_on(async {
         let mut ctx = Context::load(global)?;
-        let result = apply(&mut ctx, global, args).await;
+        let result = match &saved {
+            Some(saved) => match config_bytes(&ctx) {
+                Ok(bytes) => match saved.check_config(&ctx.config.path, &bytes) {
+                    Ok(()) => apply(&mut ctx, global, args, Some(saved.clone())).await,
+                    Err(e) => Err(e.into()),
+                },
+                Err(e) => Err(e.into()),
+            },
+            None => apply(&mut ctx, global, args, None).await,
+        };
         // Stops the embedded sandbox (if any) on every path, so its world is saved.
         ctx.shutdown().await;
         result
     })
 }
 
-async fn apply(ctx: &mut Context, global: &Global, args: Args) -> CommandResult {
+fn config_bytes(ctx: &Context) -> std::io::Result<Vec<u8>> {
+    crate::fsio::read(&ctx.config.path, crate::fsio::FileKind::Config)
+}
+
+async fn apply(
+    ctx: &mut Context,
+    global: &Global,
+    args: Args,
+    saved: Option<SavedPlan>,
+) -> CommandResult {
     let color = global.color.enabled_for_stdout();
     let portfolio = ctx.portfolio(None, color)?;
-    let source = match args.plan_file.as_deref() {
-        Some(path) => PlanSource::Saved(Box::new(SavedPlan::read(path)?)),
+    let source = match saved {
+        Some(saved) => PlanSource::Saved(Box::new(saved)),
         None => PlanSource::Fresh {
             refresh_only: args.refresh_only,
         },
