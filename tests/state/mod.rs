@@ -6,6 +6,7 @@ mod local;
 mod locking;
 mod migration;
 mod postgres;
+mod shared;
 
 use std::path::{Path, PathBuf};
 

@@ -15,7 +15,7 @@ mod records;
 mod restart;
 mod runs;
 mod schema;
-mod secrets;
+pub mod secrets;
 mod tls;
 
 use std::path::Path;
