@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{State, StateError};
+use super::{CustomerRecord, State, StateError};
+
+/// One version of a customer in a backend's history.
+pub type HistoryEntry = super::postgres::HistoryEntry<CustomerRecord>;
 
 /// How often a run waiting for a held lock looks again.
 const POLL: Duration = Duration::from_millis(200);
@@ -54,11 +57,32 @@ pub trait Backend: Send + Sync {
     /// The current holder of the lock, or `None` when it is free.
     fn lock_info(&self) -> Result<Option<LockInfo>, StateError>;
 
+    /// Every holder of a lock on the state (PostgreSQL: one per run
+    /// session; the local file: at most one).
+    fn lock_holders(&self) -> Result<Vec<LockInfo>, StateError> {
+        Ok(self.lock_info()?.into_iter().collect())
+    }
+
+    /// Every stored version of customer `name`, oldest first, with the run
+    /// that wrote it; `None` when this backend keeps no history (the local
+    /// file keeps only the current state and its numbered backups).
+    fn history(&self, name: &str) -> Result<Option<Vec<HistoryEntry>>, StateError> {
+        let _ = name;
+        Ok(None)
+    }
+
     /// Breaks the lock held by someone else. `id` must be the holder's lock
     /// id, so an operator cannot break a lock they have not looked at. A
     /// holder that is still running afterwards cannot clobber newer writes:
     /// `write` is a compare-and-swap.
     fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError>;
+
+    /// Whether a holder whose lock `force_unlock` broke can no longer write
+    /// (PostgreSQL: its session is ended and every write checks it); the
+    /// local file cannot stop a still-running holder.
+    fn fences_broken_holders(&self) -> bool {
+        false
+    }
 }
 
 /// Who holds the state lock, for what, since when.

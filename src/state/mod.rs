@@ -7,6 +7,7 @@ mod error;
 mod format;
 mod local;
 mod lock;
+mod migrate;
 pub mod postgres;
 mod rename;
 mod shared;
@@ -15,10 +16,11 @@ mod v1;
 
 use std::path::Path;
 
-pub use backend::{Backend, HeldLock, LockGuard, LockInfo};
+pub use backend::{Backend, HeldLock, HistoryEntry, LockGuard, LockInfo};
 pub use error::StateError;
 pub use format::version_of;
 pub use local::LocalBackend;
+pub use migrate::{MigrateError, Migrated, migrate};
 pub use rename::{RenameError, rename_customer};
 pub use shared::{PostgresBackend, SharedError};
 pub use types::*;

@@ -1,5 +1,6 @@
 //! Integration tests: the state backends and `resold state`.
 
+mod contract;
 mod corrupt;
 mod hostile;
 mod local;

@@ -28,7 +28,8 @@ use super::postgres::{
     PostgresError, RunOutcome, RunStart, Store, Write, redacted_url,
 };
 use super::{
-    Backend, CustomerRecord, LockGuard, LockInfo, STATE_FORMAT_VERSION, State, StateError,
+    Backend, CustomerRecord, HistoryEntry, LockGuard, LockInfo, STATE_FORMAT_VERSION, State,
+    StateError,
 };
 
 /// What can go wrong around the library rather than in it.
@@ -100,19 +101,6 @@ impl PostgresBackend {
         let inner = self.inner()?;
         let store = Arc::clone(&inner.store);
         Ok(inner.bridge.run(async move { store.holders().await })??)
-    }
-
-    /// Every version of `name`, oldest first, with the run that wrote it.
-    pub fn history(
-        &self,
-        name: &str,
-    ) -> Result<Vec<super::postgres::HistoryEntry<CustomerRecord>>, StateError> {
-        let inner = self.inner()?;
-        let store = Arc::clone(&inner.store);
-        let name = name.to_string();
-        Ok(inner
-            .bridge
-            .run(async move { store.history::<CustomerRecord>(&name).await })??)
     }
 
     fn take_lock(&self, operation: &str, wait: Duration) -> Result<LockGuard, StateError> {
@@ -257,6 +245,24 @@ impl Backend for PostgresBackend {
 
     fn lock_info(&self) -> Result<Option<LockInfo>, StateError> {
         Ok(self.holders()?.first().map(guard::holder_info))
+    }
+
+    fn fences_broken_holders(&self) -> bool {
+        true
+    }
+
+    fn lock_holders(&self) -> Result<Vec<LockInfo>, StateError> {
+        Ok(self.holders()?.iter().map(guard::holder_info).collect())
+    }
+
+    fn history(&self, name: &str) -> Result<Option<Vec<HistoryEntry>>, StateError> {
+        let inner = self.inner()?;
+        let store = Arc::clone(&inner.store);
+        let name = name.to_string();
+        let entries = inner
+            .bridge
+            .run(async move { store.history::<CustomerRecord>(&name).await })??;
+        Ok(Some(entries))
     }
 
     fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError> {

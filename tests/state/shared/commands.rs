@@ -34,7 +34,7 @@ async fn plan_apply_plan_round_trips_on_postgres() {
 
     // Every stored version of a customer is in its history, written by
     // the apply's run, which ended and let go of its locks.
-    let history = pg.backend().history("pg-000").unwrap();
+    let history = pg.backend().history("pg-000").unwrap().unwrap();
     assert!(
         history.len() >= 2,
         "journal steps then results: {history:?}"
@@ -99,7 +99,7 @@ async fn the_state_commands_work_on_postgres() {
     assert!(output.status.success(), "{}", describe(&output));
     assert_eq!(pg.state().customers.len(), 1);
     // The history keeps the customer's versions, the removal last.
-    let history = pg.backend().history("cmd-renamed").unwrap();
+    let history = pg.backend().history("cmd-renamed").unwrap().unwrap();
     assert!(history.last().unwrap().record.is_none(), "{history:?}");
     assert_eq!(history.last().unwrap().run.operation, "state rm");
 
