@@ -103,9 +103,75 @@ async fn the_state_commands_work_on_postgres() {
     assert!(history.last().unwrap().record.is_none(), "{history:?}");
     assert_eq!(history.last().unwrap().run.operation, "state rm");
 
+    let output = project.run(&["state", "history", "cmd-renamed"]).await;
+    let shown = text(&output.stdout);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(shown.contains("removed from the state"), "{shown}");
+    assert!(shown.contains("(state rm by "), "{shown}");
+    assert!(shown.contains("(state mv by "), "{shown}");
+
     let output = project.run(&["state", "lock-info"]).await;
     assert!(
         text(&output.stdout).contains("is not locked"),
+        "{}",
+        describe(&output)
+    );
+    let output = project
+        .run(&["state", "lock-info", "--format", "json"])
+        .await;
+    let info: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(info["holders"], serde_json::json!([]), "{info}");
+
+    let output = project.run(&["state", "list", "--format", "json"]).await;
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let customers = listed["state"]["customers"].as_array().unwrap();
+    assert_eq!(customers.len(), 1, "{listed}");
+    assert_eq!(customers[0]["name"], "cmd-000");
+
+    // Back to a local file, which the local commands then read.
+    let output = project
+        .run(&[
+            "state",
+            "migrate",
+            "--to",
+            "local",
+            "--path",
+            "copy/state.json",
+        ])
+        .await;
+    assert!(output.status.success(), "{}", describe(&output));
+    let copy = resold::state::LocalBackend::new(project.dir.path().join("copy/state.json"));
+    assert_eq!(
+        copy.read().unwrap().unwrap().customers,
+        pg.state().customers
+    );
+    let output = project
+        .run(&[
+            "state",
+            "migrate",
+            "--to",
+            "local",
+            "--path",
+            "copy/state.json",
+        ])
+        .await;
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("already holds a state"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_state_says_it_keeps_no_history() {
+    let sandbox = start_sandbox().await;
+    let project = crate::apply::project::Project::new(&sandbox, "loc", 1, 1);
+    project.apply_approved().await;
+    let output = project.run(&["state", "history", "loc-000"]).await;
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("keeps no history"),
         "{}",
         describe(&output)
     );

@@ -94,3 +94,25 @@ async fn force_unlock_ends_the_holders_session() {
     assert!(error.contains("locks are gone"), "{error}");
     assert_eq!(pg.state().customers.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_applies_at_once_take_turns_and_double_nothing() {
+    let Some(server) = server_and_require() else {
+        return;
+    };
+    let sandbox = start_sandbox().await;
+    let pg = PgProject::new(&server, &sandbox, "turns", 4);
+    let project = &pg.project;
+    let args = ["apply", "--auto-approve", "--lock-timeout", "60s"];
+    let (first, second) = tokio::join!(project.run(&args), project.run(&args));
+    assert!(first.status.success(), "{}", describe(&first));
+    assert!(second.status.success(), "{}", describe(&second));
+    let world = crate::apply::harness::World::from_json(&sandbox.world());
+    assert!(world.duplicates().is_empty(), "{:?}", world.duplicates());
+    let state = pg.state();
+    assert_eq!(state.customers.len(), 4);
+    crate::apply::harness::assert_state_matches_world(&state, &world);
+    let output = project.run(&["plan", "--detailed-exitcode"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(pg.backend().lock_info().unwrap().is_none());
+}
