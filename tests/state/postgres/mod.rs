@@ -12,7 +12,7 @@ mod kill;
 mod locks;
 mod pooler;
 mod records;
-mod restart;
+pub mod restart;
 mod runs;
 mod schema;
 pub mod secrets;

@@ -6,6 +6,7 @@
 mod commands;
 mod kill;
 mod locking;
+mod restart;
 mod secrets;
 
 use resold::sandbox::RunningSandbox;
