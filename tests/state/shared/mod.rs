@@ -8,6 +8,7 @@ mod kill;
 mod locking;
 mod restart;
 mod secrets;
+mod soak;
 
 use resold::sandbox::RunningSandbox;
 use resold::state::postgres::PostgresConfig;
