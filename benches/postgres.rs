@@ -9,6 +9,11 @@
 //!   (the fence reads `pg_locks`), in a workspace of 100 customers and of
 //!   10,000: a write costs the change, not the state, so the two are close.
 //!
+//! - the same through the `Backend` the commands use: `read` of 10,000
+//!   customers (what `plan --refresh=none` reads) and one journal write that
+//!   changes one customer of 10,000 (the whole state handed over, the one
+//!   changed customer stored).
+//!
 //! `scripts/with-postgres cargo bench --bench postgres` (release build).
 //! Each figure is the median of several rounds; the machine is shared, so
 //! compare figures of one run with each other.
@@ -19,11 +24,11 @@ use resold::fixtures::{
     EntitlementNames, applied_record, sample_domain_customer, sample_subscription,
 };
 use resold::model::PlanKind;
-use resold::state::CustomerRecord;
 use resold::state::postgres::{
     Change, ConnectSettings, HeldLocks, LockRequest, LockWait, PostgresConfig, RunStart, Store,
     Write,
 };
+use resold::state::{Backend, CustomerRecord, PostgresBackend};
 
 const LOCKED: usize = 1_000;
 const CUSTOMERS: usize = 10_000;
@@ -80,6 +85,9 @@ async fn run(url: &str) -> Result<(), Error> {
     let write_big = one_customer_writes(&big, &names, &name(CUSTOMERS / 2 % LOCKED)).await?;
     let write_small = one_customer_writes(&small, &names, &name(SMALL / 2)).await?;
 
+    let (backend_read, backend_write) =
+        tokio::task::block_in_place(|| through_the_backend(url, big.settings().schema()))?;
+
     println!("postgres bench ({ROUNDS} rounds, medians)");
     println!(
         "  lock {LOCKED} customers          {:>8.1} ms   (target < 1000 ms)",
@@ -98,7 +106,45 @@ async fn run(url: &str) -> Result<(), Error> {
         ms(write_small),
         write_big.as_secs_f64() / write_small.as_secs_f64()
     );
+    println!(
+        "  Backend::read of {CUSTOMERS}        {:>8.1} ms   (plan --refresh=none reads this)",
+        ms(backend_read)
+    );
+    println!(
+        "  Backend::write, 1 of {CUSTOMERS} changed {:>5.2} ms   (a journal write: whole state in, one row out)",
+        ms(backend_write)
+    );
     Ok(())
+}
+
+/// Medians of `Backend::read` of the big workspace, and of a journal write
+/// changing one customer of it under the (account-exclusive) lock.
+fn through_the_backend(url: &str, schema: &str) -> Result<(Duration, Duration), Error> {
+    let mut config = PostgresConfig::new(url, "big");
+    config.schema = schema.to_string();
+    let backend = PostgresBackend::new(config, std::path::Path::new("/"));
+    let mut reads = Vec::new();
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        let state = backend.read()?.ok_or("no state")?;
+        reads.push(started.elapsed());
+        assert_eq!(state.customers.len(), CUSTOMERS);
+    }
+    let _lock = backend.lock("bench")?;
+    let mut state = backend.read()?.ok_or("no state")?;
+    let target = name(CUSTOMERS / 3);
+    let mut writes = Vec::new();
+    for round in 0..ROUNDS * 5 {
+        let expected = state.serial;
+        state.serial += 1;
+        if let Some(record) = state.customers.get_mut(&target) {
+            record.cloud_identity_id = Some(format!("C0round{round}"));
+        }
+        let started = Instant::now();
+        backend.write(&state, Some(expected))?;
+        writes.push(started.elapsed());
+    }
+    Ok((median(reads), median(writes)))
 }
 
 /// A fresh schema with one workspace.

@@ -146,6 +146,9 @@ pub enum StateKind {
     /// A JSON file beside the config.
     #[default]
     Local,
+    /// A PostgreSQL database shared by a team and its CI jobs (`url`,
+    /// `workspace` and the other PostgreSQL settings below).
+    Postgres,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -160,6 +163,72 @@ pub struct StateConfig {
     /// or owned by someone else) is refused; `warn` uses it with a warning.
     #[serde(default, skip_serializing_if = "WritableByOthers::is_refuse")]
     pub writable_by_others: WritableByOthers,
+    /// `kind: postgres`: `postgresql://user@host:port/database` (libpq's URL
+    /// form). A password in it is refused: use `passwordEnv`, `PGPASSWORD`
+    /// or a password file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `kind: postgres`: the schema resold creates its tables in (default
+    /// `resold`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// `kind: postgres`: the state inside the schema (say `production`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    /// `kind: postgres`: the environment variable holding the password
+    /// (read before `PGPASSWORD` and the password file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// `kind: postgres`: TLS as libpq spells it; unset: `PGSSLMODE`, else
+    /// `prefer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslmode: Option<crate::state::postgres::SslMode>,
+    /// `kind: postgres`: PEM file of the certificate authorities that may
+    /// sign the server's certificate, relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslrootcert: Option<PathBuf>,
+    /// `kind: postgres`: a direct connection for the locks when `url` goes
+    /// through a transaction-pooling proxy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_url: Option<String>,
+}
+
+impl StateConfig {
+    /// The PostgreSQL settings of a `kind: postgres` state (`None` for a
+    /// local one). `load` has checked that `url` and `workspace` are set.
+    pub fn postgres(&self) -> Option<crate::state::postgres::PostgresConfig> {
+        if self.kind != StateKind::Postgres {
+            return None;
+        }
+        let mut config = crate::state::postgres::PostgresConfig::new(
+            self.url.clone().unwrap_or_default(),
+            self.workspace.clone().unwrap_or_default(),
+        );
+        if let Some(schema) = &self.schema {
+            config.schema = schema.clone();
+        }
+        config.password_env = self.password_env.clone();
+        config.sslmode = self.sslmode;
+        config.sslrootcert = self.sslrootcert.clone();
+        config.lock_url = self.lock_url.clone();
+        Some(config)
+    }
+
+    /// The PostgreSQL-only keys this state sets, by their YAML names.
+    pub fn postgres_keys(&self) -> Vec<&'static str> {
+        [
+            ("url", self.url.is_some()),
+            ("schema", self.schema.is_some()),
+            ("workspace", self.workspace.is_some()),
+            ("passwordEnv", self.password_env.is_some()),
+            ("sslmode", self.sslmode.is_some()),
+            ("sslrootcert", self.sslrootcert.is_some()),
+            ("lockUrl", self.lock_url.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect()
+    }
 }
 
 /// What to do with a state directory that other users can write to.
@@ -189,6 +258,13 @@ impl Default for StateConfig {
             kind: StateKind::Local,
             path: default_state_path(),
             writable_by_others: WritableByOthers::Refuse,
+            url: None,
+            schema: None,
+            workspace: None,
+            password_env: None,
+            sslmode: None,
+            sslrootcert: None,
+            lock_url: None,
         }
     }
 }

@@ -98,6 +98,15 @@ fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
     }
     let (source, value) = documents.remove(0);
     let mut config: Config = structure().read(&source, &value).map_err(invalid)?;
+    let problems = check_state(&config.state);
+    if !problems.is_empty() {
+        return Err(invalid(
+            problems
+                .into_iter()
+                .map(|(pointer, d)| source.at_value(d, &pointer))
+                .collect(),
+        ));
+    }
     let base_dir = absolute(path)
         .parent()
         .map(Path::to_path_buf)
@@ -108,6 +117,42 @@ fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
         path: path.to_path_buf(),
         base_dir,
     })
+}
+
+/// What the schema cannot say about `state`: a PostgreSQL state needs its
+/// `url` and `workspace`, and the PostgreSQL keys mean nothing to a local one.
+fn check_state(state: &super::StateConfig) -> Vec<(String, Diagnostic)> {
+    let mut problems = Vec::new();
+    match state.kind {
+        super::StateKind::Postgres => {
+            for (key, set) in [
+                ("url", state.url.is_some()),
+                ("workspace", state.workspace.is_some()),
+            ] {
+                if !set {
+                    problems.push((
+                        "/state".to_string(),
+                        Diagnostic::error(
+                            "C-STATE",
+                            format!("`state: {{kind: postgres}}` needs `{key}`"),
+                        ),
+                    ));
+                }
+            }
+        }
+        super::StateKind::Local => {
+            for key in state.postgres_keys() {
+                problems.push((
+                    format!("/state/{key}"),
+                    Diagnostic::error(
+                        "C-STATE",
+                        format!("`{key}` is for `kind: postgres`; this state is local"),
+                    ),
+                ));
+            }
+        }
+    }
+    problems
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -124,6 +169,9 @@ fn resolve_paths(config: &mut Config, base: &Path) {
     };
     config.manifests = join(&config.manifests);
     config.state.path = join(&config.state.path);
+    if let Some(root) = &config.state.sslrootcert {
+        config.state.sslrootcert = Some(join(root));
+    }
     if let Some(credentials) = &config.provider.credentials {
         config.provider.credentials = Some(join(credentials));
     }
@@ -198,5 +246,54 @@ mod tests {
             diagnostics[0].help.as_deref(),
             Some("did you mean `account`?")
         );
+    }
+
+    #[test]
+    fn a_postgres_state_is_read_from_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "provider: {kind: sandbox}\nstate:\n  kind: postgres\n  url: postgresql://ops@db/state\n  \
+             workspace: production\n  passwordEnv: RESOLD_PG\n  sslmode: verify-full\n  \
+             sslrootcert: ca.pem\n",
+        );
+        let loaded = load(Some(&path)).unwrap();
+        let postgres = loaded.config.state.postgres().expect("a postgres state");
+        assert_eq!(postgres.url, "postgresql://ops@db/state");
+        assert_eq!(postgres.workspace, "production");
+        assert_eq!(postgres.schema, "resold");
+        assert_eq!(postgres.password_env.as_deref(), Some("RESOLD_PG"));
+        assert_eq!(
+            postgres.sslrootcert,
+            Some(std::path::absolute(dir.path()).unwrap().join("ca.pem"))
+        );
+    }
+
+    #[test]
+    fn a_postgres_state_needs_its_url_and_workspace_and_a_local_one_refuses_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "provider: {kind: sandbox}\nstate:\n  kind: postgres\n  url: postgresql://db/s\n",
+        );
+        let error = load(Some(&path)).unwrap_err().to_string();
+        assert!(error.contains("needs `workspace`"), "{error}");
+        assert!(!error.contains("needs `url`"), "{error}");
+
+        let path = write(
+            dir.path(),
+            "provider: {kind: sandbox}\nstate:\n  path: s.json\n  workspace: production\n",
+        );
+        let Err(ConfigError::Invalid { diagnostics, .. }) = load(Some(&path)) else {
+            panic!("expected an invalid config");
+        };
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(
+            diagnostics[0]
+                .message
+                .contains("`workspace` is for `kind: postgres`")
+        );
+        let at = diagnostics[0].location.as_ref().unwrap();
+        assert_eq!(at.line, 4);
     }
 }

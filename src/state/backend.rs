@@ -1,15 +1,22 @@
-//! The door to wherever the state lives. The local JSON file implements it
-//! now; a PostgreSQL backend (session advisory lock, compare-and-swap on a
-//! serial column — stack.md §6) is meant to implement it next, which is why
-//! the lock is a guard object and `write` is a compare-and-swap rather than a
-//! plain overwrite.
+//! The door to wherever the state lives: the local JSON file (`local.rs`) or
+//! a PostgreSQL workspace (`shared/`). The lock is a guard object and `write`
+//! a compare-and-swap rather than a plain overwrite; the PostgreSQL backend
+//! turns the whole-state write into per-customer compare-and-swaps.
 //!
 //! The methods are blocking: file and database I/O is short, and the apply
 //! executor calls them from a blocking thread (`tokio::task::spawn_blocking`).
 
+use std::time::{Duration, Instant};
+
 use serde::{Deserialize, Serialize};
 
-use super::{State, StateError};
+use super::{CustomerRecord, State, StateError};
+
+/// One version of a customer in a backend's history.
+pub type HistoryEntry = super::postgres::HistoryEntry<CustomerRecord>;
+
+/// How often a run waiting for a held lock looks again.
+const POLL: Duration = Duration::from_millis(200);
 
 pub trait Backend: Send + Sync {
     /// Where the state lives, for messages (".resold/state.json").
@@ -20,6 +27,23 @@ pub trait Backend: Send + Sync {
     /// The lock is released when the guard drops, and by the operating system
     /// (or database server) when the process dies.
     fn lock(&self, operation: &str) -> Result<LockGuard, StateError>;
+
+    /// As `lock`, waiting up to `wait` while another run holds it. Blocks:
+    /// call it from a blocking thread. The default looks again every
+    /// 200 ms; a backend that can wait on the lock itself does.
+    fn lock_waiting(&self, operation: &str, wait: Duration) -> Result<LockGuard, StateError> {
+        let deadline = Instant::now() + wait;
+        loop {
+            match self.lock(operation) {
+                Err(StateError::Locked(_) | StateError::LockedByUnknown { .. })
+                    if Instant::now() < deadline =>
+                {
+                    std::thread::sleep(POLL.min(deadline - Instant::now()));
+                }
+                other => return other,
+            }
+        }
+    }
 
     /// The stored state, or `None` when nothing was ever written.
     fn read(&self) -> Result<Option<State>, StateError>;
@@ -33,11 +57,32 @@ pub trait Backend: Send + Sync {
     /// The current holder of the lock, or `None` when it is free.
     fn lock_info(&self) -> Result<Option<LockInfo>, StateError>;
 
+    /// Every holder of a lock on the state (PostgreSQL: one per run
+    /// session; the local file: at most one).
+    fn lock_holders(&self) -> Result<Vec<LockInfo>, StateError> {
+        Ok(self.lock_info()?.into_iter().collect())
+    }
+
+    /// Every stored version of customer `name`, oldest first, with the run
+    /// that wrote it; `None` when this backend keeps no history (the local
+    /// file keeps only the current state and its numbered backups).
+    fn history(&self, name: &str) -> Result<Option<Vec<HistoryEntry>>, StateError> {
+        let _ = name;
+        Ok(None)
+    }
+
     /// Breaks the lock held by someone else. `id` must be the holder's lock
     /// id, so an operator cannot break a lock they have not looked at. A
     /// holder that is still running afterwards cannot clobber newer writes:
     /// `write` is a compare-and-swap.
     fn force_unlock(&self, id: &str) -> Result<LockInfo, StateError>;
+
+    /// Whether a holder whose lock `force_unlock` broke can no longer write
+    /// (PostgreSQL: its session is ended and every write checks it); the
+    /// local file cannot stop a still-running holder.
+    fn fences_broken_holders(&self) -> bool {
+        false
+    }
 }
 
 /// Who holds the state lock, for what, since when.
@@ -52,6 +97,9 @@ pub struct LockInfo {
     pub operation: String,
     /// RFC 3339, UTC.
     pub since: String,
+    /// The CI job the holder runs in, when it said (PostgreSQL state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_url: Option<String>,
 }
 
 impl LockInfo {
@@ -63,6 +111,7 @@ impl LockInfo {
             pid: std::process::id(),
             operation: operation.to_string(),
             since: crate::state::now_rfc3339(),
+            ci_url: None,
         }
     }
 }

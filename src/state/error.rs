@@ -26,6 +26,12 @@ pub enum StateError {
 
     /// The file exists but is not a state we can read. It is never overwritten:
     /// the operator decides whether the backup is the right thing to restore.
+    #[error(transparent)]
+    Postgres(#[from] super::postgres::PostgresError),
+
+    #[error(transparent)]
+    PostgresClient(#[from] super::shared::SharedError),
+
     #[error("{}", corrupt_message(path, reason, backup.as_ref()))]
     Corrupt {
         path: PathBuf,

@@ -7,18 +7,22 @@ mod error;
 mod format;
 mod local;
 mod lock;
+mod migrate;
 pub mod postgres;
 mod rename;
+mod shared;
 mod types;
 mod v1;
 
 use std::path::Path;
 
-pub use backend::{Backend, HeldLock, LockGuard, LockInfo};
+pub use backend::{Backend, HeldLock, HistoryEntry, LockGuard, LockInfo};
 pub use error::StateError;
 pub use format::version_of;
 pub use local::LocalBackend;
+pub use migrate::{MigrateError, Migrated, migrate};
 pub use rename::{RenameError, rename_customer};
+pub use shared::{PostgresBackend, SharedError};
 pub use types::*;
 pub use v1::MigrationError;
 
@@ -27,8 +31,9 @@ use crate::config::{StateConfig, StateKind};
 /// The backend `config` names; a relative path is taken from `base_dir`
 /// (the directory of `resold.yaml`).
 pub fn open(config: &StateConfig, base_dir: &Path) -> Box<dyn Backend> {
-    match config.kind {
-        StateKind::Local => Box::new(
+    match config.postgres() {
+        Some(postgres) => Box::new(PostgresBackend::new(postgres, base_dir)),
+        None => Box::new(
             LocalBackend::new(base_dir.join(&config.path))
                 .with_directory_policy(config.writable_by_others),
         ),
@@ -41,6 +46,9 @@ pub fn directory_warning(
     config: &StateConfig,
     base_dir: &Path,
 ) -> Result<Option<String>, StateError> {
+    if config.kind == StateKind::Postgres {
+        return Ok(None);
+    }
     let path = base_dir.join(&config.path);
     dir::check(backups::parent_dir(&path), config.writable_by_others)
 }

@@ -3,6 +3,7 @@
 //! asks who holds it (and may wait for it to be free), so it can say that an
 //! apply is running instead of calling that apply's work drift.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::state::{Backend, LockGuard, LockInfo, StateError};
@@ -10,23 +11,24 @@ use crate::state::{Backend, LockGuard, LockInfo, StateError};
 /// How often a waiting run looks again.
 const POLL: Duration = Duration::from_millis(200);
 
-/// Takes the lock for `operation`, waiting up to `timeout` while it is held.
+/// Takes the lock for `operation`, waiting up to `timeout` while it is held
+/// (on a blocking thread: the backend waits as it knows how).
 pub async fn acquire_lock(
-    backend: &dyn Backend,
+    backend: Arc<dyn Backend>,
     operation: &str,
     timeout: Option<Duration>,
 ) -> Result<LockGuard, StateError> {
-    let deadline = Instant::now() + timeout.unwrap_or_default();
-    loop {
-        match backend.lock(operation) {
-            Err(StateError::Locked(_) | StateError::LockedByUnknown { .. })
-                if Instant::now() < deadline =>
-            {
-                tokio::time::sleep(POLL.min(deadline - Instant::now())).await;
-            }
-            other => return other,
-        }
-    }
+    let operation = operation.to_string();
+    let wait = timeout.unwrap_or_default();
+    tokio::task::spawn_blocking(move || backend.lock_waiting(&operation, wait))
+        .await
+        .unwrap_or_else(|join| {
+            Err(StateError::Io {
+                action: "lock",
+                path: std::path::PathBuf::from("state"),
+                source: std::io::Error::other(join.to_string()),
+            })
+        })
 }
 
 /// Waits up to `timeout` for the lock to be free; the holder if it still

@@ -69,7 +69,7 @@ pub async fn prepare(
         source,
     } = request;
     // Locked before the state is read: what is read is what gets written over.
-    let lock = acquire_lock(backend.as_ref(), "apply", lock_timeout).await?;
+    let lock = acquire_lock(Arc::clone(&backend), "apply", lock_timeout).await?;
     let stored = backend.read()?;
     let state = match (&stored, &source) {
         (Some(state), _) => state.clone(),

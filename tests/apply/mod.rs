@@ -7,7 +7,7 @@ mod examples;
 mod findings;
 mod flow;
 mod gates;
-mod harness;
+pub mod harness;
 mod journal;
 pub mod project;
 mod reconcile;

@@ -1,11 +1,13 @@
 //! Integration tests: the state backends and `resold state`.
 
+mod contract;
 mod corrupt;
 mod hostile;
 mod local;
 mod locking;
 mod migration;
 mod postgres;
+mod shared;
 
 use std::path::{Path, PathBuf};
 

@@ -245,9 +245,18 @@ fn lock_timeout_message(target: &LockTarget, waited: Duration, holders: &[Holder
 fn holders_list(holders: &[Holder]) -> String {
     match holders {
         [] => " (its holder has just let go: try again)".to_string(),
-        holders => holders
-            .iter()
-            .map(|holder| format!("\n  held by {holder}"))
-            .collect(),
+        holders => {
+            let mut text: String = holders
+                .iter()
+                .map(|holder| format!("\n  held by {holder}"))
+                .collect();
+            for run in holders.iter().filter_map(|holder| holder.run.as_ref()) {
+                text.push_str(&format!(
+                    "\n  if run {} is gone for good: resold state force-unlock {}",
+                    run.id, run.id
+                ));
+            }
+            text
+        }
     }
 }

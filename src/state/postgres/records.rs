@@ -48,6 +48,19 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
+    /// How many versions of customers the workspace's history holds: a
+    /// number that rises with every stored change and never otherwise.
+    pub async fn history_count(&self) -> Result<u64, PostgresError> {
+        let rows = self
+            .query(
+                "count the history",
+                "SELECT count(*) FROM {s}.history WHERE workspace = $1",
+                &[&self.workspace_name()],
+            )
+            .await?;
+        Ok(rows.first().map_or(0, |row| version_of(row.get(0))))
+    }
+
     /// The current version of each named customer that exists: what a
     /// saved plan compares to find out whether its customers changed.
     pub async fn versions(&self, names: &[String]) -> Result<BTreeMap<String, u64>, PostgresError> {

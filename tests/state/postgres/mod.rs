@@ -12,10 +12,10 @@ mod kill;
 mod locks;
 mod pooler;
 mod records;
-mod restart;
+pub mod restart;
 mod runs;
 mod schema;
-mod secrets;
+pub mod secrets;
 mod tls;
 
 use std::path::Path;
@@ -74,7 +74,7 @@ pub fn server() -> Option<Server> {
 /// plain `cargo nextest run` cannot miss it.
 fn say_skipped() {
     let message = "SKIPPED: the PostgreSQL state tests need a server. Run them with one: \
-                   scripts/with-postgres cargo nextest run -E 'test(/postgres/)' (scripts/test does)";
+                   scripts/with-postgres cargo nextest run -E 'test(/state::(postgres|contract|shared)/)' (scripts/test does)";
     eprintln!("{message}");
     // nextest runs each test in a process of its own: the runner's pid names the run.
     let marker = std::env::temp_dir().join(format!(

@@ -10,14 +10,14 @@ use resold::state::postgres::{ConnectionRole, PostgresError, Store};
 
 use super::{Record, put, run_locking, server, settings_for};
 
-struct PrivateServer {
+pub struct PrivateServer {
     ctl: String,
     data_dir: String,
-    url: String,
+    pub url: String,
 }
 
 impl PrivateServer {
-    fn start(ctl: &str) -> PrivateServer {
+    pub fn start(ctl: &str) -> PrivateServer {
         let name = format!(
             "restart-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..8]
@@ -37,7 +37,7 @@ impl PrivateServer {
         }
     }
 
-    fn ctl(&self, action: &str) {
+    pub fn ctl(&self, action: &str) {
         let status = Command::new(&self.ctl)
             .args([action, &self.data_dir])
             .status()

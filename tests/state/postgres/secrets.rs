@@ -11,7 +11,7 @@ use super::{Server, admin, fresh_schema, put, server, try_locking};
 
 /// A role that may log in only with `password` (pg_hba: members of
 /// `resold_secret` use scram-sha-256).
-async fn role_with_password(server: &Server, password: &str) -> String {
+pub async fn role_with_password(server: &Server, password: &str) -> String {
     let role = format!("s_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let admin = admin(server).await;
     admin

@@ -1,10 +1,15 @@
 //! `resold state`: look at and repair the recorded state. Names and records
 //! came from manifests, Google and (for the lock holder) another user's
 //! run, so everything printed is neutralised for the terminal.
+//!
+//! `history.rs`: `state history`; `migrate.rs`: `state migrate`.
+
+mod history;
+mod migrate;
 
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 
 use crate::diagnostics::did_you_mean;
 use crate::render::escape::{json, terminal};
@@ -21,7 +26,10 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 enum StateCommand {
     /// The customers the state records, with their Google ids.
-    List,
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Everything recorded about one customer, as JSON.
     Show { name: String },
     /// Forget a customer (Google is not touched); it then shows up as unmanaged.
@@ -35,12 +43,27 @@ enum StateCommand {
         new: String,
     },
     /// Who holds the state lock, for what, since when.
-    LockInfo,
+    LockInfo {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Break a lock left by a run that can no longer release it.
     ForceUnlock {
         /// The lock id `lock-info` (or the "state is locked" error) shows.
         id: String,
     },
+    /// Every stored version of one customer, with the run that wrote it
+    /// (PostgreSQL state; the local file keeps no history).
+    History(history::Args),
+    /// Copy the state into another backend (a local file into PostgreSQL,
+    /// or back); the target must be empty.
+    Migrate(migrate::Args),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum Format {
+    Text,
+    Json,
 }
 
 pub fn run(global: &Global, args: Args) -> CommandResult {
@@ -50,16 +73,38 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
         super::output::warn(&format!("{warning}\n"));
     }
     match args.command {
-        StateCommand::List => list(backend.as_ref()),
+        StateCommand::List { format } => list(backend.as_ref(), format),
         StateCommand::Show { name } => show(backend.as_ref(), &name),
         StateCommand::Rm { name } => remove(backend.as_ref(), &name),
         StateCommand::Mv { old, new } => rename(backend.as_ref(), &old, &new),
-        StateCommand::LockInfo => lock_info(backend.as_ref()),
+        StateCommand::LockInfo { format } => lock_info(backend.as_ref(), format),
         StateCommand::ForceUnlock { id } => force_unlock(backend.as_ref(), &id),
+        StateCommand::History(args) => history::run(backend.as_ref(), &args),
+        StateCommand::Migrate(args) => migrate::run(&loaded, backend.as_ref(), &args),
     }
 }
 
-fn list(backend: &dyn Backend) -> CommandResult {
+fn list(backend: &dyn Backend, format: Format) -> CommandResult {
+    if format == Format::Json {
+        let state = backend.read()?;
+        let listed = serde_json::json!({
+            "backend": backend.describe(),
+            "state": state.as_ref().map(|state| serde_json::json!({
+                "lineage": state.lineage,
+                "serial": state.serial,
+                "account": state.account,
+                "customers": state.customers.iter().map(|(name, record)| serde_json::json!({
+                    "name": name,
+                    "channelName": record.channel_name,
+                    "cloudIdentityId": record.cloud_identity_id,
+                    "subscriptions": record.subscriptions.len(),
+                    "pendingSteps": record.pending.len(),
+                })).collect::<Vec<_>>(),
+            })),
+        });
+        outln!("{}", json(&serde_json::to_string_pretty(&listed)?))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(state) = backend.read()? else {
         outln!("No state yet at {}.", terminal(&backend.describe()))?;
         return Ok(ExitCode::SUCCESS);
@@ -145,26 +190,47 @@ fn rename(backend: &dyn Backend, old: &str, new: &str) -> CommandResult {
     Ok(ExitCode::SUCCESS)
 }
 
-fn lock_info(backend: &dyn Backend) -> CommandResult {
-    match backend.lock_info()? {
-        None => outln!(
+fn lock_info(backend: &dyn Backend, format: Format) -> CommandResult {
+    let holders = backend.lock_holders()?;
+    if format == Format::Json {
+        let shown = serde_json::json!({"backend": backend.describe(), "holders": holders});
+        outln!("{}", json(&serde_json::to_string_pretty(&shown)?))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if holders.is_empty() {
+        outln!(
             "The state ({}) is not locked.",
             terminal(&backend.describe())
-        )?,
-        Some(info) => outln!(
+        )?;
+    }
+    for info in &holders {
+        let mut text = format!(
             "The state is locked.\n  ID:        {}\n  Who:       {}\n  PID:       {}\n  Operation: {}\n  Since:     {}",
-            terminal(&info.id),
-            terminal(&info.who),
-            info.pid,
-            terminal(&info.operation),
-            terminal(&info.since)
-        )?,
+            info.id, info.who, info.pid, info.operation, info.since
+        );
+        if let Some(url) = &info.ci_url {
+            text.push_str(&format!("\n  CI job:    {url}"));
+        }
+        outln!("{}", terminal(&text))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn force_unlock(backend: &dyn Backend, id: &str) -> CommandResult {
     let broken = backend.force_unlock(id)?;
+    if backend.fences_broken_holders() {
+        outln!(
+            "Ended the session of run {} ({} by {}, pid {}, since {}): its locks are free, and \
+             any further state write by that run is refused, so it stops before its next call \
+             to Google.",
+            terminal(&broken.id),
+            terminal(&broken.operation),
+            terminal(&broken.who),
+            broken.pid,
+            terminal(&broken.since)
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     outln!(
         "Broke lock {} held by {} (pid {}) for {} since {}.\n\
          If that process is still running, it keeps its lock and can still write the state; \
