@@ -110,7 +110,7 @@ impl Diagnostic {
         Diagnostic {
             severity,
             code,
-            message: message.into(),
+            message: super::quote::bounded_message(message.into()),
             help: None,
             seed: None,
             location: None,
@@ -133,7 +133,7 @@ impl Diagnostic {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(super::quote::bounded_message(help.into()));
         self
     }
 
@@ -167,7 +167,7 @@ impl Diagnostic {
 
     pub fn with_related(mut self, message: impl Into<String>, location: SourceLocation) -> Self {
         self.related.push(Related {
-            message: message.into(),
+            message: super::quote::bounded_message(message.into()),
             location,
         });
         self

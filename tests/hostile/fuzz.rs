@@ -54,7 +54,13 @@ fn load(bytes: &[u8]) {
         if let Some(snippet) = &d.snippet {
             assert!(snippet.chars().count() <= MAX_SNIPPET_CHARS, "{snippet:?}");
         }
-        assert!(d.message.chars().count() < 1000, "{}", d.message.len());
+        assert!(
+            d.message.chars().count() < 1000,
+            "{} ({} bytes): {}…",
+            d.code,
+            d.message.len(),
+            d.message.chars().take(300).collect::<String>()
+        );
     }
 }
 
