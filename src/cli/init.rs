@@ -98,7 +98,10 @@ fn example() -> String {
         ("/spec/type", "domain | team (team: Essentials only)"),
         ("/spec/domain", "the customer's registered domain"),
         ("/spec/admin", "the super administrator, on the domain"),
-        ("/spec/alternateEmail", "not on example.se (seed §11)"),
+        (
+            "/spec/alternateEmail",
+            "not on example.se (Add a Google Workspace customer, step 11)",
+        ),
         (
             "/spec/subscriptions/0/sku",
             "`resold schema manifest` lists every SKU",
@@ -193,7 +196,7 @@ spec:
     email: admin@example.se
     givenName: Eva
     familyName: Exempel
-  alternateEmail: it@reseller.se  # not on example.se (seed §11)
+  alternateEmail: it@reseller.se  # not on example.se (Add a Google Workspace customer, step 11)
   subscriptions:
     - sku: business-standard      # `resold schema manifest` lists every SKU
       plan: flexible              # annual-monthly | annual-yearly | flexible | trial | free

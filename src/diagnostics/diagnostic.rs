@@ -78,6 +78,16 @@ pub struct Related {
     pub location: SourceLocation,
 }
 
+fn serialize_console_step<S: serde::Serializer>(
+    section: &Option<&'static str>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match section {
+        Some(section) => serializer.serialize_str(&super::report::console_step(section)),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// One finding of `validate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
@@ -88,8 +98,14 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    /// The rule of `reference/seed-add-workspace-customer.en.md` enforced, e.g. "§11".
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The step of the Partner Sales Console's *Add a Google Workspace
+    /// customer* the rule comes from, e.g. "§11" (docs/partner-sales-console.md);
+    /// shown to users as "Add a Google Workspace customer, step 11".
+    #[serde(
+        rename = "source",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_console_step"
+    )]
     pub seed: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,

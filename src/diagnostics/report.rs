@@ -122,14 +122,27 @@ fn human(d: &Diagnostic, color: bool) -> String {
             clean(help)
         );
     }
-    if let Some(seed) = d.seed {
+    if let Some(section) = d.seed {
         let _ = writeln!(
             out,
-            "{pad} {} seed: {seed} of the Partner Sales Console guide",
-            paint.wrap("1;34", "=")
+            "{pad} {} source: {}",
+            paint.wrap("1;34", "="),
+            console_step(section)
         );
     }
     out
+}
+
+/// The Partner Sales Console help page a rule comes from, by its title and
+/// step (`§11` -> "step 11", `§16-17` -> "steps 16-17"; docs/partner-sales-console.md).
+pub fn console_step(section: &str) -> String {
+    let steps = section.trim_start_matches('§');
+    let word = if steps.contains(['-', '–']) {
+        "steps"
+    } else {
+        "step"
+    };
+    format!("Add a Google Workspace customer, {word} {steps}")
 }
 
 /// Terminal control characters (and bidirectional overrides, which reorder
@@ -182,8 +195,8 @@ fn github(d: &Diagnostic) -> String {
     if let Some(help) = &d.help {
         let _ = write!(message, "\nhelp: {}", clean_for_github(help));
     }
-    if let Some(seed) = d.seed {
-        let _ = write!(message, "\nseed {seed}");
+    if let Some(section) = d.seed {
+        let _ = write!(message, "\nsource: {}", console_step(section));
     }
     // CI log viewers interpret escape sequences too: every part was
     // neutralised before the line breaks between them became `%0A`.
@@ -246,7 +259,7 @@ mod tests {
         let text = render(&[sample()], ReportFormat::Github, false);
         assert_eq!(
             text,
-            "::error file=c/a.yaml,line=2,col=3,title=R-X::bad, really: 100%25%0Ahelp: fix it%0Aseed §11\n"
+            "::error file=c/a.yaml,line=2,col=3,title=R-X::bad, really: 100%25%0Ahelp: fix it%0Asource: Add a Google Workspace customer, step 11\n"
         );
     }
 

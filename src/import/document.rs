@@ -106,7 +106,7 @@ pub fn customer_text(built: &Built, channel_name: &str, shared: &Shared, schema:
     }
     comments.inline(
         "/spec/cloudIdentityId",
-        "the existing Google account (seed §9)",
+        "the existing Google account (Add a Google Workspace customer, step 9)",
     );
     comments.inline(
         "/spec/correlationId",
@@ -150,6 +150,9 @@ pub fn defaults_text(shared: &Shared, schema: &str) -> String {
     comments.header.push(
         "every manifest in this directory and below, and a customer's own value wins.".into(),
     );
-    comments.inline("/spec/alternateEmail", "domain customers only (seed §11)");
+    comments.inline(
+        "/spec/alternateEmail",
+        "domain customers only (Add a Google Workspace customer, step 11)",
+    );
     write::defaults_manifest(schema, &doc, &comments)
 }

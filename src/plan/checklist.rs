@@ -68,12 +68,12 @@ impl Checklist {
 fn message(customer: &Customer, kind: ChecklistKind) -> String {
     match kind {
         ChecklistKind::GrantResellerAccess => format!(
-            "reseller access to the Admin console of {} is off by default (seed §16): send the super admin the steps \
+            "reseller access to the Admin console of {} is off by default (Add a Google Workspace customer, step 16): send the super admin the steps \
              (Admin console → Account → Account settings → Reseller access → allow); until then Admin-console drift is unknown",
             customer.domain
         ),
         ChecklistKind::SetRegionAndLanguage => format!(
-            "set the region{} and language{} of {} in its Admin console (seed §17)",
+            "set the region{} and language{} of {} in its Admin console (Add a Google Workspace customer, step 17)",
             format_args!(" ({})", customer.address.region_code),
             customer
                 .language

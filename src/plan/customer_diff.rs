@@ -167,7 +167,7 @@ fn plan_unrecorded(
             target: CustomerRef::CreatedInThisPlan,
             customer: details(desired),
         }),
-        "creates the Cloud Identity account and its super admin (seed §11); Google accounts cannot be deleted through the API",
+        "creates the Cloud Identity account and its super admin (Add a Google Workspace customer, step 11); Google accounts cannot be deleted through the API",
     ));
     draft.checklist.for_new_customer(desired);
     outcome.target = Some(CustomerRef::CreatedInThisPlan);
@@ -331,7 +331,7 @@ fn transfer_needed(desired: &Customer, account: &ExistingAccount) -> Finding {
         customer: desired.name.clone(),
         address: customer_address(&desired.name),
         kind: FindingKind::TransferNeeded,
-        message: format!("domain {} already has a Google account{id} {whose}; resold will not create the customer (seed §3)", desired.domain),
+        message: format!("domain {} already has a Google account{id} {whose}; resold will not create the customer (Add a Google Workspace customer, step 3)", desired.domain),
         help: "ask the customer to accept a transfer to this reseller (they create a transfer token in their Admin console: Billing → Transfer), then transfer the customer and its entitlements; a legacy free edition or Nonprofits account must first move to a paid edition".into(),
         blocking: true,
     }

@@ -42,7 +42,7 @@ pub(super) fn for_changes(customer: &Customer, changes: &[FieldChange], notices:
     notices.push(Notice {
         customer: customer.name.clone(),
         message: format!(
-            "tell {} about the change of {} (seed §15)",
+            "tell {} about the change of {} (Add a Google Workspace customer, step 15)",
             customer.organization,
             fields.join(", ")
         ),

@@ -162,9 +162,9 @@ fn order(ctx: &SubContext, sub: &Subscription, draft: &mut Draft) {
     // the order is recorded active (a wait for the Terms of Service is not
     // a state), so the next plan shows the suspend as its own reviewed step.
     let reason = if sub.state == SubscriptionState::Suspended {
-        "the manifest orders it (seed §13); its `state: suspended` is planned by the next plan, once the entitlement exists"
+        "the manifest orders it (Add a Google Workspace customer, step 13); its `state: suspended` is planned by the next plan, once the entitlement exists"
     } else {
-        "the manifest orders it (seed §13)"
+        "the manifest orders it (Add a Google Workspace customer, step 13)"
     };
     draft
         .actions

@@ -96,7 +96,7 @@ pub enum ProviderError {
     /// Found by the lookup before a create: the domain has a Google account
     /// that is not this reseller's (seed §3). Nothing was created.
     #[error(
-        "domain {domain} already has a Google account outside this reseller account; not creating a customer for it (seed §3: transfer it instead)"
+        "domain {domain} already has a Google account outside this reseller account; not creating a customer for it (Add a Google Workspace customer, step 3: transfer it instead)"
     )]
     ForeignAccount { domain: String },
     #[error(

@@ -166,7 +166,7 @@ async fn an_appended_order_is_refused() {
             "seats": 100,
             "requestId": uuid::Uuid::new_v4().to_string(),
         },
-        "reason": "the manifest orders it (seed §13)",
+        "reason": "the manifest orders it (Add a Google Workspace customer, step 13)",
     }));
     project.write_json("p.json", &plan);
     refused(&project, &sandbox, MISMATCH).await;

@@ -109,7 +109,10 @@ fn follow_ups(out: &mut String, outcome: &Outcome, plan: &Plan) {
         .filter(|n| touched.contains(n.customer.as_str()))
         .collect();
     if !notices.is_empty() {
-        let _ = writeln!(out, "\nNotices — tell these customers (seed §15):");
+        let _ = writeln!(
+            out,
+            "\nNotices — tell these customers (Add a Google Workspace customer, step 15):"
+        );
         for notice in notices {
             let _ = writeln!(
                 out,
@@ -125,7 +128,10 @@ fn follow_ups(out: &mut String, outcome: &Outcome, plan: &Plan) {
         .filter(|c| touched.contains(c.customer.as_str()))
         .collect();
     if !checklist.is_empty() {
-        let _ = writeln!(out, "\nChecklist (seed §16-17):");
+        let _ = writeln!(
+            out,
+            "\nChecklist (Add a Google Workspace customer, steps 16-17):"
+        );
         for item in checklist {
             let _ = writeln!(
                 out,
