@@ -200,8 +200,32 @@ pub fn read_within(path: &Path, tree: &Path, kind: FileKind) -> io::Result<Vec<u
     Ok(bytes)
 }
 
-/// Opens `path` for reading under the three rules of this module.
+/// Times `open_within` looks again when a writer replaced the file between
+/// the check and the open (an atomic rename, as every state write is).
+const REPLACED_RETRIES: usize = 8;
+
+/// Opens `path` for reading under the three rules of this module. A file
+/// replaced by another regular file meanwhile (a concurrent `apply`
+/// renaming the state into place while `plan` reads it) is checked and
+/// opened again; every attempt applies all three rules.
 pub fn open_within(path: &Path, tree: &Path) -> io::Result<File> {
+    let mut attempt = 0;
+    loop {
+        match open_once(path, tree)? {
+            Some(file) => return Ok(file),
+            None if attempt < REPLACED_RETRIES => attempt += 1,
+            None => {
+                return Err(ReadError::Replaced {
+                    path: path.to_path_buf(),
+                }
+                .into_io());
+            }
+        }
+    }
+}
+
+/// `None`: the regular file checked is not the one opened.
+fn open_once(path: &Path, tree: &Path) -> io::Result<Option<File>> {
     let resolved = resolve_within(path, tree)?;
     let before = std::fs::symlink_metadata(&resolved)?;
     ensure_regular(path, &before)?;
@@ -219,12 +243,9 @@ pub fn open_within(path: &Path, tree: &Path) -> io::Result<File> {
     let after = file.metadata()?;
     ensure_regular(path, &after)?;
     if (after.dev(), after.ino()) != (before.dev(), before.ino()) {
-        return Err(ReadError::Replaced {
-            path: path.to_path_buf(),
-        }
-        .into_io());
+        return Ok(None);
     }
-    Ok(file)
+    Ok(Some(file))
 }
 
 /// Where `path` really is, refusing a link that leaves `tree`.
@@ -387,6 +408,33 @@ mod tests {
         refusal(&error)
             .unwrap_or_else(|| panic!("not a refusal: {error}"))
             .to_string()
+    }
+
+    #[test]
+    fn a_file_renamed_into_place_while_it_is_read_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, "0".repeat(4096)).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (dir, path, stop) = (dir.path().to_path_buf(), path.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut round = 0_u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let next = dir.join(format!("next-{round}"));
+                    std::fs::write(&next, (round % 10).to_string().repeat(4096)).unwrap();
+                    std::fs::rename(&next, &path).unwrap();
+                    round += 1;
+                }
+            })
+        };
+        for _ in 0..300 {
+            let bytes = read(&path, FileKind::State).unwrap();
+            assert_eq!(bytes.len(), 4096);
+            assert!(bytes.iter().all(|b| *b == bytes[0]), "one version, whole");
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        writer.join().unwrap();
     }
 
     #[test]
