@@ -19,6 +19,7 @@ mod refresh;
 mod safety;
 mod subscription_changes;
 mod subscription_diff;
+mod unrecorded;
 mod values;
 mod verify;
 
