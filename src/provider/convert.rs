@@ -9,7 +9,10 @@ use crate::model::{
     self, Address, Admin, Customer, CustomerType, Education, InstituteSize, InstituteType,
     PlanKind, Renewal, SubscriptionState,
 };
-use crate::observed::{CustomerView, ExistingAccount, ObservedChange, ObservedSubscription};
+use crate::observed::{
+    AdminConsole, CustomerView, ExistingAccount, ObservedChange, ObservedCustomer,
+    ObservedSubscription,
+};
 
 // ---- customers: model → wire -------------------------------------------------
 
@@ -166,6 +169,31 @@ fn language(raw: &str) -> Option<String> {
 
 fn region(raw: &str) -> String {
     model::normalize_region(raw).unwrap_or_else(|_| raw.trim().to_string())
+}
+
+/// What the Channel record says of a customer, with the Google account and
+/// the Admin console read beside it; no entitlements yet (the caller adds
+/// what its own reads found).
+pub fn observed_customer(
+    customer: &wire::Customer,
+    cloud_identity_id: Option<String>,
+    admin_console: AdminConsole,
+    domain_verified: Option<bool>,
+) -> ObservedCustomer {
+    let info = customer.cloud_identity_info.clone().unwrap_or_default();
+    ObservedCustomer {
+        channel_name: customer.name.clone(),
+        cloud_identity_id,
+        correlation_id: Some(customer.correlation_id.clone()).filter(|id| !id.is_empty()),
+        channel: channel_view(customer),
+        admin_console,
+        customer_type: customer_type(&info.customer_type),
+        education: info.edu_data.as_ref().and_then(education),
+        domain_verified,
+        subscriptions: Default::default(),
+        unknown_entitlements: Vec::new(),
+        changes: Vec::new(),
+    }
 }
 
 /// The Channel record as a [`CustomerView`].

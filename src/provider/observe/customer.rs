@@ -58,17 +58,10 @@ async fn observe(
     let changes =
         history::attribution(run, query, &customer.name, &subscriptions, read.history).await?;
     Ok(ObservedCustomer {
-        channel_name: customer.name.clone(),
-        cloud_identity_id,
-        correlation_id: Some(customer.correlation_id.clone()).filter(|id| !id.is_empty()),
-        channel: convert::channel_view(customer),
-        admin_console,
-        customer_type: convert::customer_type(&info.customer_type),
-        education: info.edu_data.as_ref().and_then(convert::education),
-        domain_verified,
         subscriptions,
         unknown_entitlements,
         changes,
+        ..convert::observed_customer(customer, cloud_identity_id, admin_console, domain_verified)
     })
 }
 
