@@ -20,9 +20,9 @@ pub fn domain_filter(domain: &str) -> String {
     format!("domain=\"{}\"", domain.replace('"', ""))
 }
 
-/// The Channel customer `query` stands for. First the Google account the
-/// manifest or the state names (`cloudIdentityId`, unique whatever domain
-/// it shows now); then, among the customers of the domain that name no
+/// The Channel customer `query` stands for, among the customers of its
+/// domain. First the Google account the manifest or the state names
+/// (`cloudIdentityId`); then, among the customers of the domain that name no
 /// other account, the one whose `correlationId` is the manifest's (another
 /// tool's id from `spec.correlationId`, else `metadata.name`, which resold
 /// sets); else, for a domain customer, the one customer of that domain
@@ -37,14 +37,19 @@ pub fn select_customer<'c>(
         .cloud_identity_id
         .as_deref()
         .filter(|id| !id.is_empty());
+    // Only customers of the manifest's own domain: a manifest naming the
+    // account of a customer on another domain must not reach it.
+    let of_domain = || {
+        customers
+            .iter()
+            .filter(|c| c.domain.eq_ignore_ascii_case(&query.domain))
+    };
     if let Some(id) = account
-        && let Some(found) = customers.iter().find(|c| c.cloud_identity_id == id)
+        && let Some(found) = of_domain().find(|c| c.cloud_identity_id == id)
     {
         return Some(found);
     }
-    let same_domain: Vec<_> = customers
-        .iter()
-        .filter(|c| c.domain.eq_ignore_ascii_case(&query.domain))
+    let same_domain: Vec<_> = of_domain()
         .filter(|c| account.is_none_or(|_| c.cloud_identity_id.is_empty()))
         .collect();
     if let Some(ours) = same_domain
@@ -94,7 +99,7 @@ struct Waiting {
     by_name: HashMap<String, Vec<usize>>,
     /// Queries without a recorded name that name a Google account: the
     /// listed customer with that Cloud Identity ID settles them at once.
-    by_account: HashMap<String, Vec<usize>>,
+    by_account: HashMap<(String, String), Vec<usize>>,
     /// The other queries without a recorded name, by (lower-case domain,
     /// correlation id): a listed customer with that correlation id settles
     /// them at once, as `select_customer` prefers it to anything later in
@@ -115,7 +120,10 @@ impl Waiting {
             let account = query.cloud_identity_id.as_ref().filter(|id| !id.is_empty());
             match (&query.channel_name, account) {
                 (Some(name), _) => waiting.by_name.entry(name.clone()).or_default(),
-                (None, Some(id)) => waiting.by_account.entry(id.clone()).or_default(),
+                (None, Some(id)) => waiting
+                    .by_account
+                    .entry((query.domain.to_ascii_lowercase(), id.clone()))
+                    .or_default(),
                 (None, None) => waiting
                     .by_correlation
                     .entry((
@@ -133,11 +141,11 @@ impl Waiting {
     fn settled_by(&mut self, customer: &wire::Customer) -> Vec<usize> {
         let mut settled = self.by_name.remove(&customer.name).unwrap_or_default();
         if !customer.cloud_identity_id.is_empty() {
-            settled.extend(
-                self.by_account
-                    .remove(&customer.cloud_identity_id)
-                    .unwrap_or_default(),
+            let key = (
+                customer.domain.to_ascii_lowercase(),
+                customer.cloud_identity_id.clone(),
             );
+            settled.extend(self.by_account.remove(&key).unwrap_or_default());
         }
         if !customer.correlation_id.is_empty() {
             let key = (
@@ -290,6 +298,10 @@ mod tests {
         assert_eq!(select_customer(&list, &query).unwrap().name, "t/3");
         let without_unprovisioned = &list[..2];
         assert!(select_customer(without_unprovisioned, &query).is_none());
+        // The account of a customer on another domain is never reached.
+        let mut elsewhere = CustomerQuery::new("evil-se", "evil.se");
+        elsewhere.cloud_identity_id = Some("C0blue".into());
+        assert!(select_customer(&list, &elsewhere).is_none());
 
         // A CRM's correlation id, written to `spec.correlationId` by import.
         let crm = vec![
