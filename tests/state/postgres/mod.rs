@@ -143,6 +143,18 @@ pub async fn try_locking(
     HeldLocks::acquire(store, run, &request, &LockWait::no_wait()).await
 }
 
+/// Runs test setup that changes catalog rows the tests share (roles, the
+/// database's grants) one at a time: PostgreSQL refuses two concurrent
+/// `GRANT ... ON DATABASE` with "tuple concurrently updated".
+pub async fn shared_catalog_setup(admin: &tokio_postgres::Client, sql: &str) {
+    admin
+        .batch_execute(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock(7240113); {sql}; COMMIT"
+        ))
+        .await
+        .expect("test setup");
+}
+
 /// A plain superuser connection for looking at the server from outside.
 pub async fn admin(server: &Server) -> tokio_postgres::Client {
     let (client, connection) = tokio_postgres::connect(&server.url, tokio_postgres::NoTls)

@@ -2,7 +2,7 @@
 
 use resold::state::postgres::{Change, PostgresError, VersionConflict, Write};
 
-use super::{Record, admin, fresh_store, put, record, run_locking, server};
+use super::{Record, admin, fresh_store, put, record, run_locking, server, shared_catalog_setup};
 
 fn remove(name: &str, expected: u64) -> Write<Record> {
     Write {
@@ -236,13 +236,14 @@ async fn a_serialization_failure_is_retried_and_the_write_goes_through() {
     // set it up.
     let role = format!("ser_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let mut admin = admin(&server).await;
-    admin
-        .batch_execute(&format!(
+    shared_catalog_setup(
+        &admin,
+        &format!(
             "CREATE ROLE {role} LOGIN; GRANT CREATE ON DATABASE postgres TO {role}; \
              ALTER ROLE {role} SET default_transaction_isolation = 'serializable'"
-        ))
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let url = server.url.replacen("postgres@", &format!("{role}@"), 1);
     let settings = super::settings_for(&url, &super::fresh_schema(), "production");
     let store = resold::state::postgres::Store::open(&settings)

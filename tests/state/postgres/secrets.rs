@@ -7,27 +7,23 @@ use std::path::Path;
 
 use resold::state::postgres::{ConnectSettings, PostgresConfig, RunStart, Store};
 
-use super::{Server, admin, fresh_schema, put, server, try_locking};
+use super::{Server, admin, fresh_schema, put, server, shared_catalog_setup, try_locking};
 
 /// A role that may log in only with `password` (pg_hba: members of
 /// `resold_secret` use scram-sha-256).
 pub async fn role_with_password(server: &Server, password: &str) -> String {
     let role = format!("s_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let admin = admin(server).await;
-    admin
-        .batch_execute(
+    shared_catalog_setup(
+        &admin,
+        &format!(
             "DO $$ BEGIN CREATE ROLE resold_secret NOLOGIN; \
-             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
-        )
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!(
-            "CREATE ROLE {role} LOGIN PASSWORD '{password}' IN ROLE resold_secret; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+             CREATE ROLE {role} LOGIN PASSWORD '{password}' IN ROLE resold_secret; \
              GRANT CREATE ON DATABASE postgres TO {role}"
-        ))
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     role
 }
 
