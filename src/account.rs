@@ -157,7 +157,7 @@ pub struct ReadRates {
     pub directory: Option<u32>,
 }
 
-/// Largest page sizes (google-apis.md §1.7).
+/// Largest page sizes (docs/google-apis.md §1.7).
 pub const CUSTOMERS_PER_PAGE: usize = 50;
 
 impl ReadRates {

@@ -43,7 +43,7 @@ pub struct Config {
     /// The manifest directory, relative to this file.
     #[serde(default = "default_manifests")]
     pub manifests: PathBuf,
-    /// The reseller's own domain (alternate emails may live there, seed §11).
+    /// The reseller's own domain (alternate emails may live there, Add a Google Workspace customer, step 11).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reseller_domain: Option<String>,
     #[serde(default)]
@@ -270,7 +270,7 @@ impl Default for StateConfig {
 }
 
 /// Thresholds that turn into plan warnings `apply` must acknowledge; they
-/// never stop a plan from being produced (plan-anchors.md §8).
+/// never stop a plan from being produced (docs/plan-and-apply.md §8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyConfig {

@@ -46,7 +46,7 @@ pub fn sample_domain_customer(name: &str, organization: &str, domain: &str) -> C
     }
 }
 
-/// A team customer verifies by email (seed §6-7), so it has no alternate
+/// A team customer verifies by email (Add a Google Workspace customer, steps 6–7), so it has no alternate
 /// email; its domain is the admin's.
 pub fn sample_team_customer(name: &str, organization: &str, admin_email: &str) -> Customer {
     let domain = crate::model::email_domain(admin_email);

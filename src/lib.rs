@@ -1,6 +1,6 @@
 //! `resold` keeps a Google Workspace reseller's customers as code.
 //!
-//! The pipeline (see DESIGN.md): manifests are loaded into a validated
+//! The pipeline (see docs/design.md): manifests are loaded into a validated
 //! portfolio (`manifest`), the recorded state is read (`state`), Google's live
 //! view is observed (`provider`), the three are diffed into a `plan`, which is
 //! rendered (`render`) and carried out (`apply`); `workflow` is the layer

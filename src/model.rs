@@ -21,7 +21,7 @@ pub struct Customer {
     pub organization: String,
     pub domain: String,
     /// The existing Google account the manifest names (`spec.cloudIdentityId`),
-    /// which tells apart customers sharing a domain (seed §9).
+    /// which tells apart customers sharing a domain (Add a Google Workspace customer, step 9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud_identity_id: Option<String>,
     /// Channel's `correlationId` when another tool set it; `None`: `name`.
@@ -84,7 +84,7 @@ pub struct Education {
     pub website: Option<String>,
 }
 
-/// One purchased SKU ("Buy", seed §13).
+/// One purchased SKU ("Buy", Add a Google Workspace customer, step 13).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
@@ -132,7 +132,7 @@ macro_rules! kebab_enum {
 }
 
 kebab_enum!(
-    /// Domain customers verify a domain; team customers verify by email (seed §6-7).
+    /// Domain customers verify a domain; team customers verify by email (Add a Google Workspace customer, steps 6–7).
     CustomerType { Domain = "domain", Team = "team" }
 );
 

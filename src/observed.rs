@@ -24,7 +24,7 @@ pub struct Observed {
     pub observed_at: String,
 }
 
-/// One Google account found for a domain (seed §3).
+/// One Google account found for a domain (Add a Google Workspace customer, step 3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExistingAccount {
@@ -79,7 +79,7 @@ pub struct CustomerView {
     pub alternate_email: Option<String>,
 }
 
-/// The Admin console view, which reseller access may hide (seed §16).
+/// The Admin console view, which reseller access may hide (Add a Google Workspace customer, step 16).
 // One value per observed customer, built once per refresh: the size gap
 // between variants costs nothing worth a Box in every match.
 #[allow(clippy::large_enum_variant)]

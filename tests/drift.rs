@@ -1,6 +1,6 @@
 //! Drift end to end, through the binary: the example portfolio is applied on
 //! a running sandbox, then the customer acts in its own Admin console
-//! (seed §14) and the next `plan --detailed-exitcode` must report it as
+//! (Add a Google Workspace customer, step 14) and the next `plan --detailed-exitcode` must report it as
 //! drift (exit 3) — never as a change, never reverted without being asked.
 
 use std::process::Output;

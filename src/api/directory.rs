@@ -1,5 +1,5 @@
 //! Admin SDK Directory API `customers` resource: the customer's own Admin
-//! console profile (seed §14), and `domains` for verification status.
+//! console profile (Add a Google Workspace customer, step 14), and `domains` for verification status.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,6 @@
 //! The apply journal: the state in memory plus the rule that every change to
 //! it is durable before the caller goes on. A step is recorded as pending
-//! before its API call and replaced by its result after it (plan-anchors.md
+//! before its API call and replaced by its result after it (docs/plan-and-apply.md
 //! §10), so a crash at any point leaves a state the next run can reconcile.
 //!
 //! Writes are group-committed: while one write is on its way to disk, the

@@ -1,6 +1,6 @@
 //! `apply`: carries out a plan exactly, journaling every step in the state so
 //! that nothing is lost or done twice when the network fails or the process
-//! is killed (plan-anchors.md §10, google-apis.md §1.5).
+//! is killed (docs/plan-and-apply.md §10, docs/google-apis.md §1.5).
 //!
 //! - `journal`: the state in memory, each change durable before the caller
 //!   goes on (group-committed);

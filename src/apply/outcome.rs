@@ -1,5 +1,5 @@
 //! What happened to each planned action: the data behind the summary table
-//! (plan-anchors.md §10: succeeded, failed, in flight, not attempted).
+//! (docs/plan-and-apply.md §10: succeeded, failed, in flight, not attempted).
 
 use serde::Serialize;
 

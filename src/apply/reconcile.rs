@@ -1,7 +1,7 @@
 //! Resolves the steps an interrupted run left pending, before anything is
 //! planned: a create is looked up before it could ever be sent again, an
 //! entitlement mutation is re-sent with the same `requestId` (Google does the
-//! work once; google-apis.md §1.5), and what a customer update left behind
+//! work once; docs/google-apis.md §1.5), and what a customer update left behind
 //! is simply planned again (a patch to the same values is harmless).
 
 use futures::StreamExt;

@@ -173,7 +173,7 @@ impl Catalog {
     }
 
     /// Finds the SKU whose display name (or a former one) matches, compared
-    /// after trimming, collapsing white space and folding case (catalog.md §2).
+    /// after trimming, collapsing white space and folding case (docs/catalog.md §2).
     pub fn by_display_name(&self, display: &str) -> Option<&Sku> {
         let wanted = fold(display);
         self.skus

@@ -82,7 +82,7 @@ impl Context {
         match report.into_result() {
             Ok((portfolio, diagnostics)) => {
                 // Notes are for `validate`; a plan shows what they point at
-                // (e.g. Cloud Identity IDs for teams sharing a name, seed §9).
+                // (e.g. Cloud Identity IDs for teams sharing a name, Add a Google Workspace customer, step 9).
                 let warnings: Vec<_> = diagnostics
                     .into_iter()
                     .filter(|d| d.severity != Severity::Note)

@@ -143,7 +143,7 @@ enum ConsoleCommand {
         #[arg(long)]
         max_units: i64,
     },
-    /// Create a Google account for a domain the reseller does not own (seed §3),
+    /// Create a Google account for a domain the reseller does not own (Add a Google Workspace customer, step 3),
     /// with the subscriptions it runs elsewhere and a transfer token.
     SeedAccount {
         #[command(flatten)]

@@ -1,4 +1,4 @@
-//! What `validate` reports: one finding with its code, the seed rule it
+//! What `validate` reports: one finding with its code, the console rule it
 //! enforces and the place in the source it points at. Rendering lives in
 //! `report.rs`; this file only holds the data, so the planner and the CLI can
 //! carry diagnostics around without knowing how they will be shown.
@@ -18,7 +18,7 @@ pub const MORE_IN_FILE: &str = "D-MORE";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// Informational: nothing is wrong, but a reviewer should know (seed §9).
+    /// Informational: nothing is wrong, but a reviewer should know (Add a Google Workspace customer, step 9).
     Note,
     /// Valid, but probably not what was meant; `validate` still exits 0.
     Warning,
@@ -106,7 +106,7 @@ pub struct Diagnostic {
         skip_serializing_if = "Option::is_none",
         serialize_with = "serialize_console_step"
     )]
-    pub seed: Option<&'static str>,
+    pub console_step: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<SourceLocation>,
     /// The source line the location points into (a window of it when the
@@ -128,7 +128,7 @@ impl Diagnostic {
             code,
             message: super::quote::bounded_message(message.into()),
             help: None,
-            seed: None,
+            console_step: None,
             location: None,
             snippet: None,
             snippet_column: 1,
@@ -153,8 +153,8 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_seed(mut self, section: &'static str) -> Self {
-        self.seed = Some(section);
+    pub fn with_console_step(mut self, section: &'static str) -> Self {
+        self.console_step = Some(section);
         self
     }
 

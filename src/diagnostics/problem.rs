@@ -50,6 +50,7 @@ pub const FILE_UNREADABLE: &str = "F-READ";
 pub const FILE_REFUSED: &str = "F-REFUSED";
 pub const FILE_TOO_LARGE: &str = "F-TOO-LARGE";
 pub const NOT_UTF8: &str = "F-UTF8";
+pub const LONE_CARRIAGE_RETURN: &str = "F-LINE-END";
 
 /// Why a file could not be read as text.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +74,10 @@ pub enum FileProblem {
     NotUtf8 {
         path: String,
     },
+    /// A carriage return not followed by a line feed. YAML reads it as a
+    /// line break; git, GitHub's diff and editors set to LF show one line,
+    /// so a reviewer and resold would read different documents.
+    LoneCarriageReturn,
 }
 
 impl fmt::Display for FileProblem {
@@ -83,6 +88,9 @@ impl fmt::Display for FileProblem {
             FileProblem::Refused { reason } => f.write_str(reason),
             FileProblem::TooLarge { reason } => f.write_str(reason),
             FileProblem::NotUtf8 { path } => write!(f, "`{path}` is not valid UTF-8"),
+            FileProblem::LoneCarriageReturn => f.write_str(
+                "a carriage return without a line feed: YAML reads a line break here that a diff does not show",
+            ),
         }
     }
 }
@@ -95,6 +103,7 @@ impl Problem for FileProblem {
             FileProblem::Refused { .. } => FILE_REFUSED,
             FileProblem::TooLarge { .. } => FILE_TOO_LARGE,
             FileProblem::NotUtf8 { .. } => NOT_UTF8,
+            FileProblem::LoneCarriageReturn => LONE_CARRIAGE_RETURN,
         }
     }
 
@@ -103,6 +112,9 @@ impl Problem for FileProblem {
             FileProblem::NotFound { .. } => Some("pass files or directories that exist".into()),
             FileProblem::TooLarge { .. } => Some("split it into several files".into()),
             FileProblem::NotUtf8 { .. } => Some("save the file as UTF-8".into()),
+            FileProblem::LoneCarriageReturn => {
+                Some("save the file with LF (or CRLF) line endings".into())
+            }
             FileProblem::Unreadable { .. } | FileProblem::Refused { .. } => None,
         }
     }

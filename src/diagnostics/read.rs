@@ -45,7 +45,18 @@ pub fn read_source(
     match std::str::from_utf8(&bytes) {
         Ok(text) => {
             let text = text.strip_prefix('\u{feff}').unwrap_or(text).to_string();
-            Ok((SourceFile::new(path.to_path_buf(), text), bytes))
+            let lone_cr = lone_carriage_return(&text);
+            let file = SourceFile::new(path.to_path_buf(), text);
+            match lone_cr {
+                None => Ok((file, bytes)),
+                Some(offset) => {
+                    let location = file.locate_offset(offset, 1);
+                    let problem = FileProblem::LoneCarriageReturn;
+                    Err(Box::new(
+                        Located::new(location, problem).into_diagnostic(Some(&file)),
+                    ))
+                }
+            }
         }
         Err(error) => {
             // The text up to the bad byte is valid, so the position is exact;
@@ -59,6 +70,12 @@ pub fn read_source(
             ))
         }
     }
+}
+
+/// The offset of the first `\r` that is not the start of a `\r\n`.
+fn lone_carriage_return(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).find(|&at| bytes.get(at + 1) != Some(&b'\n'))
 }
 
 /// Splits a file into its YAML documents, each with where it came from.
@@ -154,6 +171,19 @@ mod tests {
         let at = error.location.as_ref().unwrap();
         assert_eq!((at.line, at.column), (2, 5));
         assert_eq!(error.snippet.as_deref(), Some("b: x\u{fffd}y"));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_refused_where_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        std::fs::write(&path, b"a: 1\r\nb: x\rseats: 500\r\n").unwrap();
+        let error = read_source(&path, dir.path(), FileKind::Manifest).unwrap_err();
+        assert_eq!(error.code, "F-LINE-END");
+        let at = error.location.as_ref().unwrap();
+        assert_eq!((at.line, at.column), (2, 5));
+        std::fs::write(&path, b"a: 1\r\nb: x\r\n").unwrap();
+        assert!(read_source(&path, dir.path(), FileKind::Manifest).is_ok());
     }
 
     #[test]

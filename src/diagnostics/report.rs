@@ -122,7 +122,7 @@ fn human(d: &Diagnostic, color: bool) -> String {
             clean(help)
         );
     }
-    if let Some(section) = d.seed {
+    if let Some(section) = d.console_step {
         let _ = writeln!(
             out,
             "{pad} {} source: {}",
@@ -195,7 +195,7 @@ fn github(d: &Diagnostic) -> String {
     if let Some(help) = &d.help {
         let _ = write!(message, "\nhelp: {}", clean_for_github(help));
     }
-    if let Some(section) = d.seed {
+    if let Some(section) = d.console_step {
         let _ = write!(message, "\nsource: {}", console_step(section));
     }
     // CI log viewers interpret escape sequences too: every part was
@@ -238,7 +238,7 @@ mod tests {
     fn sample() -> Diagnostic {
         Diagnostic::error("R-X", "bad, really: 100%")
             .with_help("fix it")
-            .with_seed("§11")
+            .with_console_step("§11")
             .at(
                 SourceLocation::new("c/a.yaml", 2, 3, 4),
                 Some("one\n  abcd: x\n"),

@@ -116,7 +116,7 @@ pub fn build(
 }
 
 /// Fields where the customer's Admin console shows something else than
-/// Channel (seed §14): the manifest takes Channel's, plans show the rest.
+/// Channel (Add a Google Workspace customer, step 14): the manifest takes Channel's, plans show the rest.
 fn console_differences(channel: &CustomerView, console: &CustomerView) -> Vec<Note> {
     let mut notes = Vec::new();
     let mut compare = |field: &str, a: Option<String>, b: Option<String>| {

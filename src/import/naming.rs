@@ -1,7 +1,7 @@
 //! `metadata.name` for imported customers: derived from the domain
 //! (`fjällvind.se` → `fjallvind-se`), stable across runs (a pure function
 //! of what Channel lists) and collision-safe. Customers that share a base
-//! name — team customers on one email domain (seed §9), or `a-b.se` next to
+//! name — team customers on one email domain (Add a Google Workspace customer, step 9), or `a-b.se` next to
 //! `a.b.se` — are told apart by their Cloud Identity ID (`konsult-fi-c04x7d2`);
 //! a lone domain customer among teams keeps the plain name. A customer
 //! whose Channel `correlationId` is already a valid name (resold put

@@ -39,7 +39,7 @@ pub enum NoteKind {
     PendingTermsOfService,
     /// A value that does not normalise: left out and named in `ignoreDrift`.
     KeptAsIs,
-    /// The Admin console shows another value than Channel (seed §14).
+    /// The Admin console shows another value than Channel (Add a Google Workspace customer, step 14).
     AdminConsoleDiffers,
     /// A console rule the customer breaks today: the customer stays unmanaged.
     RuleBroken,

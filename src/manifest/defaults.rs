@@ -63,7 +63,7 @@ fn directory_of(file: &Path) -> PathBuf {
 pub fn apply(mut customer: CustomerDocument, defaults: &DefaultsDocument) -> CustomerDocument {
     let spec = &mut customer.spec;
     let shared = &defaults.spec;
-    // Team customers need no alternate address (seed §11); a shared one is
+    // Team customers need no alternate address (Add a Google Workspace customer, step 11); a shared one is
     // meant for the domain customers.
     if spec.customer_type == CustomerType::Domain {
         fill(&mut spec.alternate_email, &shared.alternate_email);

@@ -1,5 +1,5 @@
 //! Manifests: the customers the reseller wants, as YAML files in git.
-//! `load_portfolio` reads them, checks them against the schema and the seed
+//! `load_portfolio` reads them, checks them against the schema and the console's
 //! rules, and returns the normalised portfolio plus every finding. Reading
 //! files, YAML with positions and the findings themselves are the
 //! `diagnostics` module's, which `config` uses too.

@@ -8,11 +8,11 @@
 //!   against them, so unknown fields and wrong types are reported with all
 //!   their positions before any rule runs.
 //! - the *published* schema (`manifest`, committed as
-//!   `schemas/manifest.schema.json`): the structure plus the seed rules a
+//!   `schemas/manifest.schema.json`): the structure plus the console's rules a
 //!   schema can express (SKU names from the catalogue, seat limits, team vs
 //!   domain SKUs, education SKUs, renewal only for annual plans). Editors show
-//!   these while typing; `rules/` stays the authority and gives the seed
-//!   section and the fix.
+//!   these while typing; `rules/` stays the authority and gives the step of
+//!   the help article and the fix.
 
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
@@ -59,7 +59,7 @@ pub fn manifest() -> Value {
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "resold manifest",
-        "description": "One customer of a Google Workspace reseller (kind: Customer), or values shared by the customers of a directory (kind: Defaults). See DESIGN.md \"Manifests\".",
+        "description": "One customer of a Google Workspace reseller (kind: Customer), or values shared by the customers of a directory (kind: Defaults). See docs/design.md \"Manifests\".",
         "type": "object",
         "if": {
             "properties": { "kind": { "const": "Defaults" } },

@@ -1,10 +1,10 @@
 //! The file format of manifests, as serde + schemars types. These are the
-//! contract of DESIGN.md "Manifests": field names never change. Values here
+//! contract of docs/design.md "Manifests": field names never change. Values here
 //! are as written (aliases unresolved, nothing normalised); `convert.rs`
 //! turns them into `model::Customer`.
 //!
 //! The JSON Schema generated from these types is the *structural* schema:
-//! types, required fields, enums and unknown fields. The seed rules are
+//! types, required fields, enums and unknown fields. The console's rules are
 //! enforced by `rules/`; `schema.rs` adds the part of them a schema can
 //! express to the published schema, as hints for editors.
 
@@ -89,25 +89,25 @@ pub struct Metadata {
 }
 
 /// What the reseller wants for the customer: the Partner Sales Console's
-/// "Create customer" form (seed §6-11) and its orders (seed §13).
+/// "Create customer" form (Add a Google Workspace customer, steps 6–11) and its orders (Add a Google Workspace customer, step 13).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomerSpec {
     /// `domain` verifies a domain and may buy any Workspace or Cloud Identity
-    /// product; `team` verifies by email and buys only Essentials (seed §6-8).
+    /// product; `team` verifies by email and buys only Essentials (Add a Google Workspace customer, steps 6–8).
     #[serde(rename = "type")]
     pub customer_type: CustomerType,
     /// The organisation's name (Channel `orgDisplayName`). Team customers may
-    /// share one; the console then tells them apart by Cloud Identity ID (seed §9).
+    /// share one; the console then tells them apart by Cloud Identity ID (Add a Google Workspace customer, step 9).
     #[schemars(extend("minLength" = 1, "maxLength" = 100))]
     pub organization: String,
-    /// Domain customers: the registered primary domain (seed §2). Team
+    /// Domain customers: the registered primary domain (Add a Google Workspace customer, step 2). Team
     /// customers: the domain of the admin's email address.
     #[schemars(extend("minLength" = 1))]
     pub domain: String,
     /// The Google account (Cloud Identity ID) this manifest stands for, when
     /// the customer exists already; `resold import` writes it. It tells
-    /// apart customers that share a domain or a name (seed §9).
+    /// apart customers that share a domain or a name (Add a Google Workspace customer, step 9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("pattern" = "^[A-Za-z0-9]{1,64}$"))]
     pub cloud_identity_id: Option<String>,
@@ -117,22 +117,22 @@ pub struct CustomerSpec {
     #[schemars(extend("minLength" = 1, "maxLength" = 100))]
     pub correlation_id: Option<String>,
     /// Present when the customer is a school or university ("Education
-    /// institution", seed §6); required for education SKUs.
+    /// institution", Add a Google Workspace customer, step 6); required for education SKUs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub education: Option<EducationSpec>,
     pub address: AddressSpec,
     /// International format, e.g. `+46 8 123 45 67`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// BCP-47 language tag of the account, e.g. `sv`, `nb`, `en-GB` (seed §17).
+    /// BCP-47 language tag of the account, e.g. `sv`, `nb`, `en-GB` (Add a Google Workspace customer, step 17).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The super administrator (domain) or team administrator (team) whose
-    /// account is created (seed §11).
+    /// account is created (Add a Google Workspace customer, step 11).
     pub admin: AdminSpec,
     /// Where password and account notices also go. Domain customers need one,
     /// never on their primary domain or its subdomains; team customers need
-    /// none (seed §11).
+    /// none (Add a Google Workspace customer, step 11).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternate_email: Option<String>,
     /// Default purchase order id of this customer's orders (at most 80 characters).
@@ -143,7 +143,7 @@ pub struct CustomerSpec {
     )]
     #[schemars(extend("type" = ["string", "integer"]))]
     pub purchase_order_id: Option<String>,
-    /// What the customer has bought ("Buy", seed §13).
+    /// What the customer has bought ("Buy", Add a Google Workspace customer, step 13).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subscriptions: Vec<SubscriptionSpec>,
     /// Fields the customer owns after creation: drift on them is reported as
@@ -192,7 +192,7 @@ pub struct AddressSpec {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AdminSpec {
     /// Domain customers: an address on `spec.domain`. Team customers: its
-    /// domain is `spec.domain` (seed §11).
+    /// domain is `spec.domain` (Add a Google Workspace customer, step 11).
     #[schemars(extend("format" = "email"))]
     pub email: String,
     #[schemars(extend("minLength" = 1, "maxLength" = 60))]
@@ -263,7 +263,7 @@ pub struct DefaultsMetadata {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DefaultsSpec {
-    /// Typically a mailbox on the reseller's own domain (seed §11).
+    /// Typically a mailbox on the reseller's own domain (Add a Google Workspace customer, step 11).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternate_email: Option<String>,
     #[serde(

@@ -16,7 +16,7 @@ pub struct FieldChange {
     pub field: String,
     pub before: Option<Value>,
     pub after: Option<Value>,
-    /// Personal data (names, emails, phone): masked in CI output (plan-anchors.md §12).
+    /// Personal data (names, emails, phone): masked in CI output (docs/plan-and-apply.md §12).
     pub personal: bool,
 }
 

@@ -49,13 +49,13 @@ macro_rules! kinds {
 }
 
 kinds! {
-    /// `customers.create` in Channel (seed §10-12), after looking the domain up.
+    /// `customers.create` in Channel (Add a Google Workspace customer, steps 10–12), after looking the domain up.
     CreateCustomer = "create-customer", Customer, "+";
     /// `provisionCloudIdentity`: the Admin console account and its super admin.
     ProvisionCloudIdentity = "provision-cloud-identity", Customer, "+";
     /// `customers.patch` of the Channel record, changed fields only.
     UpdateCustomer = "update-customer", Customer, "~";
-    /// `entitlements.create` ("Buy", seed §13).
+    /// `entitlements.create` ("Buy", Add a Google Workspace customer, step 13).
     Order = "order", Entitlement, "+";
     /// `changeParameters` (num_units / max_units).
     ChangeSeats = "change-seats", Entitlement, "~";

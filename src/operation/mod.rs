@@ -1,4 +1,4 @@
-//! One typed operation from plan to call (DESIGN.md "One typed operation").
+//! One typed operation from plan to call (docs/design.md "One typed operation").
 //!
 //! An [`Operation`] is what a plan holds, what a saved plan serialises, what
 //! the journal records before the call and what the provider executes. Each

@@ -1,4 +1,4 @@
-//! The checklist (seed §16-17): things waiting for the customer or a person,
+//! The checklist (Add a Google Workspace customer, steps 16–17): things waiting for the customer or a person,
 //! which are neither changes nor drift.
 
 use serde::{Deserialize, Serialize};
@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum ChecklistKind {
-    /// Reseller access to the Admin console is off by default (seed §16).
+    /// Reseller access to the Admin console is off by default (Add a Google Workspace customer, step 16).
     GrantResellerAccess,
-    /// Region and language settings still to set (seed §17).
+    /// Region and language settings still to set (Add a Google Workspace customer, step 17).
     SetRegionAndLanguage,
     /// A subscription is suspended only until the customer accepts the Terms of Service.
     AcceptTermsOfService,

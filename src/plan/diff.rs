@@ -171,7 +171,7 @@ fn summary(customer: &Customer, outcome: &CustomerOutcome) -> CustomerSummary {
 }
 
 /// Team customers may share an organization name; the console tells them
-/// apart by Cloud Identity ID (seed §9), and so does the plan.
+/// apart by Cloud Identity ID (Add a Google Workspace customer, step 9), and so does the plan.
 fn mark_shared_names(summaries: &mut [CustomerSummary]) {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for s in summaries.iter() {

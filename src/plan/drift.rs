@@ -1,4 +1,4 @@
-//! Drift: what Google reports now differs from what resold recorded (DESIGN.md
+//! Drift: what Google reports now differs from what resold recorded (docs/design.md
 //! "Drift and notices"). Reported per field with its source; never reverted
 //! silently.
 
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum DriftSource {
-    /// The customer's own Admin console (Directory); never synced back (seed §14).
+    /// The customer's own Admin console (Directory); never synced back (Add a Google Workspace customer, step 14).
     AdminConsole,
     /// The Channel customer record (Partner Sales Console).
     Channel,

@@ -1,5 +1,5 @@
 //! The per-field rule shared by customer and subscription diffs: one rule set
-//! decides changes, drift and `ignoreDrift` together (plan-anchors.md §6).
+//! decides changes, drift and `ignoreDrift` together (docs/plan-and-apply.md §6).
 //!
 //! A field changes when the manifest changed it (desired ≠ recorded). It
 //! drifted when Google reports something other than what was recorded. Drift

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
-    /// The domain has a Google account that is not ours (seed §3): no create.
+    /// The domain has a Google account that is not ours (Add a Google Workspace customer, step 3): no create.
     TransferNeeded,
     /// `protect: true` forbids a cancel or a seat decrease the manifest asks for.
     BlockedByProtect,

@@ -127,7 +127,7 @@ pub struct CustomerSummary {
     pub organization: String,
     pub domain: String,
     pub customer_type: CustomerType,
-    /// Shown next to the name when several customers share an organization name (seed §9).
+    /// Shown next to the name when several customers share an organization name (Add a Google Workspace customer, step 9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud_identity_id: Option<String>,
     /// Another customer in the plan has the same organization name.

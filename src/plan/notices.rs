@@ -1,4 +1,4 @@
-//! Notices (seed §15): changes the customer has to be told about.
+//! Notices (Add a Google Workspace customer, step 15): changes the customer has to be told about.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +18,7 @@ use crate::model::Customer;
 
 use crate::operation::FieldChange;
 
-/// The fields whose change the customer must be told about (seed §15).
+/// The fields whose change the customer must be told about (Add a Google Workspace customer, step 15).
 const NOTIFY_FIELDS: &[&str] = &["organization", "domain", "admin.email", "alternateEmail"];
 
 pub(super) fn for_changes(customer: &Customer, changes: &[FieldChange], notices: &mut Vec<Notice>) {

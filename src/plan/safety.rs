@@ -1,6 +1,6 @@
 //! Safety: policy thresholds from the config become warnings that `apply`
 //! must acknowledge. They never stop a plan from being produced
-//! (plan-anchors.md §8).
+//! (docs/plan-and-apply.md §8).
 
 use serde::{Deserialize, Serialize};
 

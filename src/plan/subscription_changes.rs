@@ -1,7 +1,7 @@
 //! Changes to an entitlement that exists: plan, seats, renewal and state,
 //! with drift accepted where the manifest now says what Google shows. Seat
 //! increases are purchases; decreases need `protect: false` and, on an
-//! annual plan, wait for the renewal (catalog.md §4).
+//! annual plan, wait for the renewal (docs/catalog.md §4).
 
 use crate::model::{PlanKind, Renewal, Subscription, SubscriptionState};
 use crate::observed::{ObservedCustomer, ObservedSubscription};

@@ -1,6 +1,6 @@
 //! Subscriptions: orders, adoptions, edition changes, cancellations and
 //! entitlements gone from Google, following the catalogue's rules
-//! (catalog.md §4). Changes to an entitlement that exists are in
+//! (docs/catalog.md §4). Changes to an entitlement that exists are in
 //! `subscription_changes.rs`.
 
 use std::collections::BTreeSet;
@@ -67,7 +67,7 @@ pub(super) fn plan_subscriptions(
         }
     }
     if let Some(record) = record.filter(|_| !refresh_only) {
-        // Add-ons go before the edition they need (catalog.md §4).
+        // Add-ons go before the edition they need (docs/catalog.md §4).
         let mut removals: Vec<(&String, &SubscriptionRecord)> =
             record.subscriptions.iter().collect();
         removals.sort_by_key(|(sku, _)| catalog.get(sku).is_none_or(|s| s.group != Group::AddOn));
@@ -120,7 +120,7 @@ impl SubContext<'_> {
     }
 }
 
-/// Add-ons need their base edition first (catalog.md §4), so editions and
+/// Add-ons need their base edition first (docs/catalog.md §4), so editions and
 /// standalone products come first, in manifest order.
 fn base_editions_first<'a>(desired: &'a Customer, catalog: &Catalog) -> Vec<&'a Subscription> {
     let mut subs: Vec<&Subscription> = desired.subscriptions.iter().collect();

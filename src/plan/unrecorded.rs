@@ -29,7 +29,7 @@ pub(super) fn plan_unrecorded(
         .unwrap_or_default();
     // A manifest that names its Google account (`spec.cloudIdentityId`, as
     // `resold import` writes) is that account or none: teams sharing a
-    // domain each have their own (seed §9).
+    // domain each have their own (Add a Google Workspace customer, step 9).
     let named = desired.cloud_identity_id.as_deref();
     let owned = accounts.iter().filter(|a| a.existing && a.owned).find(|a| {
         named.is_none_or(|id| {
@@ -206,7 +206,7 @@ fn owned_but_not_read(desired: &Customer, owned: &ExistingAccount, draft: &mut D
     }
 }
 
-/// Seed §3: the domain has a Google account that is not ours.
+/// Add a Google Workspace customer, step 3: the domain has a Google account that is not ours.
 /// The manifest names a Google account that no customer of this reseller
 /// account has: creating one would make a second account for the domain.
 fn named_account_not_found(desired: &Customer, id: &str) -> Finding {

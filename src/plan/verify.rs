@@ -1,4 +1,4 @@
-//! What `apply FILE` checks before it sends anything (plan-anchors.md §3, and
+//! What `apply FILE` checks before it sends anything (docs/plan-and-apply.md §3, and
 //! more): the cheap checks first — same state lineage and serial, same
 //! manifests, same records for the customers it touches, request ids that are
 //! fresh — then the one that matters: the plan derived again from the

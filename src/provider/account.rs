@@ -321,7 +321,7 @@ async fn details(
 }
 
 /// The Admin console view and domain verification (Channel does not return
-/// `isDomainVerified`). A 403 means reseller access is not granted (seed §16).
+/// `isDomainVerified`). A 403 means reseller access is not granted (Add a Google Workspace customer, step 16).
 async fn admin_console(
     provider: &ChannelProvider,
     cloud_identity_id: Option<&str>,

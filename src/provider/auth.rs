@@ -1,5 +1,5 @@
 //! Where access tokens come from. Behind a trait so tests inject a token and
-//! never reach the cloud metadata server (stack.md §4): only
+//! never reach the cloud metadata server (docs/stack.md §4): only
 //! [`ApplicationDefault`] probes the environment, and only when first asked.
 //! Tokens and keys never appear in `Debug` output or errors.
 

@@ -15,7 +15,7 @@ use super::error::ProviderError;
 use super::http::{Call, Http};
 use super::limits::Bucket;
 
-/// Largest page sizes the API accepts (google-apis.md §1.7); bigger pages
+/// Largest page sizes the API accepts (docs/google-apis.md §1.7); bigger pages
 /// mean fewer calls against the small list buckets.
 const CUSTOMERS_PAGE: u32 = 50;
 const ENTITLEMENTS_PAGE: u32 = 100;

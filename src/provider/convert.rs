@@ -124,7 +124,7 @@ fn institute_size_wire(size: InstituteSize) -> &'static str {
 }
 
 /// The `provisionCloudIdentity` body: account type, recovery data and the
-/// first (super or team) admin (seed §11).
+/// first (super or team) admin (Add a Google Workspace customer, step 11).
 pub fn provision_request(customer: &Customer) -> wire::ProvisionCloudIdentityRequest {
     wire::ProvisionCloudIdentityRequest {
         cloud_identity_info: Some(wire::CloudIdentityInfo {
@@ -409,7 +409,7 @@ fn renewal(settings: &wire::RenewalSettings) -> Renewal {
     }
 }
 
-/// The manifest plan an offer's `plan` stands for (google-apis.md §4).
+/// The manifest plan an offer's `plan` stands for (docs/google-apis.md §4).
 pub fn plan_kind(plan: &wire::Plan) -> Option<PlanKind> {
     match plan.payment_plan.as_str() {
         wire::payment_plan::COMMITMENT => {

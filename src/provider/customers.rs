@@ -46,7 +46,7 @@ pub async fn find(
     Ok(found.map(found_customer))
 }
 
-/// Team customers are told apart by their admin's email (seed §9).
+/// Team customers are told apart by their admin's email (Add a Google Workspace customer, step 9).
 pub fn team_admin(customer: &Customer) -> Option<&str> {
     (customer.customer_type == CustomerType::Team).then_some(customer.admin.email.as_str())
 }
@@ -99,7 +99,7 @@ pub async fn create(
 }
 
 /// One Channel customer per domain, whatever happened to the state: an
-/// owned match is adopted; a foreign account is refused (seed §3).
+/// owned match is adopted; a foreign account is refused (Add a Google Workspace customer, step 3).
 async fn look_before_creating(
     provider: &ChannelProvider,
     customer: &Customer,

@@ -1,4 +1,4 @@
-//! Admin SDK Directory: the customer's own Admin console profile (seed §14)
+//! Admin SDK Directory: the customer's own Admin console profile (Add a Google Workspace customer, step 14)
 //! and domain verification. `customerKey` is the Channel `cloudIdentityId`,
 //! never `my_customer` (that would name the reseller's own account).
 
@@ -21,7 +21,7 @@ pub struct Directory {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsoleRead {
     Found(Box<DirectoryCustomer>),
-    /// 403: reseller access not granted (seed §16), with Google's reason.
+    /// 403: reseller access not granted (Add a Google Workspace customer, step 16), with Google's reason.
     Forbidden(String),
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::transport::TransportFailure;
 
 /// The canonical class of a Google error, as resold branches on it
-/// (google-apis.md §1.6: branch on the code, show the message as text).
+/// (docs/google-apis.md §1.6: branch on the code, show the message as text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     NotFound,
@@ -78,7 +78,7 @@ pub enum ProviderError {
     #[error("provider settings: {0}")]
     Settings(String),
     /// The operation is still running at the deadline: the action is in
-    /// flight, not failed (google-apis.md §1.7); apply keeps it pending.
+    /// flight, not failed (docs/google-apis.md §1.7); apply keeps it pending.
     #[error("operation {operation} still running after {waited:?}")]
     OperationPending { operation: String, waited: Duration },
     #[error("no {plan} offer for `{sku}` is purchasable{for_customer}")]
@@ -94,7 +94,7 @@ pub enum ProviderError {
     #[error(transparent)]
     Unresolved(#[from] crate::operation::Unresolved),
     /// Found by the lookup before a create: the domain has a Google account
-    /// that is not this reseller's (seed §3). Nothing was created.
+    /// that is not this reseller's (Add a Google Workspace customer, step 3). Nothing was created.
     #[error(
         "domain {domain} already has a Google account outside this reseller account; not creating a customer for it (Add a Google Workspace customer, step 3: transfer it instead)"
     )]

@@ -26,7 +26,7 @@ pub enum ProviderEvent {
 }
 
 /// How long a refresh should take at the buckets' present rates, with the
-/// call pattern the observer uses (google-apis.md §1.7).
+/// call pattern the observer uses (docs/google-apis.md §1.7).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefreshEstimate {
     pub customers: usize,

@@ -29,7 +29,7 @@ use super::events::{ProviderEvent, ProviderEvents, RateLowered};
 use super::limits::{Bucket, Limits};
 use super::transport::{self, TransportFailure};
 
-/// Longest single backoff step (google-apis.md §1.7: "cap about 60 s").
+/// Longest single backoff step (docs/google-apis.md §1.7: "cap about 60 s").
 const MAX_BACKOFF_STEP: Duration = Duration::from_secs(60);
 
 /// 403 reasons that mean "too fast", not "not allowed".

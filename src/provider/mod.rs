@@ -59,7 +59,7 @@ pub use transport::TransportFailure;
 pub struct ObserveRequest {
     /// Customers the manifests or the state name.
     pub customers: Vec<CustomerQuery>,
-    /// Domains about to be created: `checkCloudIdentityAccountsExist` (seed §3).
+    /// Domains about to be created: `checkCloudIdentityAccountsExist` (Add a Google Workspace customer, step 3).
     pub check_domains: Vec<DomainCheck>,
     /// List the whole account and report customers no query names as unmanaged.
     pub include_unmanaged: bool,
@@ -74,7 +74,7 @@ pub struct CustomerQuery {
     pub name: String,
     pub domain: String,
     /// Team customers: the admin's email, which tells teams sharing a
-    /// domain apart (seed §9); `None` for domain customers.
+    /// domain apart (Add a Google Workspace customer, step 9); `None` for domain customers.
     pub admin_email: Option<String>,
     /// Recorded `accounts/{a}/customers/{c}`, if any.
     pub channel_name: Option<String>,
@@ -207,7 +207,7 @@ pub trait Provider: Send + Sync {
         visitor: &dyn AccountVisitor,
     ) -> Result<AccountSnapshot, ProviderError>;
 
-    /// `checkCloudIdentityAccountsExist` for one domain (seed §3).
+    /// `checkCloudIdentityAccountsExist` for one domain (Add a Google Workspace customer, step 3).
     async fn check_account(
         &self,
         domain: &str,
@@ -242,7 +242,7 @@ pub trait Provider: Send + Sync {
     ) -> Result<String, ProviderError>;
 
     /// Adopts an existing Google account into the reseller account
-    /// (`customers.import`), e.g. after a transfer (seed §3). `auth_token`
+    /// (`customers.import`), e.g. after a transfer (Add a Google Workspace customer, step 3). `auth_token`
     /// is the customer's transfer token: a secret, never logged.
     async fn import_customer(
         &self,
@@ -260,7 +260,7 @@ pub trait Provider: Send + Sync {
     ) -> Result<Vec<String>, ProviderError>;
 
     /// Matches the account's Channel SKUs (`products.list`,
-    /// `products.skus.list`) to catalogue keys by display name (catalog.md §2).
+    /// `products.skus.list`) to catalogue keys by display name (docs/catalog.md §2).
     async fn resolve_catalog(&self) -> Result<CatalogResolution, ProviderError>;
 
     /// `customers.patch` with an `updateMask` of the fields that differ

@@ -1,4 +1,4 @@
-//! The reseller's offers, resolved at run time (catalog.md §2): Channel SKU
+//! The reseller's offers, resolved at run time (docs/catalog.md §2): Channel SKU
 //! and offer names are opaque and differ per account, so the catalogue's
 //! display names are the bridge. Loaded once per provider and cached, with
 //! the customers' purchasable offers asked in this run.

@@ -17,7 +17,7 @@ pub const DIRECTORY_BASE_URL: &str = "https://admin.googleapis.com";
 
 /// Polling of long-running operations: a first poll after a quarter of
 /// `first_interval`, then growing intervals under one deadline
-/// (google-apis.md §1.7: 1, 2, 4 s ... up to 15 s).
+/// (docs/google-apis.md §1.7: 1, 2, 4 s ... up to 15 s).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LroSettings {
     pub first_interval: Duration,

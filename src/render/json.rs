@@ -1,4 +1,4 @@
-//! The plan as versioned JSON for CI and tools (plan-anchors.md §2, §12):
+//! The plan as versioned JSON for CI and tools (docs/plan-and-apply.md §2, §12):
 //! `format_version` (check the major number), actions with Terraform-like
 //! `actions` lists, separate `drift`, `notices`, `checklist`, the operations
 //! `fingerprint`, and personal data masked unless asked for, with the masked

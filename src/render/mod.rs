@@ -23,7 +23,7 @@ pub struct RenderOptions {
     /// ANSI colour (text only); the CLI decides from `--color`, `NO_COLOR` and the TTY.
     pub color: bool,
     /// Replace personal data (admin names, emails, phone numbers) with a mark
-    /// and list where (plan-anchors.md §12). Default for JSON and Markdown.
+    /// and list where (docs/plan-and-apply.md §12). Default for JSON and Markdown.
     pub mask_personal: bool,
     /// Markdown size limit in bytes (GitHub rejects comments over 65,535 characters).
     pub markdown_budget: usize,

@@ -1,7 +1,7 @@
 //! The customer's side (`/sandbox/v1/…`): what a real customer does in its
 //! Admin console, which the reseller can only observe. Edits change the
-//! Directory view only, never the Channel record (seed §14); access, ToS and
-//! domain verification are the customer's to give (seed §16-17).
+//! Directory view only, never the Channel record (Add a Google Workspace customer, step 14); access, ToS and
+//! domain verification are the customer's to give (Add a Google Workspace customer, steps 16–17).
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -124,7 +124,7 @@ fn accept_tos(world: &mut World, id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Verification turns a team account into a domain account (seed §7-8).
+/// Verification turns a team account into a domain account (Add a Google Workspace customer, steps 7–8).
 fn verify_domain(world: &mut World, id: &str) -> ApiResult<()> {
     let identity = identity_mut(world, id)?;
     identity.domain_verified = true;

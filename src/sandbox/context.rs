@@ -10,7 +10,7 @@ use super::offers::PriceBook;
 use super::query::Query;
 use crate::api::Status;
 
-/// Behaviour switches for the (I)-marked semantics of google-apis.md §5.
+/// Behaviour switches for the (I)-marked semantics of docs/google-apis.md §5.
 #[derive(Debug, Clone)]
 pub struct Behaviour {
     pub polls_until_done: u32,

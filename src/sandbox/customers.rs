@@ -1,5 +1,5 @@
 //! Channel `accounts.customers` create/get/list/patch/delete and
-//! `accounts.checkCloudIdentityAccountsExist` (google-apis.md §5 "Customers
+//! `accounts.checkCloudIdentityAccountsExist` (docs/google-apis.md §5 "Customers
 //! and identity").
 
 use serde_json::Value;
@@ -306,7 +306,7 @@ fn check_contact(contact: &mut ContactInfo, domain: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// The recovery address must be outside the customer's domain (seed §11).
+/// The recovery address must be outside the customer's domain (Add a Google Workspace customer, step 11).
 pub fn check_alternate_email(email: &str, domain: &str) -> ApiResult<String> {
     let email = normalize_email(email)
         .map_err(|e| ApiError::invalid_argument(format!("Invalid alternate_email: {e}")))?;
@@ -333,7 +333,7 @@ pub fn check_accounts(world: &World, ctx: &Ctx, account: &str) -> ApiResult<Valu
         .identities
         .values()
         .filter(|identity| identity.domain == domain)
-        // Several team accounts may share a domain (seed §9); the admin email picks one.
+        // Several team accounts may share a domain (Add a Google Workspace customer, step 9); the admin email picks one.
         .filter(|identity| {
             identity.customer_type != crate::api::channel::customer_type::TEAM
                 || admin.is_empty()

@@ -1,6 +1,6 @@
 //! Admin SDK Directory `customers` get/patch/update and `domains.get`: the
 //! customer's own Admin console profile, readable by the reseller only after
-//! the customer grants access (seed §16), in the Directory's older error shape.
+//! the customer grants access (Add a Google Workspace customer, step 16), in the Directory's older error shape.
 
 use serde_json::{Map, Value};
 

@@ -1,5 +1,5 @@
 //! Channel `entitlements` create/get/list and `listEntitlementChanges`, with
-//! the order rules of google-apis.md §5 "Orders": one SKU once, one edition
+//! the order rules of docs/google-apis.md §5 "Orders": one SKU once, one edition
 //! per family, add-ons on a base, team customers only on TEAM offers,
 //! education SKUs only for education customers, seats within the offer.
 

@@ -134,7 +134,7 @@ fn attach_identity(
     }
     info.primary_domain = customer.domain.clone();
     info.admin_console_uri = format!("https://admin.google.com/?authuser={admin_email}");
-    // Channel does not report verification inside a Customer (google-apis.md §1.4).
+    // Channel does not report verification inside a Customer (docs/google-apis.md §1.4).
     info.is_domain_verified = None;
     let directory = directory_view(&id, &customer, &info, &now);
     world.identities.insert(

@@ -1,6 +1,6 @@
 //! A faithful local emulator of Google's Cloud Channel API v1 and Admin SDK
 //! Directory `customers`, with the customer's side of the Admin console
-//! simulated and faults injectable (DESIGN.md "The sandbox"). It is a real
+//! simulated and faults injectable (docs/design.md "The sandbox"). It is a real
 //! HTTP server: `resold`'s client talks to it over loopback exactly as it
 //! talks to Google, so tests exercise the production code path.
 //!
@@ -105,7 +105,7 @@ pub struct SandboxOptions {
     pub operation_delay: Duration,
     /// A second `customers.create` for a domain already in the account gets
     /// ALREADY_EXISTS. Off by default: Google documents no such error, so
-    /// clients must deduplicate themselves (google-apis.md §5).
+    /// clients must deduplicate themselves (docs/google-apis.md §5).
     pub reject_duplicate_domains: bool,
     /// Undocumented: whether `owned` is true before a customer of ours has
     /// any order. Default true; confirm on a Test Partner Sales Console.

@@ -1,4 +1,4 @@
-//! The sandbox's deterministic price book (catalog.md §2): one product per
+//! The sandbox's deterministic price book (docs/catalog.md §2): one product per
 //! catalogue group, one SKU per catalogue entry, one offer per (SKU, plan).
 //! Names are opaque like Google's, derived from the catalogue keys so they are
 //! stable across restarts; offer ids also depend on the account, because
@@ -200,7 +200,7 @@ pub fn seat_limit(entry: &OfferEntry) -> i64 {
 }
 
 /// The seat parameter an order on `plan` carries: `num_units` for
-/// commitments, `max_units` for the rest (google-apis.md §1.2 step 6).
+/// commitments, `max_units` for the rest (docs/google-apis.md §1.2 step 6).
 pub fn seat_parameter(plan: PlanKind) -> &'static str {
     if plan.is_commitment() {
         parameter::NUM_UNITS
@@ -235,7 +235,7 @@ fn period(duration: i32, unit: &str) -> Option<Period> {
     })
 }
 
-/// The Channel plan of a manifest plan (google-apis.md §4, marked (I)).
+/// The Channel plan of a manifest plan (docs/google-apis.md §4, marked (I)).
 pub fn plan_of(plan: PlanKind) -> Plan {
     let (payment_plan, payment_type, cycle, trial) = match plan {
         PlanKind::AnnualMonthly => (

@@ -1,4 +1,4 @@
-//! Long-running operations and `requestId` idempotency (google-apis.md §1.5).
+//! Long-running operations and `requestId` idempotency (docs/google-apis.md §1.5).
 //! As at Google, a mutation's effects appear when its operation is done, not
 //! when it is accepted: acceptance only validates (a trial run on the one
 //! customer it touches, undone at once) and stores the request; the work runs

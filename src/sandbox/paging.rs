@@ -1,4 +1,4 @@
-//! List paging as Google documents it (google-apis.md §1.7): a default and a
+//! List paging as Google documents it (docs/google-apis.md §1.7): a default and a
 //! maximum page size per method, larger sizes coerced, and opaque page tokens
 //! bound to the query that produced them, so a token replayed against another
 //! query is INVALID_ARGUMENT instead of a silently wrong page.

@@ -1,4 +1,4 @@
-//! Google's per-minute Channel quota buckets (google-apis.md §1.7):
+//! Google's per-minute Channel quota buckets (docs/google-apis.md §1.7):
 //! `customers.list` 24, `entitlements.list` 24, `operations.get` 600, every
 //! other method 120, counted in fixed windows, invalid requests included.
 //! Off by default (tests and the quickstart want an unmetered sandbox); the

@@ -1,10 +1,10 @@
-//! Google accounts the reseller does not own (seed §3), for the transfer
+//! Google accounts the reseller does not own (Add a Google Workspace customer, step 3), for the transfer
 //! paths: `POST /sandbox/v1/accounts` makes one — a legacy free edition, a
 //! nonprofit, another reseller's customer or a Google-direct customer — with
 //! the subscriptions it runs elsewhere and a transfer token from its super
 //! admin; `customers/{id}:generateTransferToken` makes a new token (the
 //! customer's side, support.google.com/a/answer/7643790). Tokens expire after
-//! `DEFAULT_TOKEN_DAYS` unless told otherwise (google-apis.md §3: 14 days per
+//! `DEFAULT_TOKEN_DAYS` unless told otherwise (docs/google-apis.md §3: 14 days per
 //! the Channel transfer guide, 30 per the Reseller limits page).
 
 use serde::Deserialize;
@@ -153,7 +153,7 @@ pub fn generate_token(world: &mut World, ctx: &Ctx, id: &str) -> ApiResult<()> {
 }
 
 /// `POST /sandbox/v1/accounts`: an existing Google account the reseller does
-/// not own (seed §3), found by `checkCloudIdentityAccountsExist` as
+/// not own (Add a Google Workspace customer, step 3), found by `checkCloudIdentityAccountsExist` as
 /// `existing: true, owned: false`, transferable with its token.
 pub fn seed_account(world: &mut World, ctx: &Ctx) -> ApiResult<Value> {
     let request: SeedAccount = query::body(ctx.body).map_err(sandbox_error)?;

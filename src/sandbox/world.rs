@@ -81,7 +81,7 @@ pub struct EntitlementRecord {
 pub enum Owner {
     /// Provisioned or imported by this reseller: the Channel customer id.
     Ours { customer: String },
-    /// Another owner (seed §3): legacy free edition, nonprofit, another reseller, Google direct.
+    /// Another owner (Add a Google Workspace customer, step 3): legacy free edition, nonprofit, another reseller, Google direct.
     Foreign { edition: String },
 }
 
@@ -126,7 +126,7 @@ pub struct Identity {
     pub owner: Owner,
     pub domain_verified: bool,
     pub tos_accepted: bool,
-    /// Reseller access to the customer's Admin console (seed §16: off until granted).
+    /// Reseller access to the customer's Admin console (Add a Google Workspace customer, step 16: off until granted).
     pub reseller_access: bool,
     /// The customer switched off Admin SDK access for its domain.
     #[serde(default)]

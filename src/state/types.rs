@@ -1,6 +1,6 @@
 //! The recorded state: what `resold` created or adopted and the values it last
 //! applied. Format version, `lineage` and `serial` follow Terraform's model
-//! (plan-anchors.md §3, §9): lineage is fixed at creation, serial rises on
+//! (docs/plan-and-apply.md §3, §9): lineage is fixed at creation, serial rises on
 //! every real change and never on a no-op apply.
 
 use std::collections::BTreeMap;

@@ -23,7 +23,7 @@ pub struct PlanRequest<'a> {
     pub lock_timeout: Option<Duration>,
 }
 
-/// Plans without taking the lock (planning only reads, plan-anchors.md §9).
+/// Plans without taking the lock (planning only reads, docs/plan-and-apply.md §9).
 pub async fn plan(
     connect: &mut dyn Connect,
     backend: &dyn Backend,

@@ -1,6 +1,6 @@
 //! What to read from Google before planning: every customer the manifests
 //! or the state name (or only some), with the ids the state recorded, and
-//! the existing-account check (seed §3) for those about to be created.
+//! the existing-account check (Add a Google Workspace customer, step 3) for those about to be created.
 //! Deterministic for a given portfolio and state, so a saved plan can be
 //! derived again at apply time from the same kind of observation.
 

@@ -176,13 +176,13 @@ impl Project {
 
 pub use crate::support::{describe, text};
 
-/// The customer changes its own licence cap for `sku` (seed §14).
+/// The customer changes its own licence cap for `sku` (Add a Google Workspace customer, step 14).
 pub async fn set_licenses(sandbox: &RunningSandbox, domain: &str, sku: &str, max_units: u32) {
     let body = serde_json::json!({"sku": sku, "maxUnits": max_units});
     console(sandbox, domain, "setLicenses", body).await;
 }
 
-/// The customer acts in its own Admin console (seed §14-16) through the
+/// The customer acts in its own Admin console (Add a Google Workspace customer, steps 14–16) through the
 /// sandbox's simulation surface.
 pub async fn console(
     sandbox: &RunningSandbox,

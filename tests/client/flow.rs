@@ -149,7 +149,7 @@ async fn full_flow_from_account_check_to_cancel() {
         [("updateMask".to_string(), "orgDisplayName".to_string())]
     );
 
-    // The Admin console is off until the customer grants access (seed §16).
+    // The Admin console is off until the customer grants access (Add a Google Workspace customer, step 16).
     // The state recorded the order as placed: the seats and renewal changed
     // since, so the observation carries the history that attributes them.
     let query = CustomerQuery {
@@ -207,7 +207,7 @@ async fn full_flow_from_account_check_to_cancel() {
     assert_eq!(error.kind(), Some(ErrorKind::PermissionDenied));
 
     // Access granted: the customer's own edits show up as the Admin console
-    // view, never in the Channel record (seed §14); its licence change is
+    // view, never in the Channel record (Add a Google Workspace customer, step 14); its licence change is
     // logged as a CUSTOMER change.
     env.console("acme.se", "grantResellerAccess", json!({}))
         .await;

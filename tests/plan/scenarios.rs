@@ -102,7 +102,7 @@ pub fn access_not_granted() -> World {
     world
 }
 
-/// Two team customers share an organization name (seed §9).
+/// Two team customers share an organization name (Add a Google Workspace customer, step 9).
 pub fn team_same_name() -> World {
     let mut red = sample_team_customer("design-red", "Design Team", "red@gmail.example");
     red.subscriptions = vec![sample_subscription("essentials", PlanKind::Flexible, 5)];
@@ -186,7 +186,7 @@ pub fn unmanaged_entitlement() -> World {
     world
 }
 
-/// The domain has a Google account that is not ours (seed §3).
+/// The domain has a Google account that is not ours (Add a Google Workspace customer, step 3).
 pub fn transfer_needed() -> World {
     let mut world = World::empty();
     world.desired = vec![acme()];
@@ -203,7 +203,7 @@ pub fn transfer_needed() -> World {
     world
 }
 
-/// Organization and admin email change: the customer must be told (seed §15).
+/// Organization and admin email change: the customer must be told (Add a Google Workspace customer, step 15).
 pub fn contact_change() -> World {
     let mut world = World::applied(vec![acme()]);
     let acme = world.desired("acme-se");

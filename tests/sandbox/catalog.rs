@@ -1,4 +1,4 @@
-//! Products, SKUs and offers as catalog.md §2 resolves them at run time.
+//! Products, SKUs and offers as docs/catalog.md §2 resolves them at run time.
 
 use serde_json::{Value, json};
 

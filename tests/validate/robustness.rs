@@ -57,3 +57,20 @@ fn the_seed_itself_is_valid() {
     let report = load_portfolio(&[path], &LoadOptions::default());
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
 }
+
+/// A lone carriage return is a line break to YAML but not to git's diff: it
+/// is refused where it is, on a line the file has (it was once reported one
+/// line past the end, with nothing to quote).
+#[test]
+fn a_lone_carriage_return_is_refused_at_its_line() {
+    let mut bytes = SEED.as_bytes().to_vec();
+    bytes[67] = b'\r';
+    check_bytes(&bytes[..70]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cr.yaml");
+    std::fs::write(&path, &bytes[..70]).unwrap();
+    let report = load_portfolio(std::slice::from_ref(&path), &LoadOptions::default());
+    let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["F-LINE-END"]);
+    assert!(report.diagnostics[0].snippet.is_some());
+}

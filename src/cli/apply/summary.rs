@@ -1,6 +1,6 @@
 //! The end of an apply: what happened to every action (failures with
 //! Google's message), then the notices and checklist of the customers it
-//! changed (seed §15-17), so nobody has to scroll back to the plan.
+//! changed (Add a Google Workspace customer, steps 15–17), so nobody has to scroll back to the plan.
 
 use std::fmt::Write;
 

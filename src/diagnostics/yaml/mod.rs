@@ -8,7 +8,7 @@
 //! 10,000-customer portfolio would double the memory for nothing in the
 //! common, valid case.
 //!
-//! The options are not negotiable (stack.md §2), and all of them hold YAML
+//! The options are not negotiable (docs/stack.md §2), and all of them hold YAML
 //! 1.2's core schema — what editors and the YAML language server use — over
 //! YAML 1.1's habits: booleans are only `true`/`false` (`NO`, `yes`, `on`
 //! stay strings), leading-zero numbers stay strings (`0150`), so do

@@ -1,4 +1,4 @@
-//! Seed §11: the administrator's and the alternate email address.
+//! Add a Google Workspace customer, step 11: the administrator's and the alternate email address.
 
 use super::Context;
 use crate::diagnostics::{Diagnostic, Severity};
@@ -65,7 +65,7 @@ pub fn alternate_email_required(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             "add `alternateEmail:` with an address not on `{}`, e.g. on the reseller's domain (or set it in a `kind: Defaults` document)",
             customer.domain
         ))
-        .with_seed("§11");
+        .with_console_step("§11");
     out.push(ctx.source.at_key(d, "/spec"));
 }
 

@@ -1,4 +1,4 @@
-//! Seed §2: the customer has a registered domain.
+//! Add a Google Workspace customer, step 2: the customer has a registered domain.
 
 use super::Context;
 use crate::diagnostics::{Diagnostic, Severity};

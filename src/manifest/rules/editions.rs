@@ -1,5 +1,5 @@
 //! What a customer may buy, from the catalogue's facts: customer types
-//! (seed §6-8), education-only SKUs (seed §6), add-on prerequisites and
+//! (Add a Google Workspace customer, steps 6–8), education-only SKUs (Add a Google Workspace customer, step 6), add-on prerequisites and
 //! one edition per product family.
 
 use std::collections::BTreeMap;
@@ -42,7 +42,7 @@ fn sku_pointer(index: usize) -> String {
 }
 
 /// Team (email-verified) customers buy only Essentials editions; Vault and
-/// the rest need a verified domain first (seed §7-8).
+/// the rest need a verified domain first (Add a Google Workspace customer, steps 7–8).
 pub fn team_orders_only_team_skus(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if ctx.customer.customer_type != CustomerType::Team {
         return;

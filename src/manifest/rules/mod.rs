@@ -1,9 +1,9 @@
-//! The seed rules: one function per rule, each with a stable code, the seed
-//! section it enforces (`reference/seed-add-workspace-customer.en.md`) and a
+//! The console's rules: one function per rule, each with a stable code, the step
+//! of *Add a Google Workspace customer* it enforces (`docs/partner-sales-console.md`) and a
 //! message that names the field and the fix. Per-customer rules see one
 //! normalised customer with its source; portfolio rules see them all.
 //!
-//! | code | seed | what |
+//! | code | step | what |
 //! |---|---|---|
 //! | `R-NAME-FORMAT` | | `metadata.name` is `[a-z0-9]([a-z0-9-]*[a-z0-9])?`, ≤ 63 |
 //! | `R-NAME-UNIQUE` | | one customer per `metadata.name` (names both places) |
@@ -79,13 +79,13 @@ impl Context<'_> {
         &self,
         severity: Severity,
         code: &'static str,
-        seed: Option<&'static str>,
+        console_step: Option<&'static str>,
         pointer: &str,
         message: String,
         help: String,
     ) -> Diagnostic {
         let mut d = Diagnostic::new(severity, code, message).with_help(help);
-        d.seed = seed;
+        d.console_step = console_step;
         self.source.at_value(d, pointer)
     }
 }

@@ -1,5 +1,5 @@
 //! Rules across the whole portfolio: names and domains are unique, and
-//! team customers sharing an organisation name are pointed out (seed §9).
+//! team customers sharing an organisation name are pointed out (Add a Google Workspace customer, step 9).
 
 use std::collections::BTreeMap;
 
@@ -65,7 +65,7 @@ fn unique_domains(customers: &[(&Customer, &DocumentSource)], out: &mut Vec<Diag
                             ),
                         )
                         .with_help("a domain belongs to one Google account; merge the two customers or correct the domain")
-                        .with_seed("§2"),
+                        .with_console_step("§2"),
                         "/spec/domain",
                     )
                     .with_related(
@@ -81,7 +81,7 @@ fn unique_domains(customers: &[(&Customer, &DocumentSource)], out: &mut Vec<Diag
 }
 
 /// Several teams may buy Essentials under one name; the console tells them
-/// apart by Cloud Identity ID, and so does the plan (seed §9).
+/// apart by Cloud Identity ID, and so does the plan (Add a Google Workspace customer, step 9).
 fn shared_team_organizations(
     customers: &[(&Customer, &DocumentSource)],
     out: &mut Vec<Diagnostic>,
@@ -109,7 +109,7 @@ fn shared_team_organizations(
                             ),
                         )
                         .with_help("this is allowed; plans tell them apart by Cloud Identity ID")
-                        .with_seed("§9"),
+                        .with_console_step("§9"),
                         "/spec/organization",
                     )
                     .with_related(

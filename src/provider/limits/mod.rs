@@ -1,5 +1,5 @@
 //! Client-side rate limits, one adaptive pace per Google quota bucket
-//! (google-apis.md §1.7), so `customers.list` never starves entitlement
+//! (docs/google-apis.md §1.7), so `customers.list` never starves entitlement
 //! reads, plus a cap on requests in flight.
 //!
 //! A caller first waits for its bucket's send time and only then for an

@@ -89,7 +89,7 @@ fn sort_entitlements(
 }
 
 /// The Admin console view and domain verification. A 403 means reseller
-/// access is not granted (seed §16): unavailable, not an error, not clean.
+/// access is not granted (Add a Google Workspace customer, step 16): unavailable, not an error, not clean.
 async fn admin_console(
     run: &Run<'_>,
     cloud_identity_id: Option<&str>,

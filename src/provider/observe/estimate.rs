@@ -18,7 +18,7 @@ use super::super::events::RefreshEstimate;
 use super::super::limits::{Bucket, Limits};
 use super::ObserveRequest;
 
-/// `customers.list` page size (google-apis.md §1.7).
+/// `customers.list` page size (docs/google-apis.md §1.7).
 const CUSTOMERS_PER_PAGE: f64 = 50.0;
 
 /// The calls a refresh needs, by kind.

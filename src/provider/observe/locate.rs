@@ -27,7 +27,7 @@ pub fn domain_filter(domain: &str) -> String {
 /// tool's id from `spec.correlationId`, else `metadata.name`, which resold
 /// sets); else, for a domain customer, the one customer of that domain
 /// (one customer per domain, even after a lost state or a renamed
-/// manifest). Several team customers may share a domain (seed §9), so a
+/// manifest). Several team customers may share a domain (Add a Google Workspace customer, step 9), so a
 /// team is matched by its admin's email instead.
 pub fn select_customer<'c>(
     customers: &'c [wire::Customer],

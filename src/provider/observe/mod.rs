@@ -4,7 +4,7 @@
 //! that drifted, and the Admin console view; plus the domains about to be
 //! created and the account's unmanaged customers when asked.
 //!
-//! Where the quota goes (google-apis.md §1.7; the bound is in `estimate.rs`):
+//! Where the quota goes (docs/google-apis.md §1.7; the bound is in `estimate.rs`):
 //! - the Channel record comes from the account listing when the run pages it
 //!   anyway (`locate.rs`), and each customer's reads start as soon as its
 //!   page arrives, not after the last one;
