@@ -133,3 +133,62 @@ pub fn describe(output: &std::process::Output) -> String {
         text(&output.stderr)
     )
 }
+
+/// What changes from run to run in rendered output, and the placeholder a
+/// snapshot holds instead (request ids, digests, temporary project
+/// directories, the sandbox's port). One list for every snapshot, so a new
+/// test cannot forget one and a placeholder means the same everywhere.
+pub const SNAPSHOT_FILTERS: &[(&str, &str)] = &[
+    (
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+        "[request-id]",
+    ),
+    (r"[0-9a-f]{64}", "[sha256]"),
+    (r"/tmp/\.tmp[A-Za-z0-9]+", "[project]"),
+    (r"127\.0\.0\.1:\d+", "[sandbox]"),
+];
+
+/// Timestamps, filtered only where the output holds the time of the run
+/// (`resold_snapshot!(now: ...)`): a fixture's fixed time is part of what
+/// a snapshot checks.
+pub const TIME_FILTER: (&str, &str) = (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[time]");
+
+/// The filters of a snapshot of output made now.
+pub fn filters_with_times() -> Vec<(&'static str, &'static str)> {
+    let mut filters = SNAPSHOT_FILTERS.to_vec();
+    filters.push(TIME_FILTER);
+    filters
+}
+
+/// The one way integration tests snapshot what resold prints (after uv's
+/// `uv_snapshot!`): [`SNAPSHOT_FILTERS`] applied, snapshots named by the
+/// test, not by its module path. `resold_snapshot!(name, text)` for text,
+/// `resold_snapshot!(json: name, value)` for a serialisable value,
+/// `resold_snapshot!(now: name, text)` for text that holds times of the run.
+macro_rules! resold_snapshot {
+    (now: $name:expr, $value:expr) => {{
+        insta::with_settings!({
+            filters => $crate::support::filters_with_times(),
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($name, $value);
+        });
+    }};
+    (json: $name:expr, $value:expr) => {{
+        insta::with_settings!({
+            filters => $crate::support::SNAPSHOT_FILTERS.to_vec(),
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_json_snapshot!($name, $value);
+        });
+    }};
+    ($name:expr, $value:expr) => {{
+        insta::with_settings!({
+            filters => $crate::support::SNAPSHOT_FILTERS.to_vec(),
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($name, $value);
+        });
+    }};
+}
+pub(crate) use resold_snapshot;

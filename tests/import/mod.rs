@@ -14,6 +14,8 @@ use std::process::{Command, Output, Stdio};
 use resold::fixtures::world;
 use resold::sandbox::{self, RunningSandbox, SandboxOptions};
 
+use crate::support::resold_snapshot;
+
 /// A seeded world file, shared read-only by the tests (each copies it).
 fn seeded_world() -> &'static Path {
     static WORLD: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
@@ -122,26 +124,16 @@ fn describe(output: &Output) -> String {
 }
 
 /// Times and temporary paths change between runs.
-fn filters() -> Vec<(&'static str, &'static str)> {
-    vec![
-        (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[time]"),
-        (r"/tmp/\.tmp[A-Za-z0-9]+", "[project]"),
-        (r"127\.0\.0\.1:\d+", "[sandbox]"),
-    ]
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn import_writes_manifests_that_validate_and_a_second_import_writes_nothing() {
     let project = Project::new().await;
     let output = project.run(&["import"]).await;
     assert!(output.status.success(), "{}", describe(&output));
     let files = project.files("customers");
-    insta::with_settings!({filters => filters(), prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!("import_report", stdout(&output));
-        for (name, text) in &files {
-            insta::assert_snapshot!(format!("import_file_{name}"), text);
-        }
-    });
+    resold_snapshot!(now: "import_report", stdout(&output));
+    for (name, text) in &files {
+        resold_snapshot!(now: format!("import_file_{name}"), text);
+    }
 
     let validate = project.run(&["validate"]).await;
     assert!(validate.status.success(), "{}", describe(&validate));
@@ -245,9 +237,7 @@ async fn account_list_shows_every_customer_as_text_json_and_csv() {
     for format in ["text", "json", "csv"] {
         let output = project.run(&["account", "list", "--format", format]).await;
         assert!(output.status.success(), "{}", describe(&output));
-        insta::with_settings!({filters => filters(), prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!(format!("account_list_{format}"), stdout(&output));
-        });
+        resold_snapshot!(now: format!("account_list_{format}"), stdout(&output));
     }
     // After an import, the customers it wrote are marked managed.
     assert!(project.run(&["import"]).await.status.success());

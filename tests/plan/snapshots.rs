@@ -6,26 +6,25 @@ use resold::plan::Plan;
 use resold::render::{self, RenderOptions};
 
 use super::scenarios;
+use crate::support::resold_snapshot;
 
 /// Renders all three formats and snapshots each. Text shows personal data
 /// (a terminal); JSON and Markdown mask it, as CI output does by default.
 macro_rules! assert_plan_snapshots {
     ($name:literal, $plan:expr) => {{
         let plan: Plan = $plan;
-        let text = render::text::render(&plan, &RenderOptions { mask_personal: false, ..RenderOptions::default() });
+        let text = render::text::render(
+            &plan,
+            &RenderOptions {
+                mask_personal: false,
+                ..RenderOptions::default()
+            },
+        );
         let json = render::json::render(&plan, &RenderOptions::default());
         let markdown = render::markdown::render(&plan, &RenderOptions::default());
-        insta::with_settings!({
-            filters => vec![
-                (r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", "[request-id]"),
-                (r"[0-9a-f]{64}", "[sha256]"),
-            ],
-            prepend_module_to_snapshot => false,
-        }, {
-            insta::assert_snapshot!(concat!($name, ".text"), text);
-            insta::assert_snapshot!(concat!($name, ".json"), json);
-            insta::assert_snapshot!(concat!($name, ".md"), markdown);
-        });
+        resold_snapshot!(concat!($name, ".text"), text);
+        resold_snapshot!(concat!($name, ".json"), json);
+        resold_snapshot!(concat!($name, ".md"), markdown);
     }};
 }
 

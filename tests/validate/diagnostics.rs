@@ -2,6 +2,7 @@
 //! the snapshots are the reviewed wording, positions and codes.
 
 use super::{case, validate};
+use crate::support::resold_snapshot;
 
 /// Validates one case in every format; all must agree on the exit code.
 fn check(name: &str, expected_code: i32) {
@@ -16,9 +17,9 @@ fn check(name: &str, expected_code: i32) {
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed["valid"], expected_code == 0);
     let stem = name.trim_end_matches(".yaml").replace('/', "_");
-    insta::assert_snapshot!(format!("{stem}_human"), human);
-    insta::assert_snapshot!(format!("{stem}_github"), github);
-    insta::assert_json_snapshot!(format!("{stem}_json"), parsed);
+    resold_snapshot!(format!("{stem}_human"), human);
+    resold_snapshot!(format!("{stem}_github"), github);
+    resold_snapshot!(json: format!("{stem}_json"), parsed);
 }
 
 #[test]
