@@ -366,25 +366,37 @@ pub fn is_invisible_char(c: char) -> bool {
 /// letters (Persian, Indic scripts) and a variation selector after a symbol
 /// (emoji presentation).
 pub fn hidden_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
-    use unicode_general_category::{GeneralCategory as G, get_general_category};
-    let mut previous: Option<char> = None;
-    let mut chars = text.char_indices().peekable();
+    let bytes = text.as_bytes();
+    let mut at = 0;
     std::iter::from_fn(move || {
-        while let Some((at, c)) = chars.next() {
-            let before = previous.replace(c);
-            let next = chars.peek().map(|&(_, n)| n);
-            let joiner_in_word = matches!(c, '\u{200c}' | '\u{200d}')
-                && before.is_some_and(char::is_alphabetic)
-                && next.is_some_and(char::is_alphabetic);
-            let emoji_presentation = matches!(c, '\u{fe0e}' | '\u{fe0f}')
-                && before.is_some_and(|b| get_general_category(b) == G::OtherSymbol);
-            if is_unsafe_char(c) || (is_invisible_char(c) && !joiner_in_word && !emoji_presentation)
-            {
-                return Some((at, c));
+        loop {
+            // Printable ASCII is never hidden: runs of it are skipped without
+            // decoding or a category lookup (most text is all of it). `at`
+            // stays on a character boundary: it only moves past whole
+            // ASCII bytes or whole characters.
+            at += bytes[at..].iter().position(|b| !(0x20..0x7f).contains(b))?;
+            let c = text[at..].chars().next()?;
+            let found = at;
+            at += c.len_utf8();
+            let before = text[..found].chars().next_back();
+            let next = text[at..].chars().next();
+            if is_hidden_here(c, before, next) {
+                return Some((found, c));
             }
         }
-        None
     })
+}
+
+/// Whether `c`, between `before` and `next`, hides or acts rather than
+/// being part of writing.
+fn is_hidden_here(c: char, before: Option<char>, next: Option<char>) -> bool {
+    use unicode_general_category::{GeneralCategory as G, get_general_category};
+    let joiner_in_word = matches!(c, '\u{200c}' | '\u{200d}')
+        && before.is_some_and(char::is_alphabetic)
+        && next.is_some_and(char::is_alphabetic);
+    let emoji_presentation = matches!(c, '\u{fe0e}' | '\u{fe0f}')
+        && before.is_some_and(|b| get_general_category(b) == G::OtherSymbol);
+    is_unsafe_char(c) || (is_invisible_char(c) && !joiner_in_word && !emoji_presentation)
 }
 
 /// Whether `text` has a character `hidden_chars` reports.
@@ -421,6 +433,29 @@ mod tests {
         assert_eq!(normalize_language("EN_us").unwrap(), "en-US");
         assert_eq!(normalize_language("zh-hant-tw").unwrap(), "zh-Hant-TW");
         assert!(normalize_language("e").is_err());
+    }
+
+    /// The character-by-character definition `hidden_chars` speeds up.
+    fn hidden_chars_by_definition(text: &str) -> Vec<(usize, char)> {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        (0..chars.len())
+            .filter(|&i| {
+                let before = i.checked_sub(1).map(|j| chars[j].1);
+                let next = chars.get(i + 1).map(|&(_, n)| n);
+                is_hidden_here(chars[i].1, before, next)
+            })
+            .map(|i| chars[i])
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ascii_fast_path_finds_what_the_definition_finds(
+            text in "([ -~]|[\u{0}-\u{1f}\u{7f}-\u{9f}]|[\u{200b}-\u{200f}\u{202a}-\u{202e}\u{fe0e}\u{fe0f}\u{e0041}]|[a-zåäöمی❤北])*"
+        ) {
+            let fast: Vec<(usize, char)> = hidden_chars(&text).collect();
+            proptest::prop_assert_eq!(fast, hidden_chars_by_definition(&text));
+        }
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct Review<'p> {
     pub drift_unknown_only: Vec<&'p str>,
     /// Customers with no action, no drift and no blocking finding.
     pub unchanged: Vec<&'p str>,
+    /// How many of `unchanged` could not be checked for Admin-console drift.
+    pub unchanged_drift_unknown: usize,
     /// Checklist items grouped by kind (in kind order), customers in plan order.
     pub checklist: Vec<(ChecklistKind, Vec<&'p str>)>,
 }
@@ -94,6 +96,7 @@ impl<'p> Review<'p> {
             drifted: Vec::new(),
             drift_unknown_only: Vec::new(),
             unchanged: Vec::new(),
+            unchanged_drift_unknown: 0,
             checklist: Vec::new(),
         };
         for customer in &plan.customers {
@@ -111,6 +114,7 @@ impl<'p> Review<'p> {
             }
             if actions.is_empty() && drift.is_empty() && !busy.contains(customer.name.as_str()) {
                 review.unchanged.push(&customer.name);
+                review.unchanged_drift_unknown += usize::from(unknown);
             }
             if !drift.is_empty() {
                 review.drifted.push((customer, drift));
@@ -203,11 +207,7 @@ pub fn verb(actions: &[PlannedAction]) -> &'static str {
 /// The sentence for unchanged customers: no action, no drift found (and
 /// how many of them could not be checked for Admin-console drift).
 pub fn unchanged_line(review: &Review) -> String {
-    let unknown = review
-        .unchanged
-        .iter()
-        .filter(|n| review.drift_unknown_only.contains(n))
-        .count();
+    let unknown = review.unchanged_drift_unknown;
     let count = customers(review.unchanged.len());
     if unknown == 0 {
         format!("Unchanged: {count} (no actions, no drift).")
