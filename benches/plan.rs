@@ -12,26 +12,27 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use resold::config::{PolicyConfig, StateConfig};
-use resold::fixtures::{EntitlementNames, applied_record};
 use resold::manifest::{LoadOptions, Portfolio, load_portfolio};
 use resold::model::Customer;
 use resold::plan::{self, PlanOptions, RefreshMode};
 use resold::render::{self, RenderOptions};
-use resold::state::{self, CustomerRecord, State};
+use resold::state::{self, State};
+
+#[path = "plan/scale.rs"]
+mod scale;
+mod support;
+
+use support::portfolio::{PER_FILE, batch, peak_rss_mb, record, write_manifests, write_state};
 
 const CUSTOMERS: usize = 10_000;
-const PER_FILE: usize = 100;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(case) = scale::requested_case() {
+        return scale::run_case(&case);
+    }
     let dir = tempfile::tempdir()?;
     let manifests = dir.path().join("customers");
-    std::fs::create_dir_all(&manifests)?;
-    for file in 0..CUSTOMERS / PER_FILE {
-        std::fs::write(
-            manifests.join(format!("batch-{file:03}.yaml")),
-            batch(file, None),
-        )?;
-    }
+    write_manifests(&manifests, CUSTOMERS)?;
     let portfolio = load(&manifests)?;
     assert_eq!(portfolio.customers.len(), CUSTOMERS);
     let state_config = StateConfig::default();
@@ -60,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // One manifest changes: `--refresh=changed` must select exactly that customer.
-    std::fs::write(manifests.join("batch-042.yaml"), batch(42, Some(4_217)))?;
+    std::fs::write(manifests.join("batch-0042.yaml"), batch(42, Some(4_217)))?;
     let changed = load(&manifests)?;
     let (selected, t_select) =
         timed(|| plan::customers_to_refresh(&changed.customers, &state, RefreshMode::Changed));
@@ -135,6 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     writeln!(report, "  peak RSS               {:>8.1} MB", peak_rss_mb())?;
     print!("{report}");
+    scale::run_all()?;
     assert_eq!(selected, vec!["customer-04217".to_string()]);
     // Keep the generated portfolio for timing the real CLI on it:
     // `RESOLD_BENCH_KEEP=1 cargo bench --bench plan`, then
@@ -185,73 +187,18 @@ fn review_renders(
     (plan, (t_text, lines), (t_md, chars))
 }
 
-fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let started = Instant::now();
     let value = f();
     (value, started.elapsed())
 }
 
-fn ms(d: Duration) -> f64 {
+pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn load(dir: &Path) -> Result<Portfolio, Box<dyn std::error::Error>> {
+pub fn load(dir: &Path) -> Result<Portfolio, Box<dyn std::error::Error>> {
     let (portfolio, _) =
         load_portfolio(&[dir.to_path_buf()], &LoadOptions::default()).into_result()?;
     Ok(portfolio)
-}
-
-/// `PER_FILE` customer documents; `bump` gives one customer more seats.
-fn batch(file: usize, bump: Option<usize>) -> String {
-    let mut text = String::new();
-    for i in file * PER_FILE..(file + 1) * PER_FILE {
-        let seats = if bump == Some(i) { 26 } else { 25 };
-        let _ = write!(
-            text,
-            "---\napiVersion: resold/v1\nkind: Customer\nmetadata:\n  name: customer-{i:05}\nspec:\n  type: domain\n  organization: Customer {i} AB\n  domain: customer{i}.se\n  address:\n    lines: [\"Storgatan {n}\"]\n    locality: Stockholm\n    postalCode: \"111 22\"\n    regionCode: SE\n  phone: \"+46 8 123 45 67\"\n  language: sv\n  admin:\n    email: anna@customer{i}.se\n    givenName: Anna\n    familyName: Svensson\n  alternateEmail: it@reseller.example\n  subscriptions:\n    - sku: business-standard\n      plan: annual-monthly\n      seats: {seats}\n      renewal: auto-renew\n    - sku: vault\n      plan: flexible\n      seats: 5\n",
-            n = i % 90 + 1
-        );
-    }
-    text
-}
-
-/// The state a successful apply of `portfolio` leaves behind.
-fn write_state(
-    base: &Path,
-    config: &StateConfig,
-    portfolio: &Portfolio,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let mut state = State::new(Some("accounts/C00sandbox".into()));
-    state.serial = 1;
-    for (i, c) in portfolio.customers.iter().enumerate() {
-        state.customers.insert(c.name.clone(), record(c, i));
-    }
-    let path = base.join(&config.path);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, serde_json::to_vec(&state)?)?;
-    Ok(())
-}
-
-fn record(c: &Customer, i: usize) -> CustomerRecord {
-    let channel = format!("accounts/C00sandbox/customers/C{i:06}");
-    applied_record(c, &channel, &format!("C0{i:07}"), |s| EntitlementNames {
-        entitlement: format!("{channel}/entitlements/{}", s.sku),
-        offer: format!("accounts/C00sandbox/offers/{}", s.sku),
-    })
-}
-
-/// Peak resident set size (VmHWM) of this process, in MB.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }

@@ -8,6 +8,9 @@
 //! `RESOLD_BENCH_DIR=DIR` the portfolio is written to DIR and kept, so the
 //! binary can be measured too, e.g. for peak memory:
 //! `/usr/bin/time -v target/release/resold validate DIR`.
+//! `RESOLD_BENCH_FILES` and `RESOLD_BENCH_PER_FILE` change the shape (one
+//! customer per file is how `scripts/bench-validate-peers` compares resold
+//! with ajv-cli and check-jsonschema, which read one document per file).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,9 +18,29 @@ use std::time::{Duration, Instant};
 
 use resold::manifest::{LoadOptions, load_portfolio};
 
-const FILES: usize = 100;
-const PER_FILE: usize = 100;
 const RUNS: usize = 5;
+
+/// The portfolio's shape: how many files, how many customers in each.
+#[derive(Clone, Copy)]
+struct Shape {
+    files: usize,
+    per_file: usize,
+}
+
+impl Shape {
+    fn from_env() -> Shape {
+        let knob = |name: &str, default: usize| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        Shape {
+            files: knob("RESOLD_BENCH_FILES", 100),
+            per_file: knob("RESOLD_BENCH_PER_FILE", 100),
+        }
+    }
+}
 
 const CITIES: &[(&str, &str, &str, &str)] = &[
     ("Stockholm", "111 22", "SE", "sv"),
@@ -58,17 +81,17 @@ fn customer(index: usize) -> String {
     doc
 }
 
-fn generate(dir: &Path) -> std::io::Result<()> {
+fn generate(dir: &Path, shape: Shape) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    for file in 0..FILES {
-        let documents: Vec<String> = (0..PER_FILE)
-            .map(|i| customer(file * PER_FILE + i))
+    for file in 0..shape.files {
+        let documents: Vec<String> = (0..shape.per_file)
+            .map(|i| customer(file * shape.per_file + i))
             .collect();
         let text = format!(
             "# yaml-language-server: $schema=../schemas/manifest.schema.json\n{}",
             documents.join("---\n")
         );
-        std::fs::write(dir.join(format!("customers-{file:03}.yaml")), text)?;
+        std::fs::write(dir.join(format!("customers-{file:06}.yaml")), text)?;
     }
     Ok(())
 }
@@ -131,7 +154,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let kept = std::env::var_os("RESOLD_BENCH_DIR").map(PathBuf::from);
     let temp = tempfile::tempdir()?;
     let dir = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
-    generate(&dir)?;
+    let shape = Shape::from_env();
+    let generate_only = std::env::var_os("RESOLD_BENCH_GENERATE_ONLY").is_some();
+    if generate_only && kept.is_none() {
+        return Err("RESOLD_BENCH_GENERATE_ONLY needs RESOLD_BENCH_DIR".into());
+    }
+    generate(&dir, shape)?;
+    let customers = shape.files * shape.per_file;
+    if generate_only {
+        println!(
+            "generated {customers} customers in {} files in {}",
+            shape.files,
+            dir.display()
+        );
+        return Ok(());
+    }
 
     let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
@@ -141,14 +178,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let portfolio = report
             .portfolio
             .ok_or("the generated portfolio should be valid")?;
-        assert_eq!(portfolio.customers.len(), FILES * PER_FILE);
+        assert_eq!(portfolio.customers.len(), customers);
         times.push(elapsed);
     }
     times.sort();
-    let customers = (FILES * PER_FILE) as u32;
+    let files = shape.files;
+    let customers = customers as u32;
     let median = times[RUNS / 2];
     println!(
-        "validate: {} customers in {FILES} files: best {:.1} ms, median {:.1} ms, {:.1} µs per customer (median)",
+        "validate: {} customers in {files} files: best {:.1} ms, median {:.1} ms, {:.1} µs per customer (median)",
         customers,
         times[0].as_secs_f64() * 1e3,
         median.as_secs_f64() * 1e3,

@@ -1,6 +1,10 @@
 //! What the sandbox-driving benchmarks share. Each benchmark is its own
 //! crate, so each includes this module with `mod support;` (a directory
-//! module, so Cargo does not take it for a benchmark of its own).
+//! module, so Cargo does not take it for a benchmark of its own). Each
+//! crate uses part of it, so what one leaves unused is not dead code.
+#![allow(dead_code)]
+
+pub mod portfolio;
 
 /// A numeric knob from the environment; `default` when unset or unparsable.
 pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
