@@ -110,11 +110,17 @@ impl LoadReport {
 pub fn load_portfolio(paths: &[PathBuf], options: &LoadOptions) -> LoadReport {
     let (found, mut diagnostics) = load::discover(paths);
     let files: Vec<PathBuf> = found.iter().map(|f| f.path.clone()).collect();
+    // Reading is mostly system calls (links resolved inside the tree, the
+    // file checked, opened, read): done in parallel like the parsing, in
+    // file order, so the digest below stays the same sequence of bytes.
+    let read = parallel_map(found, |file| {
+        let read = read_source(&file.path, &file.tree, FileKind::Manifest);
+        (file.path, read)
+    });
     let mut hasher = Sha256::new();
     let mut sources = Vec::with_capacity(files.len());
-    for file in &found {
-        let path = &file.path;
-        match read_source(path, &file.tree, FileKind::Manifest) {
+    for (path, read) in read {
+        match read {
             Ok((source, bytes)) => {
                 let name = path.to_string_lossy();
                 hasher.update((name.len() as u64).to_le_bytes());

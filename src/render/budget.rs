@@ -33,6 +33,8 @@ pub(super) struct Part {
     /// How many reviewable items (actions, drift lines…) it carries.
     pub items: usize,
     pub what: &'static str,
+    /// Counted, never rendered: see [`render_until`].
+    pub omitted: bool,
 }
 
 impl Part {
@@ -41,16 +43,74 @@ impl Part {
             text,
             items: 0,
             what: "",
+            omitted: false,
         }
     }
 
     pub fn items(text: String, items: usize, what: &'static str) -> Part {
-        Part { text, items, what }
+        Part {
+            text,
+            items,
+            what,
+            omitted: false,
+        }
+    }
+
+    fn omitted(items: usize, what: &'static str) -> Part {
+        Part {
+            text: String::new(),
+            items,
+            what,
+            omitted: true,
+        }
     }
 }
 
+/// The comment's size; a section with omitted parts is larger than any
+/// budget (it outgrew the budget on its own before they were left out).
 fn size(parts: &[Vec<Part>]) -> usize {
-    parts.iter().flatten().map(|p| p.text.len()).sum()
+    parts
+        .iter()
+        .flatten()
+        .map(|p| {
+            if p.omitted {
+                usize::MAX / 2
+            } else {
+                p.text.len()
+            }
+        })
+        .fold(0, usize::saturating_add)
+}
+
+/// Renders `items` in order until their text passes `cap` bytes, then
+/// only counts the rest (`count` items each) into one omitted part. A
+/// section that outgrew the whole comment on its own is shrunk or cut
+/// anyway, so rendering what could never be kept would only cost time:
+/// 40,000 actions of 10,000 new customers are megabytes of Markdown for a
+/// comment of 60,000 characters. The counts stay exact.
+pub(super) fn render_until<T>(
+    items: impl IntoIterator<Item = T>,
+    cap: usize,
+    what: &'static str,
+    count: impl Fn(&T) -> usize,
+    mut render: impl FnMut(T) -> Part,
+) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut size = 0;
+    let mut rest = 0;
+    for item in items {
+        if size > cap {
+            rest += count(&item);
+            continue;
+        }
+        let part = render(item);
+        size += part.text.len();
+        parts.push(part);
+    }
+    if rest > 0 {
+        parts.push(Part::omitted(rest, what));
+    }
+    parts
 }
 
 /// Which sections' items are kept first when not everything fits.
@@ -109,7 +169,7 @@ fn cut(parts: Vec<Vec<Part>>, budget: usize) -> String {
         for (i, part) in parts[at].iter().enumerate() {
             if part.items == 0 {
                 keep[at][i] = true;
-            } else if part.text.len() <= room {
+            } else if !part.omitted && part.text.len() <= room {
                 room -= part.text.len();
                 keep[at][i] = true;
             } else {

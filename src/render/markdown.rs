@@ -41,7 +41,7 @@ fn render_section(
         Section::Heading => vec![Part::text("## resold plan\n\n".into())],
         Section::Summary => vec![Part::text(summary(review, options))],
         Section::InFlight => vec![Part::text(in_flight(plan))],
-        Section::Irreversible => irreversible(plan, detail),
+        Section::Irreversible => irreversible(plan, detail, options.markdown_budget),
         Section::Warnings => warnings(plan),
         Section::Changes => changes(review, detail, options),
         Section::Drift => drift(review, options),
@@ -162,19 +162,26 @@ fn list(heading: String, items: Vec<Part>) -> Vec<Part> {
     parts
 }
 
-fn irreversible(plan: &Plan, detail: Detail) -> Vec<Part> {
-    let items: Vec<Part> = plan
-        .irreversible_actions()
-        .map(|a| {
+fn irreversible(plan: &Plan, detail: Detail, cap: usize) -> Vec<Part> {
+    const WHAT: &str = "irreversible actions";
+    let items = budget::render_until(
+        plan.irreversible_actions(),
+        cap,
+        WHAT,
+        |_| 1,
+        |a| {
             let line = match detail {
                 Detail::Full => irreversible_line(a),
                 Detail::Compact => format!("{} {}", a.kind(), a.address),
             };
-            Part::items(format!("- {}\n", md(&line)), 1, "irreversible actions")
-        })
-        .collect();
+            Part::items(format!("- {}\n", md(&line)), 1, WHAT)
+        },
+    );
     list(
-        format!("### Irreversible actions ({})\n\n", items.len()),
+        format!(
+            "### Irreversible actions ({})\n\n",
+            plan.irreversible_actions().count()
+        ),
         items,
     )
 }
@@ -210,10 +217,14 @@ fn heading(customer: &CustomerSummary) -> String {
 }
 
 fn changes(review: &Review, detail: Detail, options: &RenderOptions) -> Vec<Part> {
-    let items = review
-        .changed
-        .iter()
-        .map(|(customer, actions)| {
+    const WHAT: &str = "actions";
+    let count = |(_, actions): &&(&CustomerSummary, &[PlannedAction])| actions.len();
+    let items = budget::render_until(
+        &review.changed,
+        options.markdown_budget,
+        WHAT,
+        count,
+        |(customer, actions)| {
             let blind = if customer.drift_check == DriftCheck::NotRefreshed && review.plan.blind {
                 " _(blind: not read from Google)_"
             } else {
@@ -225,9 +236,9 @@ fn changes(review: &Review, detail: Detail, options: &RenderOptions) -> Vec<Part
                 sections::verb(actions)
             );
             text.push_str(&fenced("diff", &diff_lines(actions, detail, options)));
-            Part::items(text, actions.len(), "actions")
-        })
-        .collect();
+            Part::items(text, actions.len(), WHAT)
+        },
+    );
     list(
         format!(
             "### Changes ({})\n\n`+` create / order, `~` update in place, `-` cancel, `=` record only (no change at Google)\n\n",
