@@ -11,6 +11,17 @@ use crate::plan::{self, Plan, PlanOptions, RefreshMode};
 use crate::provider::{CustomerQuery, DomainCheck, ObserveRequest, RecordedTerms};
 use crate::state::State;
 
+/// Every customer a plan on `desired` and `state` is about: the manifests'
+/// and the state records' (only `targets`, when there are any).
+pub fn plan_customers(desired: &[Customer], state: &State, targets: &[String]) -> BTreeSet<String> {
+    desired
+        .iter()
+        .map(|c| c.name.clone())
+        .chain(state.customers.keys().cloned())
+        .filter(|name| targets.is_empty() || targets.contains(name))
+        .collect()
+}
+
 /// The customers a plan reads (`None`: everyone, and the account's
 /// unmanaged customers too), as `--refresh` and `--target` say.
 pub fn for_plan(desired: &[Customer], state: &State, options: &PlanOptions) -> Option<Vec<String>> {
@@ -53,6 +64,35 @@ pub fn for_saved(saved: &Plan, desired: &[Customer], state: &State) -> Vec<Strin
         .into_iter()
         .filter(|n| targets.is_empty() || targets.contains(n))
         .collect()
+}
+
+/// The customers an apply locks before it derives its plan: every customer
+/// the plan derived now could act on, or read to decide an action.
+///
+/// - a fresh plan: every manifest and every state record (a record can be
+///   an orphan, a rename's old name, or hold the Channel customer a
+///   manifest would adopt);
+/// - a saved plan: the customers it acts on, those whose manifest differs
+///   from the state (what its derivation may act on), and the orphaned
+///   records (what tells a rename from an adoption).
+///
+/// The caller reads the state again under the locks and locks more if this
+/// set grew meanwhile, and refuses a derived plan that acts beyond it.
+pub fn for_apply(saved: Option<&Plan>, desired: &[Customer], state: &State) -> BTreeSet<String> {
+    let Some(saved) = saved else {
+        return plan_customers(desired, state, &[]);
+    };
+    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
+    let mut names: BTreeSet<String> = for_saved(saved, desired, state).into_iter().collect();
+    names.extend(saved.touched_customers().into_iter().map(str::to_string));
+    names.extend(
+        state
+            .customers
+            .keys()
+            .filter(|name| !desired_names.contains(name.as_str()))
+            .cloned(),
+    );
+    names
 }
 
 /// The observation of `names` (`None`: everyone).
