@@ -61,6 +61,12 @@ pub trait Backend: Send + Sync {
         self.lock_waiting(operation, wait)
     }
 
+    /// Whether `lock_customers` locks only the customers it is given (else
+    /// it takes the whole state, and choosing the customers is wasted work).
+    fn locks_per_customer(&self) -> bool {
+        false
+    }
+
     /// The stored state, or `None` when nothing was ever written.
     fn read(&self) -> Result<Option<State>, StateError>;
 

@@ -56,6 +56,10 @@ pub async fn lock_and_read(
     wanted: impl Fn(&State) -> BTreeSet<String>,
     timeout: Option<Duration>,
 ) -> Result<(LockGuard, Option<State>), WorkflowError> {
+    if !backend.locks_per_customer() {
+        let lock = acquire_lock(Arc::clone(backend), operation, None, timeout).await?;
+        return Ok((lock, backend.read()?));
+    }
     let empty = State::new(None);
     let mut names = wanted(backend.read()?.as_ref().unwrap_or(&empty));
     for _ in 0..RELOCK_ATTEMPTS {

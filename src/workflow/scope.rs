@@ -169,3 +169,80 @@ pub fn observe_request(
     }
     request
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{EntitlementNames, applied_record, sample_domain_customer};
+    use crate::plan::SavedPlan;
+
+    fn customer(name: &str) -> Customer {
+        sample_domain_customer(name, &format!("{name} AB"), &format!("{name}.se"))
+    }
+
+    /// A state recording `names` as applied from their manifests.
+    fn state_of(names: &[&str]) -> State {
+        let mut state = State::new(Some("accounts/C00test".into()));
+        for (i, name) in names.iter().enumerate() {
+            let channel = format!("accounts/C00test/customers/C{i}");
+            let record = applied_record(&customer(name), &channel, &format!("C0{i}"), |s| {
+                EntitlementNames {
+                    entitlement: format!("{channel}/entitlements/{}", s.sku),
+                    offer: format!("accounts/C00test/offers/{}", s.sku),
+                }
+            });
+            state.customers.insert(name.to_string(), record);
+        }
+        state
+    }
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn a_fresh_apply_locks_every_manifest_and_every_record() {
+        let desired = vec![customer("a"), customer("new")];
+        let state = state_of(&["a", "orphan"]);
+        assert_eq!(
+            for_apply(None, &desired, &state),
+            set(&["a", "new", "orphan"])
+        );
+    }
+
+    #[test]
+    fn a_saved_plan_locks_what_it_acts_on_what_differs_and_the_orphans() {
+        let desired = vec![customer("same"), customer("changed"), customer("new")];
+        let mut state = state_of(&["same", "changed", "orphan"]);
+        if let Some(applied) = state
+            .customers
+            .get_mut("changed")
+            .and_then(|r| r.applied.as_mut())
+        {
+            applied.organization = "Renamed AB".into();
+        }
+        // Planned offline: a create for `new`, an update for `changed`.
+        let planned = crate::plan::diff(&desired, &state, None, &PlanOptions::default());
+        let saved = SavedPlan::new(planned);
+        let touched: BTreeSet<String> = saved
+            .plan
+            .touched_customers()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(touched, set(&["changed", "new"]));
+        assert_eq!(
+            for_apply(Some(&saved.plan), &desired, &state),
+            set(&["changed", "new", "orphan"]),
+            "a customer whose manifest equals its record is left to other runs"
+        );
+    }
+
+    #[test]
+    fn targets_narrow_what_a_plan_waits_for() {
+        let desired = vec![customer("a"), customer("b")];
+        let state = state_of(&["a", "c"]);
+        assert_eq!(plan_customers(&desired, &state, &["b".into()]), set(&["b"]));
+        assert_eq!(plan_customers(&desired, &state, &[]), set(&["a", "b", "c"]));
+    }
+}

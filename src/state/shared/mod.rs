@@ -164,6 +164,10 @@ impl Backend for PostgresBackend {
         self.take_lock(operation, LockRequest::account_exclusive(), wait)
     }
 
+    fn locks_per_customer(&self) -> bool {
+        true
+    }
+
     fn lock_customers(
         &self,
         operation: &str,
