@@ -14,9 +14,20 @@
 //!   changes one customer of 10,000 (the whole state handed over, the one
 //!   changed customer stored).
 //!
-//! `scripts/with-postgres cargo bench --bench postgres` (release build).
+//! - two applies of 500 new customers each (3 orders, 20 ms added latency
+//!   per call at the in-process sandbox) running at once on one workspace,
+//!   each holding its own customers' locks, against one apply of all 1,000
+//!   (target: the pair close to half the single run);
+//! - `plan --refresh=none` of 10,000 customers as the command runs it, its
+//!   state read from PostgreSQL and from the local file in the same run.
+//!
+//! `scripts/with-postgres cargo bench --bench postgres` (release build; env
+//! PAIR_CUSTOMERS=500, PAIR_PARALLELISM=16, PAIR_LATENCY_MS=20).
 //! Each figure is the median of several rounds; the machine is shared, so
 //! compare figures of one run with each other.
+
+mod pg;
+mod support;
 
 use std::time::{Duration, Instant};
 
@@ -45,10 +56,7 @@ fn main() -> Result<(), Error> {
         );
         std::process::exit(1);
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run(&url))
+    support::runtime().block_on(run(&url))
 }
 
 async fn run(url: &str) -> Result<(), Error> {
@@ -88,6 +96,28 @@ async fn run(url: &str) -> Result<(), Error> {
     let (backend_read, backend_write) =
         tokio::task::block_in_place(|| through_the_backend(url, big.settings().schema()))?;
 
+    let per_run: usize = support::env_or("PAIR_CUSTOMERS", 500);
+    let parallelism: usize = support::env_or("PAIR_PARALLELISM", 16);
+    let latency: u64 = support::env_or("PAIR_LATENCY_MS", 20);
+    let all = 0..2 * per_run;
+    let single = pg::apply_runs(url, std::slice::from_ref(&all), parallelism, latency).await?;
+    let pair = pg::apply_runs(
+        url,
+        &[0..per_run, per_run..2 * per_run],
+        parallelism,
+        latency,
+    )
+    .await?;
+
+    let desired: Vec<_> = (0..CUSTOMERS).map(customer).collect();
+    let mut config = PostgresConfig::new(url, "big");
+    config.schema = big.settings().schema().to_string();
+    let shared = PostgresBackend::new(config, std::path::Path::new("/"));
+    let dir = tempfile::tempdir()?;
+    let local = tokio::task::block_in_place(|| pg::local_copy(&shared, dir.path()))?;
+    let (plan_pg, actions_pg) = pg::offline_plan(&shared, &desired, 3).await?;
+    let (plan_local, actions_local) = pg::offline_plan(&local, &desired, 3).await?;
+
     println!("postgres bench ({ROUNDS} rounds, medians)");
     println!(
         "  lock {LOCKED} customers          {:>8.1} ms   (target < 1000 ms)",
@@ -113,6 +143,25 @@ async fn run(url: &str) -> Result<(), Error> {
     println!(
         "  Backend::write, 1 of {CUSTOMERS} changed {:>5.2} ms   (a journal write: whole state in, one row out)",
         ms(backend_write)
+    );
+    println!(
+        "  apply {} new customers, one run   {:>8.2} s    ({parallelism} at once per run, {latency} ms per call)",
+        2 * per_run,
+        single.as_secs_f64()
+    );
+    println!(
+        "  apply 2 x {per_run} at once, disjoint  {:>8.2} s    (ratio {:.2} to one run; target about 0.5)",
+        pair.as_secs_f64(),
+        pair.as_secs_f64() / single.as_secs_f64()
+    );
+    println!(
+        "  plan --refresh=none {CUSTOMERS}, postgres {:>6.0} ms  ({actions_pg} actions; target < 2000 ms)",
+        ms(plan_pg)
+    );
+    println!(
+        "  plan --refresh=none {CUSTOMERS}, local  {:>8.0} ms  ({actions_local} actions; postgres/local {:.2})",
+        ms(plan_local),
+        plan_pg.as_secs_f64() / plan_local.as_secs_f64()
     );
     Ok(())
 }
@@ -229,6 +278,18 @@ fn name(i: usize) -> String {
 }
 
 fn record(i: usize) -> CustomerRecord {
+    let customer = customer(i);
+    let channel = format!("accounts/C00sandbox/customers/C{i:06}");
+    applied_record(&customer, &channel, &format!("C0{i:07}"), |s| {
+        EntitlementNames {
+            entitlement: format!("{channel}/entitlements/{}", s.sku),
+            offer: format!("accounts/C00sandbox/offers/{}", s.sku),
+        }
+    })
+}
+
+/// The manifest record `i` was applied from.
+fn customer(i: usize) -> resold::model::Customer {
     let mut customer = sample_domain_customer(
         &name(i),
         &format!("Customer {i} AB"),
@@ -238,13 +299,7 @@ fn record(i: usize) -> CustomerRecord {
         sample_subscription("business-standard", PlanKind::AnnualMonthly, 25),
         sample_subscription("vault", PlanKind::Flexible, 5),
     ];
-    let channel = format!("accounts/C00sandbox/customers/C{i:06}");
-    applied_record(&customer, &channel, &format!("C0{i:07}"), |s| {
-        EntitlementNames {
-            entitlement: format!("{channel}/entitlements/{}", s.sku),
-            offer: format!("accounts/C00sandbox/offers/{}", s.sku),
-        }
-    })
+    customer
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {

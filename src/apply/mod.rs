@@ -27,12 +27,15 @@ pub use reconcile::{Reconciled, Resolution, reconcile};
 
 /// Resolves pending steps and insists that none is left in flight: planning
 /// on top of a step whose outcome is unknown could order twice.
+/// Only the steps of customers `locked` covers are this run's business: a
+/// pending step of a customer another run holds is that run's.
 pub async fn reconcile_before_planning(
     journal: &Journal,
     provider: &dyn crate::provider::Provider,
     parallelism: usize,
+    locked: &crate::state::LockScope,
 ) -> Result<Vec<Reconciled>, ApplyError> {
-    let resolved = reconcile(journal, provider, parallelism).await?;
+    let resolved = reconcile(journal, provider, parallelism, locked).await?;
     let in_flight: Vec<Reconciled> = resolved
         .iter()
         .filter(|r| r.still_in_flight())

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::operation::{ActionKind, CustomerOperation, Operation};
 use crate::provider::Provider;
-use crate::state::PendingStep;
+use crate::state::{LockScope, PendingStep};
 
 use super::calls::{self, CallError, Effect};
 use super::journal::{Journal, JournalError};
@@ -43,16 +43,19 @@ impl Reconciled {
     }
 }
 
-/// Resolves every pending step, up to `parallelism` at once.
+/// Resolves every pending step of the customers `locked` covers, up to
+/// `parallelism` at once.
 pub async fn reconcile(
     journal: &Journal,
     provider: &dyn Provider,
     parallelism: usize,
+    locked: &LockScope,
 ) -> Result<Vec<Reconciled>, JournalError> {
     let pending: Vec<(String, PendingStep)> = journal
         .snapshot()
         .customers
         .into_iter()
+        .filter(|(name, _)| locked.covers(name))
         .flat_map(|(name, record)| record.pending.into_iter().map(move |p| (name.clone(), p)))
         .collect();
     let results: Vec<Result<Reconciled, JournalError>> = futures::stream::iter(pending)

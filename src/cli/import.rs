@@ -1,7 +1,8 @@
 //! `resold import [--only DOMAIN...] [--filter EXPR] [--out DIR]`: write a
 //! manifest for every customer of the account that no manifest or state
 //! record names yet. Reads Google, never writes to it; never overwrites a
-//! file. The work is `import::prepare` and `import::files`; this wires them.
+//! file. Holds the whole state's lock meanwhile (a running apply is named
+//! and refused). The work is `import::prepare` and `import::files`; this wires them.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,6 +45,14 @@ pub enum Format {
 
 pub fn run(global: &Global, args: Args) -> CommandResult {
     let ctx = Context::load(global)?;
+    // The whole state, alone (PostgreSQL: the account key exclusively): no
+    // apply may be adding customers while the unmanaged ones are chosen. A
+    // dry run writes nothing, so it reads like a plan, unlocked.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(ctx.backend.lock("import")?)
+    };
     let state = ctx.read_state()?;
     let manifests_dir = ctx.config.manifests_dir().to_path_buf();
     let out_dir = args.out.clone().unwrap_or_else(|| manifests_dir.clone());

@@ -1,9 +1,17 @@
 //! What `apply FILE` checks before it sends anything (docs/plan-and-apply.md §3, and
-//! more): the cheap checks first — same state lineage and serial, same
-//! manifests, same records for the customers it touches, request ids that are
-//! fresh — then the one that matters: the plan derived again from the
-//! manifests, the state and a fresh observation must equal the saved one,
-//! action by action, request ids aside.
+//! more): the cheap checks first — same state lineage, same manifests, same
+//! records for the customers it touches, request ids that are fresh — then
+//! the one that matters: the plan derived again from the manifests, the state
+//! and a fresh observation must equal the saved one, action by action,
+//! request ids aside.
+//!
+//! Staleness is per customer: a plan is stale when a record it acts on
+//! changed (its content, as the plan's `basis` digests it), not when the
+//! state's serial moved because another run applied other customers — so
+//! two plans on disjoint customers both apply, in either order. What the
+//! plan read without acting on (an orphan telling a rename from an
+//! adoption, a manifest equal to its record) is checked by the derivation,
+//! which reads the state as it is now.
 
 use crate::operation::RequestId;
 use crate::state::State;
@@ -19,15 +27,11 @@ pub enum StaleReason {
     )]
     Lineage { planned: String, current: String },
     #[error(
-        "saved plan is stale: the state changed since the plan was made (serial {planned} -> {current}); run `resold plan` again"
-    )]
-    Serial { planned: u64, current: u64 },
-    #[error(
         "saved plan is stale: the manifests changed since the plan was made (digest {planned} -> {current}); run `resold plan` again"
     )]
     Manifests { planned: String, current: String },
     #[error(
-        "saved plan is stale: the state record of {customer} changed since the plan was made; run `resold plan` again"
+        "saved plan is stale: the state record of {customer} changed since the plan was made (another run applied it); run `resold plan` again"
     )]
     Record { customer: String },
 }
@@ -39,19 +43,14 @@ pub fn check_stale(
     manifest_digest: &str,
 ) -> Result<(), StaleReason> {
     let plan = &saved.plan;
-    // Serial 0 on both sides means no state was ever written: each run makes
-    // up a fresh lineage for the empty state, so lineages cannot match yet.
-    let never_written = plan.state_serial == 0 && current_state.serial == 0;
-    if !never_written && plan.state_lineage != current_state.lineage {
+    // Serial 0 at planning means no state was written yet: each run makes
+    // up a fresh lineage for the empty state, so there is none to match
+    // (the records' check below still sees any record written since).
+    let planned_on_nothing = plan.state_serial == 0;
+    if !planned_on_nothing && plan.state_lineage != current_state.lineage {
         return Err(StaleReason::Lineage {
             planned: plan.state_lineage.clone(),
             current: current_state.lineage.clone(),
-        });
-    }
-    if plan.state_serial != current_state.serial {
-        return Err(StaleReason::Serial {
-            planned: plan.state_serial,
-            current: current_state.serial,
         });
     }
     if plan.manifest_digest != manifest_digest {

@@ -6,6 +6,7 @@
 //! The methods are blocking: file and database I/O is short, and the apply
 //! executor calls them from a blocking thread (`tokio::task::spawn_blocking`).
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,27 @@ pub trait Backend: Send + Sync {
         }
     }
 
+    /// Takes the locks an ordinary run on `customers` needs, waiting up to
+    /// `wait` while another run holds one of them. A backend that can lock
+    /// customer by customer (PostgreSQL) lets runs on other customers go
+    /// on meanwhile, and says so in the guard's `scope`; the default takes
+    /// the whole state, which covers any customers (the local file).
+    fn lock_customers(
+        &self,
+        operation: &str,
+        customers: &BTreeSet<String>,
+        wait: Duration,
+    ) -> Result<LockGuard, StateError> {
+        let _ = customers;
+        self.lock_waiting(operation, wait)
+    }
+
+    /// Whether `lock_customers` locks only the customers it is given (else
+    /// it takes the whole state, and choosing the customers is wasted work).
+    fn locks_per_customer(&self) -> bool {
+        false
+    }
+
     /// The stored state, or `None` when nothing was ever written.
     fn read(&self) -> Result<Option<State>, StateError>;
 
@@ -61,6 +83,13 @@ pub trait Backend: Send + Sync {
     /// session; the local file: at most one).
     fn lock_holders(&self) -> Result<Vec<LockInfo>, StateError> {
         Ok(self.lock_info()?.into_iter().collect())
+    }
+
+    /// The holders of a lock that keeps a run on `customers` waiting:
+    /// those holding one of them, or the whole state.
+    fn lock_holders_of(&self, customers: &BTreeSet<String>) -> Result<Vec<LockInfo>, StateError> {
+        let _ = customers;
+        self.lock_holders()
     }
 
     /// Every stored version of customer `name`, oldest first, with the run
@@ -100,6 +129,10 @@ pub struct LockInfo {
     /// The CI job the holder runs in, when it said (PostgreSQL state).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci_url: Option<String>,
+    /// The customers it holds one by one (PostgreSQL state); empty when it
+    /// holds the whole state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub customers: Vec<String>,
 }
 
 impl LockInfo {
@@ -112,7 +145,34 @@ impl LockInfo {
             operation: operation.to_string(),
             since: crate::state::now_rfc3339(),
             ci_url: None,
+            customers: Vec::new(),
         }
+    }
+}
+
+/// What a held lock covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockScope {
+    /// The whole state, alone.
+    Everything,
+    /// These customers; other runs may hold others.
+    Customers(BTreeSet<String>),
+}
+
+impl LockScope {
+    pub fn covers(&self, customer: &str) -> bool {
+        match self {
+            LockScope::Everything => true,
+            LockScope::Customers(names) => names.contains(customer),
+        }
+    }
+
+    /// The first of `customers` this scope does not cover.
+    pub fn first_uncovered<'a>(
+        &self,
+        customers: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        customers.into_iter().find(|name| !self.covers(name))
     }
 }
 
@@ -122,16 +182,32 @@ pub trait HeldLock: Send + Sync {}
 /// Proof of holding the state lock; dropping it releases the lock.
 pub struct LockGuard {
     info: LockInfo,
+    scope: LockScope,
     _held: Box<dyn HeldLock>,
 }
 
 impl LockGuard {
+    /// A guard on the whole state.
     pub fn new(info: LockInfo, held: Box<dyn HeldLock>) -> LockGuard {
-        LockGuard { info, _held: held }
+        LockGuard {
+            info,
+            scope: LockScope::Everything,
+            _held: held,
+        }
+    }
+
+    /// The guard of a lock that covers only `scope`.
+    pub fn with_scope(mut self, scope: LockScope) -> LockGuard {
+        self.scope = scope;
+        self
     }
 
     pub fn info(&self) -> &LockInfo {
         &self.info
+    }
+
+    pub fn scope(&self) -> &LockScope {
+        &self.scope
     }
 }
 
@@ -139,6 +215,7 @@ impl std::fmt::Debug for LockGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LockGuard")
             .field("info", &self.info)
+            .field("scope", &self.scope)
             .finish()
     }
 }

@@ -16,7 +16,7 @@ mod v1;
 
 use std::path::Path;
 
-pub use backend::{Backend, HeldLock, HistoryEntry, LockGuard, LockInfo};
+pub use backend::{Backend, HeldLock, HistoryEntry, LockGuard, LockInfo, LockScope};
 pub use error::StateError;
 pub use format::version_of;
 pub use local::LocalBackend;

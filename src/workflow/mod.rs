@@ -23,7 +23,7 @@ use crate::plan::{Mismatch, RequestIdProblem, StaleReason};
 use crate::provider::{Provider, ProviderError};
 use crate::state::StateError;
 
-pub use lock::{acquire_lock, wait_for_lock};
+pub use lock::{acquire_lock, lock_and_read, wait_for_lock};
 pub use planning::{PlanRequest, plan};
 pub use session::{ApplyRequest, PlanSource, Prepared, prepare};
 
@@ -55,6 +55,16 @@ pub enum WorkflowError {
     RequestIds(#[from] RequestIdProblem),
     #[error(transparent)]
     Mismatch(#[from] Mismatch),
+    #[error(
+        "the state kept gaining customers while this run took its locks ({attempts} attempts): \
+         other runs are adding customers; nothing was sent — run apply again"
+    )]
+    LockSetGrew { attempts: usize },
+    #[error(
+        "the plan would act on customer {customer}, which this run did not lock (another run may \
+         be working on it); nothing was sent — run apply again"
+    )]
+    Unlocked { customer: String },
     #[error("--target {0}: no manifest or state names this customer")]
     UnknownTarget(String),
     #[error(

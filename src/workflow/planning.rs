@@ -1,6 +1,6 @@
-//! One plan as `resold plan` makes it: who holds the lock, the state as it
-//! stands (with its pending steps), as much of Google as `--refresh` asks,
-//! then the pure diff.
+//! One plan as `resold plan` makes it: the state as it stands (with its
+//! pending steps), who holds a lock on one of its customers, as much of
+//! Google as `--refresh` asks, then the pure diff.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -35,8 +35,20 @@ pub async fn plan(
         account,
         lock_timeout,
     } = request;
-    let holder = wait_for_lock(backend, lock_timeout).await?;
-    let state = backend.read()?.unwrap_or_else(|| State::new(account));
+    let read = || {
+        backend
+            .read()
+            .map(|s| s.unwrap_or_else(|| State::new(account.clone())))
+    };
+    let mut state = read()?;
+    // Only a run on one of this plan's customers (or on the whole state)
+    // is waited for; the state is read again once it is done.
+    let names = scope::plan_customers(desired, &state, &options.targets);
+    let mut holder = backend.lock_holders_of(&names)?.into_iter().next();
+    if holder.is_some() {
+        holder = wait_for_lock(backend, &names, lock_timeout).await?;
+        state = read()?;
+    }
     for target in &options.targets {
         if !desired.iter().any(|c| &c.name == target) && !state.customers.contains_key(target) {
             return Err(WorkflowError::UnknownTarget(target.clone()));

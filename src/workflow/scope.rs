@@ -11,6 +11,17 @@ use crate::plan::{self, Plan, PlanOptions, RefreshMode};
 use crate::provider::{CustomerQuery, DomainCheck, ObserveRequest, RecordedTerms};
 use crate::state::State;
 
+/// Every customer a plan on `desired` and `state` is about: the manifests'
+/// and the state records' (only `targets`, when there are any).
+pub fn plan_customers(desired: &[Customer], state: &State, targets: &[String]) -> BTreeSet<String> {
+    desired
+        .iter()
+        .map(|c| c.name.clone())
+        .chain(state.customers.keys().cloned())
+        .filter(|name| targets.is_empty() || targets.contains(name))
+        .collect()
+}
+
 /// The customers a plan reads (`None`: everyone, and the account's
 /// unmanaged customers too), as `--refresh` and `--target` say.
 pub fn for_plan(desired: &[Customer], state: &State, options: &PlanOptions) -> Option<Vec<String>> {
@@ -53,6 +64,35 @@ pub fn for_saved(saved: &Plan, desired: &[Customer], state: &State) -> Vec<Strin
         .into_iter()
         .filter(|n| targets.is_empty() || targets.contains(n))
         .collect()
+}
+
+/// The customers an apply locks before it derives its plan: every customer
+/// the plan derived now could act on, or read to decide an action.
+///
+/// - a fresh plan: every manifest and every state record (a record can be
+///   an orphan, a rename's old name, or hold the Channel customer a
+///   manifest would adopt);
+/// - a saved plan: the customers it acts on, those whose manifest differs
+///   from the state (what its derivation may act on), and the orphaned
+///   records (what tells a rename from an adoption).
+///
+/// The caller reads the state again under the locks and locks more if this
+/// set grew meanwhile, and refuses a derived plan that acts beyond it.
+pub fn for_apply(saved: Option<&Plan>, desired: &[Customer], state: &State) -> BTreeSet<String> {
+    let Some(saved) = saved else {
+        return plan_customers(desired, state, &[]);
+    };
+    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
+    let mut names: BTreeSet<String> = for_saved(saved, desired, state).into_iter().collect();
+    names.extend(saved.touched_customers().into_iter().map(str::to_string));
+    names.extend(
+        state
+            .customers
+            .keys()
+            .filter(|name| !desired_names.contains(name.as_str()))
+            .cloned(),
+    );
+    names
 }
 
 /// The observation of `names` (`None`: everyone).
@@ -128,4 +168,81 @@ pub fn observe_request(
         }
     }
     request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{EntitlementNames, applied_record, sample_domain_customer};
+    use crate::plan::SavedPlan;
+
+    fn customer(name: &str) -> Customer {
+        sample_domain_customer(name, &format!("{name} AB"), &format!("{name}.se"))
+    }
+
+    /// A state recording `names` as applied from their manifests.
+    fn state_of(names: &[&str]) -> State {
+        let mut state = State::new(Some("accounts/C00test".into()));
+        for (i, name) in names.iter().enumerate() {
+            let channel = format!("accounts/C00test/customers/C{i}");
+            let record = applied_record(&customer(name), &channel, &format!("C0{i}"), |s| {
+                EntitlementNames {
+                    entitlement: format!("{channel}/entitlements/{}", s.sku),
+                    offer: format!("accounts/C00test/offers/{}", s.sku),
+                }
+            });
+            state.customers.insert(name.to_string(), record);
+        }
+        state
+    }
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn a_fresh_apply_locks_every_manifest_and_every_record() {
+        let desired = vec![customer("a"), customer("new")];
+        let state = state_of(&["a", "orphan"]);
+        assert_eq!(
+            for_apply(None, &desired, &state),
+            set(&["a", "new", "orphan"])
+        );
+    }
+
+    #[test]
+    fn a_saved_plan_locks_what_it_acts_on_what_differs_and_the_orphans() {
+        let desired = vec![customer("same"), customer("changed"), customer("new")];
+        let mut state = state_of(&["same", "changed", "orphan"]);
+        if let Some(applied) = state
+            .customers
+            .get_mut("changed")
+            .and_then(|r| r.applied.as_mut())
+        {
+            applied.organization = "Renamed AB".into();
+        }
+        // Planned offline: a create for `new`, an update for `changed`.
+        let planned = crate::plan::diff(&desired, &state, None, &PlanOptions::default());
+        let saved = SavedPlan::new(planned);
+        let touched: BTreeSet<String> = saved
+            .plan
+            .touched_customers()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(touched, set(&["changed", "new"]));
+        assert_eq!(
+            for_apply(Some(&saved.plan), &desired, &state),
+            set(&["changed", "new", "orphan"]),
+            "a customer whose manifest equals its record is left to other runs"
+        );
+    }
+
+    #[test]
+    fn targets_narrow_what_a_plan_waits_for() {
+        let desired = vec![customer("a"), customer("b")];
+        let state = state_of(&["a", "c"]);
+        assert_eq!(plan_customers(&desired, &state, &["b".into()]), set(&["b"]));
+        assert_eq!(plan_customers(&desired, &state, &[]), set(&["a", "b", "c"]));
+    }
 }

@@ -1,4 +1,5 @@
-//! `apply` as one workflow: lock the state (waiting up to `--lock-timeout`),
+//! `apply` as one workflow: lock every customer the plan may touch (waiting
+//! up to `--lock-timeout`),
 //! resolve what an interrupted run left pending, then either derive a fresh
 //! plan or verify a saved one — and only then let the command show it, ask
 //! and execute. A saved plan is evidence of what was reviewed, never
@@ -15,7 +16,7 @@ use crate::plan::{self, Allowances, Plan, PlanOptions, RefreshMode, SavedPlan};
 use crate::provider::Provider;
 use crate::state::{Backend, LockGuard, State};
 
-use super::lock::acquire_lock;
+use super::lock::lock_and_read;
 use super::planning::observe;
 use super::{Connect, WorkflowError, scope};
 
@@ -68,9 +69,14 @@ pub async fn prepare(
         parallelism,
         source,
     } = request;
-    // Locked before the state is read: what is read is what gets written over.
-    let lock = acquire_lock(Arc::clone(&backend), "apply", lock_timeout).await?;
-    let stored = backend.read()?;
+    // Locked before the state is read: what is read is what gets written
+    // over. Every customer the plan may act on is locked up front.
+    let saved_plan = match &source {
+        PlanSource::Saved(saved) => Some(&saved.plan),
+        PlanSource::Fresh { .. } => None,
+    };
+    let wanted = |state: &State| scope::for_apply(saved_plan, desired, state);
+    let (lock, stored) = lock_and_read(&backend, "apply", wanted, lock_timeout).await?;
     let state = match (&stored, &source) {
         (Some(state), _) => state.clone(),
         // A saved plan made before any state existed fixes the lineage the
@@ -89,7 +95,8 @@ pub async fn prepare(
     let journal = Journal::new(Arc::clone(&backend), state, stored.is_some());
     let provider = connect.connect().await.map_err(WorkflowError::Connect)?;
     let reconciled =
-        apply::reconcile_before_planning(&journal, provider.as_ref(), parallelism).await?;
+        apply::reconcile_before_planning(&journal, provider.as_ref(), parallelism, lock.scope())
+            .await?;
     let state = journal.snapshot();
     let (plan, verified) = match source {
         PlanSource::Saved(saved) => {
@@ -115,6 +122,12 @@ pub async fn prepare(
             (plan, false)
         }
     };
+    // Never act on a customer another run may hold.
+    if let Some(customer) = lock.scope().first_uncovered(plan.touched_customers()) {
+        return Err(WorkflowError::Unlocked {
+            customer: customer.to_string(),
+        });
+    }
     Ok(Prepared {
         plan,
         reconciled,

@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+pub mod disjoint;
 mod examples;
 mod findings;
 mod flow;

@@ -45,22 +45,39 @@ fn a_fresh_plan_is_accepted() {
 }
 
 #[test]
-fn a_state_written_since_is_stale() {
+fn a_state_written_since_for_other_customers_is_not_stale() {
     let (mut world, saved) = saved();
-    world.state.serial += 1;
+    // Another run applied a customer this plan does not touch.
+    world.state.serial += 3;
+    let touched = saved.plan.touched_customers();
+    let other = world
+        .state
+        .customers
+        .keys()
+        .find(|name| !touched.contains(&name.as_str()))
+        .cloned();
+    if let Some(other) = other {
+        world.state.customers.get_mut(&other).unwrap().protect ^= true;
+    }
+    let record = world.state.customers.values().next().unwrap().clone();
+    world.state.customers.insert("someone-else".into(), record);
+    assert_eq!(check_stale(&saved, &world.state, "d1g3st"), Ok(()));
+}
+
+#[test]
+fn a_record_created_since_for_a_customer_the_plan_creates_is_stale() {
+    let mut world = scenarios::new_portfolio();
+    let saved = SavedPlan::new(world.plan());
+    let created = saved.plan.touched_customers()[0].to_string();
+    let desired = world.desired.iter().find(|c| c.name == created).unwrap();
+    let record = super::fixtures::record(desired, "C0created");
+    world.state.customers.insert(created.clone(), record);
     let error = check_stale(&saved, &world.state, "d1g3st").unwrap_err();
-    assert_eq!(
-        error,
-        StaleReason::Serial {
-            planned: 7,
-            current: 8
-        }
-    );
+    assert_eq!(error, StaleReason::Record { customer: created });
     assert!(
         error
             .to_string()
-            .starts_with("saved plan is stale: the state changed"),
-        "{error}"
+            .starts_with("saved plan is stale: the state record of")
     );
 }
 

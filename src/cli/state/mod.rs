@@ -211,6 +211,12 @@ fn lock_info(backend: &dyn Backend, format: Format) -> CommandResult {
         if let Some(url) = &info.ci_url {
             text.push_str(&format!("\n  CI job:    {url}"));
         }
+        text.push_str("\n  Holds:     ");
+        if info.customers.is_empty() {
+            text.push_str("the whole state");
+        } else {
+            text.push_str(&info.customers.join(", "));
+        }
         outln!("{}", terminal(&text))?;
     }
     Ok(ExitCode::SUCCESS)

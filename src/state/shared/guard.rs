@@ -69,6 +69,7 @@ pub(super) fn lock_info_of(run: &RunRecord) -> LockInfo {
         operation: run.operation.clone(),
         since: run.started_at.clone(),
         ci_url: run.ci_url.clone(),
+        customers: Vec::new(),
     }
 }
 
@@ -76,7 +77,10 @@ pub(super) fn lock_info_of(run: &RunRecord) -> LockInfo {
 /// named by its server pid.
 pub(super) fn holder_info(holder: &Holder) -> LockInfo {
     match &holder.run {
-        Some(run) => lock_info_of(run),
+        Some(run) => LockInfo {
+            customers: holder.customers.clone(),
+            ..lock_info_of(run)
+        },
         None => LockInfo {
             id: format!("postgresql-session-{}", holder.pid),
             who: holder.db_user.clone().unwrap_or_else(|| "unknown".into()),
@@ -87,6 +91,7 @@ pub(super) fn holder_info(holder: &Holder) -> LockInfo {
                 .unwrap_or_else(|| "not a resold run".into()),
             since: holder.session_started_at.clone().unwrap_or_default(),
             ci_url: None,
+            customers: Vec::new(),
         },
     }
 }

@@ -1,10 +1,12 @@
 //! The PostgreSQL state as a `Backend`: the async library in `postgres/`
 //! behind the blocking trait the commands and the apply journal use.
 //!
-//! - A lock is a run: recorded in the runs table, then the workspace's
-//!   account key taken exclusively on a lock connection of its own (the
-//!   library's per-customer keys are there; the commands do not take them
-//!   yet, so runs on one workspace follow each other).
+//! - A lock is a run: recorded in the runs table, then its keys taken on a
+//!   lock connection of its own. `lock` takes the workspace's account key
+//!   exclusively (state rm/mv, migrate, import); `lock_customers` takes it
+//!   shared plus one key per customer, in key order, so runs on disjoint
+//!   customers hold their locks at the same time (above `ESCALATE_ABOVE`
+//!   customers, the account key exclusively instead).
 //! - `write` gets the whole state from the journal but stores only the
 //!   customers that differ from what this run last read or wrote, each a
 //!   compare-and-swap on its version, each new version appended to the
@@ -16,7 +18,7 @@
 mod bridge;
 mod guard;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -24,12 +26,12 @@ use std::time::Duration;
 use bridge::Bridge;
 
 use super::postgres::{
-    Change, ConnectSettings, HeldLocks, Holder, LockRequest, LockWait, PostgresConfig,
+    AccountMode, Change, ConnectSettings, HeldLocks, Holder, LockRequest, LockWait, PostgresConfig,
     PostgresError, RunOutcome, RunStart, Store, Write, redacted_url,
 };
 use super::{
-    Backend, CustomerRecord, HistoryEntry, LockGuard, LockInfo, STATE_FORMAT_VERSION, State,
-    StateError,
+    Backend, CustomerRecord, HistoryEntry, LockGuard, LockInfo, LockScope, STATE_FORMAT_VERSION,
+    State, StateError,
 };
 
 /// What can go wrong around the library rather than in it.
@@ -103,13 +105,17 @@ impl PostgresBackend {
         Ok(inner.bridge.run(async move { store.holders().await })??)
     }
 
-    fn take_lock(&self, operation: &str, wait: Duration) -> Result<LockGuard, StateError> {
+    fn take_lock(
+        &self,
+        operation: &str,
+        request: LockRequest,
+        wait: Duration,
+    ) -> Result<LockGuard, StateError> {
         let inner = self.inner()?;
         let store = Arc::clone(&inner.store);
         let operation = operation.to_string();
         let (run, locks) = inner.bridge.run(async move {
             let run = store.begin_run(&RunStart::new(operation)).await?;
-            let request = LockRequest::account_exclusive();
             match HeldLocks::acquire(&store, &run.id, &request, &LockWait::up_to(wait)).await {
                 Ok(locks) => Ok((run, locks)),
                 Err(error) => {
@@ -118,7 +124,16 @@ impl PostgresBackend {
                 }
             }
         })??;
-        let info = guard::lock_info_of(&run);
+        let mut info = guard::lock_info_of(&run);
+        let scope = match locks.account() {
+            AccountMode::Exclusive => LockScope::Everything,
+            AccountMode::Shared => {
+                LockScope::Customers(locks.customers().map(str::to_string).collect())
+            }
+        };
+        if let LockScope::Customers(names) = &scope {
+            info.customers = names.iter().cloned().collect();
+        }
         *lock_mutex(&inner.session) = Some(Session {
             run: run.id.clone(),
             locks: Arc::new(locks),
@@ -127,7 +142,7 @@ impl PostgresBackend {
             customers: BTreeMap::new(),
             failed: false,
         });
-        Ok(guard::new(info, inner))
+        Ok(guard::new(info, inner).with_scope(scope))
     }
 }
 
@@ -142,11 +157,28 @@ impl Backend for PostgresBackend {
     }
 
     fn lock(&self, operation: &str) -> Result<LockGuard, StateError> {
-        self.take_lock(operation, Duration::ZERO)
+        self.take_lock(operation, LockRequest::account_exclusive(), Duration::ZERO)
     }
 
     fn lock_waiting(&self, operation: &str, wait: Duration) -> Result<LockGuard, StateError> {
-        self.take_lock(operation, wait)
+        self.take_lock(operation, LockRequest::account_exclusive(), wait)
+    }
+
+    fn locks_per_customer(&self) -> bool {
+        true
+    }
+
+    fn lock_customers(
+        &self,
+        operation: &str,
+        customers: &BTreeSet<String>,
+        wait: Duration,
+    ) -> Result<LockGuard, StateError> {
+        self.take_lock(
+            operation,
+            LockRequest::customers(customers.iter().cloned()),
+            wait,
+        )
     }
 
     fn read(&self) -> Result<Option<State>, StateError> {
@@ -253,6 +285,15 @@ impl Backend for PostgresBackend {
 
     fn lock_holders(&self) -> Result<Vec<LockInfo>, StateError> {
         Ok(self.holders()?.iter().map(guard::holder_info).collect())
+    }
+
+    fn lock_holders_of(&self, customers: &BTreeSet<String>) -> Result<Vec<LockInfo>, StateError> {
+        Ok(self
+            .holders()?
+            .iter()
+            .filter(|holder| holder.blocks(customers))
+            .map(guard::holder_info)
+            .collect())
     }
 
     fn history(&self, name: &str) -> Result<Option<Vec<HistoryEntry>>, StateError> {

@@ -6,6 +6,7 @@
 mod commands;
 mod kill;
 mod locking;
+mod parallel;
 mod restart;
 mod secrets;
 mod soak;

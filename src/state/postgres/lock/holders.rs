@@ -42,6 +42,16 @@ pub struct Holder {
 }
 
 impl Holder {
+    /// Whether a run on `customers` must wait for this holder: it holds
+    /// the account key exclusively, or the key of one of them (compared by
+    /// key, so a lock its run does not name counts too).
+    pub fn blocks(&self, customers: &BTreeSet<String>) -> bool {
+        self.account == Some(AccountMode::Exclusive)
+            || customers
+                .iter()
+                .any(|name| self.keys.contains(&keys::customer_key(name)))
+    }
+
     pub(super) fn holds_key(&self, key: i32) -> bool {
         if key == ACCOUNT_KEY {
             self.account.is_some()
