@@ -12,6 +12,7 @@ mod account;
 mod apply;
 mod completions;
 mod context;
+mod github;
 mod import;
 mod init;
 mod logging;
@@ -112,7 +113,7 @@ pub enum Command {
     Plan(plan::Args),
     /// Carry out a plan.
     Apply(apply::Args),
-    /// Show a plan saved with `plan --out` (text, JSON or Markdown).
+    /// Show a plan saved with `plan --out` (text, JSON, Markdown or GitHub).
     Show(show::Args),
     /// Inspect and repair the recorded state.
     State(state::Args),

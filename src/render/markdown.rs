@@ -25,9 +25,11 @@ use super::values::{
 
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     let review = Review::of(plan);
-    budget::fit(options.markdown_budget, |section, detail| {
-        render_section(&review, section, detail, options)
-    })
+    budget::fit(
+        options.markdown_budget,
+        options.markdown_place,
+        |section, detail| render_section(&review, section, detail, options),
+    )
 }
 
 fn render_section(
