@@ -1,13 +1,11 @@
 //! The plan as versioned JSON for CI and tools (docs/plan-and-apply.md §2, §12):
-//! `format_version` (check the major number), actions with Terraform-like
+//! `formatVersion` (check the major number), actions with Terraform-like
 //! `actions` lists, separate `drift`, `notices`, `checklist`, the operations
 //! `fingerprint`, and personal data masked unless asked for, with the masked
 //! paths listed. The schema is generated from these types
 //! (`schemas/plan.schema.json`).
 //!
-//! Field names are camelCase like every other resold file, except
-//! `format_version`, spelled as Terraform spells it so generic plan tooling
-//! finds it.
+//! Every key is camelCase, like every other resold file.
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
@@ -23,12 +21,16 @@ use super::RenderOptions;
 use super::summary::Summary;
 use super::values::MASK;
 
+/// The version of `plan --format json`; consumers check the major number.
+/// 3.0: every key camelCase (`formatVersion`, was `format_version`),
+/// `targeted`, a customer's own purchases as drift.
+pub const JSON_FORMAT_VERSION: &str = "3.0";
+
 /// The top level of `resold plan --format json`.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JsonPlan {
-    /// "2.0"; consumers should check only the major number.
-    #[serde(rename = "format_version")]
+    /// "3.0"; consumers should check only the major number.
     pub format_version: String,
     /// `clean` (exit 0), `changes` (2) or `drift-only` (3) under `--detailed-exitcode`.
     pub status: JsonStatus,
@@ -36,12 +38,20 @@ pub struct JsonPlan {
     pub applyable: bool,
     /// Always false in a written plan; errors exit 1 without a plan.
     pub errored: bool,
-    /// Warnings or irreversible actions: review before apply.
+    /// The plan has policy warnings or irreversible actions (orders,
+    /// cancellations, annual seat increases, plan changes, new Google
+    /// accounts): a person should read it before it runs. `apply` refuses
+    /// cancellations without `--allow-cancel` and warnings without
+    /// `--ack-warnings`; `apply --expect-fingerprint` holds it to the plan
+    /// that was read.
     pub needs_acknowledgement: bool,
     pub refresh: RefreshMode,
     pub revert_drift: bool,
     /// `--refresh-only`: only state-only records of what Google shows.
     pub refresh_only: bool,
+    /// The `--target` names the plan was limited to; empty when it covers
+    /// every customer. A targeted plan shows nothing of the others.
+    pub targeted: Vec<String>,
     /// Some customer with actions was not read from Google: apply reads first.
     pub blind: bool,
     /// When `blind`: "blind: made without reading Google ...".
@@ -158,7 +168,7 @@ pub fn view(plan: &Plan, options: &RenderOptions) -> JsonPlan {
         })
         .collect();
     JsonPlan {
-        format_version: plan.format_version.clone(),
+        format_version: JSON_FORMAT_VERSION.to_string(),
         status: match plan.status() {
             PlanStatus::Clean => JsonStatus::Clean,
             PlanStatus::Changes => JsonStatus::Changes,
@@ -170,6 +180,7 @@ pub fn view(plan: &Plan, options: &RenderOptions) -> JsonPlan {
         refresh: plan.refresh,
         revert_drift: plan.revert_drift,
         refresh_only: plan.refresh_only,
+        targeted: plan.targets.clone(),
         blind: plan.blind,
         blind_note: plan.blind.then(|| super::text::BLIND.to_string()),
         summary: Summary::of(plan),

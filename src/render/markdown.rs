@@ -40,7 +40,7 @@ fn render_section(
 ) -> Vec<Part> {
     let plan = review.plan;
     match section {
-        Section::Heading => vec![Part::text("## resold plan\n\n".into())],
+        Section::Heading => vec![Part::text(heading_section(plan))],
         Section::Summary => vec![Part::text(summary(review, options))],
         Section::InFlight => vec![Part::text(in_flight(plan))],
         Section::Irreversible => irreversible(plan, detail),
@@ -53,6 +53,14 @@ fn render_section(
         Section::Unmanaged => unmanaged(plan, detail),
         Section::Unchanged => unchanged(review, detail),
     }
+}
+
+fn heading_section(plan: &Plan) -> String {
+    let mut out = "## resold plan\n\n".to_string();
+    if let Some(targeting) = &plan.targeting {
+        out.push_str(&format!("> **{}**\n\n", targeting.warning()));
+    }
+    out
 }
 
 fn summary(review: &Review, options: &RenderOptions) -> String {

@@ -59,6 +59,9 @@ fn heading_section(out: &mut Out, plan: &Plan) {
     if plan.blind {
         out.line(&out.bold(BLIND));
     }
+    if let Some(targeting) = &plan.targeting {
+        out.line(&out.bold(&targeting.warning()));
+    }
     out.blank();
 }
 

@@ -75,7 +75,9 @@ fn plan_exit_codes_and_formats() {
         .assert()
         .code(0);
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(json["format_version"], "2.0");
+    assert_eq!(json["formatVersion"], "3.0");
+    assert!(json.get("format_version").is_none());
+    assert_eq!(json["targeted"], serde_json::json!([]));
     assert!(
         !json.to_string().contains("anna@acme.se"),
         "personal data masked in JSON"
