@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::diagnostics::Diagnostic;
 use crate::plan::Plan;
 use crate::render::github::{self, Locate};
 use crate::render::workflow_command::{resume_commands, stop_commands};
@@ -33,6 +34,25 @@ pub fn annotation_root() -> Option<PathBuf> {
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::current_dir().ok())
+}
+
+/// `path` relative to `root` when below it, as it is named in the repository.
+pub fn relative_to(root: Option<&Path>, path: &Path) -> PathBuf {
+    root.and_then(|root| path.strip_prefix(root).ok())
+        .filter(|rest| !rest.as_os_str().is_empty())
+        .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
+}
+
+/// Every place `diagnostics` point at, relative to `root`.
+pub fn relative_diagnostics(diagnostics: &mut [Diagnostic], root: Option<&Path>) {
+    for d in diagnostics {
+        if let Some(at) = d.location.as_mut() {
+            at.file = relative_to(root, &at.file);
+        }
+        for related in &mut d.related {
+            related.location.file = relative_to(root, &related.location.file);
+        }
+    }
 }
 
 /// Writes the step summary, then prints the text plan (with `note` under

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use clap::ValueEnum;
 
-use super::context::Context;
+use super::context::{Context, ContextError};
 use super::{CommandResult, Global};
+use crate::diagnostics::report::{self, ReportFormat};
 use crate::plan::{PlanOptions, RecordedConfig, RefreshMode, SavedPlan};
 use crate::render::{self, RenderOptions};
 use crate::workflow;
@@ -102,7 +103,32 @@ impl Format {
 pub fn run(global: &Global, args: Args) -> CommandResult {
     let color = global.color.enabled_for_stdout();
     let mut ctx = Context::load(global)?;
-    let portfolio = ctx.portfolio(args.path.as_deref(), color)?;
+    let portfolio = match ctx.portfolio(args.path.as_deref(), color) {
+        Ok(portfolio) => portfolio,
+        // A CI step that asked for JSON gets JSON, plan or not.
+        Err(ContextError::Manifests {
+            mut diagnostics,
+            tally,
+            ..
+        }) if args.format == Format::Json => {
+            let cwd = std::env::current_dir().ok();
+            super::github::relative_diagnostics(&mut diagnostics, cwd.as_deref());
+            super::output::print(&render::json::invalid_manifests(&diagnostics, tally))?;
+            return Ok(ExitCode::from(1));
+        }
+        // Annotations on the manifest lines, as `validate --format github`.
+        Err(ContextError::Manifests {
+            mut diagnostics,
+            tally,
+            ..
+        }) if args.format == Format::Github => {
+            let root = super::github::annotation_root();
+            super::github::relative_diagnostics(&mut diagnostics, root.as_deref());
+            super::output::print(&report::render(&diagnostics, ReportFormat::Github, false))?;
+            return Err(format!("the manifests are invalid ({tally}): see the annotations").into());
+        }
+        Err(other) => return Err(other.into()),
+    };
     let options = PlanOptions {
         revert_drift: args.revert_drift,
         refresh_only: args.refresh_only,
@@ -146,9 +172,7 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
             let root = super::github::annotation_root();
             let locate = |customer: &str, address: &str| {
                 let mut at = portfolio.source_of_address(customer, address)?;
-                if let Some(relative) = root.as_deref().and_then(|r| at.file.strip_prefix(r).ok()) {
-                    at.file = relative.to_path_buf();
-                }
+                at.file = super::github::relative_to(root.as_deref(), &at.file);
                 Some(at)
             };
             super::github::print(&plan, &render_options, &locate, &saved_note)?;

@@ -179,14 +179,19 @@ fn github(d: &Diagnostic) -> String {
 }
 
 fn json_report(diagnostics: &[Diagnostic], tally: Tally) -> String {
-    let report = json!({
+    let mut text =
+        serde_json::to_string_pretty(&json_value(diagnostics, tally)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `validate --format json`'s object, for commands that embed it.
+pub fn json_value(diagnostics: &[Diagnostic], tally: Tally) -> serde_json::Value {
+    json!({
         "valid": tally.errors == 0,
         "summary": tally,
         "diagnostics": diagnostics,
-    });
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
+    })
 }
 
 #[cfg(test)]

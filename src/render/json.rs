@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::Serialize;
 
+use crate::diagnostics::{Diagnostic, Tally};
 use crate::operation::{Family, Operation};
 use crate::plan::{
     ActionKind, ChecklistItem, CustomerSummary, Drift, FieldChange, Finding, InFlight, Notice,
@@ -124,6 +125,18 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     // Names and values from manifests and Google may hold characters that
     // act on a terminal; serde_json leaves most of them raw.
     super::escape::json(&serde_json::to_string_pretty(&view).unwrap_or_default()) + "\n"
+}
+
+/// What `plan --format json` prints when the manifests are invalid: no plan,
+/// `errored: true`, and the findings as `validate --format json` reports
+/// them (`valid`, `summary`, `diagnostics`), so a CI step parses one shape.
+pub fn invalid_manifests(diagnostics: &[Diagnostic], tally: Tally) -> String {
+    let mut value = crate::diagnostics::report::json_value(diagnostics, tally);
+    if let Some(object) = value.as_object_mut() {
+        object.insert("formatVersion".into(), JSON_FORMAT_VERSION.into());
+        object.insert("errored".into(), true.into());
+    }
+    super::escape::json(&serde_json::to_string_pretty(&value).unwrap_or_default()) + "\n"
 }
 
 /// The JSON document as a value, for callers that embed it.

@@ -219,3 +219,48 @@ fn plan_format_github_annotates_manifest_lines_and_appends_the_step_summary() {
     let shown = std::fs::read_to_string(dir.path().join("show.md")).unwrap();
     assert!(shown.starts_with("## resold plan\n"), "{shown}");
 }
+
+#[test]
+fn plan_format_json_reports_invalid_manifests_as_json() {
+    let dir = workspace();
+    std::fs::write(
+        dir.path().join("customers/acme.yaml"),
+        ACME.replace("seats: 5", "seats: many"),
+    )
+    .unwrap();
+    let out = resold(dir.path())
+        .args(["plan", "--format", "json"])
+        .assert()
+        .code(1);
+    let stdout = &out.get_output().stdout;
+    let json: serde_json::Value = serde_json::from_slice(stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(stdout)));
+    assert_eq!(json["formatVersion"], "3.0");
+    assert_eq!(json["errored"], true);
+    assert_eq!(json["valid"], false);
+    assert!(json.get("actions").is_none(), "no plan: {json}");
+    // The findings exactly as `validate --format json` reports them.
+    let validated = resold(dir.path())
+        .args(["validate", "--format", "json"])
+        .assert()
+        .code(1);
+    let validated: serde_json::Value =
+        serde_json::from_slice(&validated.get_output().stdout).unwrap();
+    assert_eq!(json["diagnostics"], validated["diagnostics"]);
+    assert_eq!(json["summary"], validated["summary"]);
+    assert!(
+        json["diagnostics"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("many")),
+        "{json}"
+    );
+
+    // --format github: the findings as annotations, and exit 1.
+    let out = resold(dir.path())
+        .args(["plan", "--format", "github"])
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.starts_with("::error file="), "{stdout}");
+    assert!(stdout.contains("customers/acme.yaml,line=24"), "{stdout}");
+}
