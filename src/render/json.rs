@@ -67,6 +67,9 @@ pub struct JsonPlan {
     pub checklist: Vec<ChecklistItem>,
     pub findings: Vec<Finding>,
     pub warnings: Vec<Warning>,
+    /// Customers and entitlements in the reseller account that no manifest
+    /// names. A managed customer's entitlement among them (bought outside
+    /// resold) is drift too: in `drift` with field `exists`.
     pub unmanaged: Vec<Unmanaged>,
     /// Resold's own unfinished work (a running apply, pending steps): not drift.
     pub in_flight: InFlight,

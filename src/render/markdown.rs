@@ -457,18 +457,19 @@ fn checklist(review: &Review, detail: Detail) -> Vec<Part> {
 }
 
 fn unmanaged(plan: &Plan, detail: Detail) -> Vec<Part> {
-    if plan.unmanaged.is_empty() {
+    let unmanaged = sections::unmanaged(plan);
+    if unmanaged.is_empty() {
         return Vec::new();
     }
     let summary = format!(
         "Unmanaged: {} objects in the reseller account that no manifest names (never touched)",
-        plan.unmanaged.len()
+        unmanaged.len()
     );
     if detail == Detail::Compact {
         return vec![Part::text(format!("{summary}.\n\n"))];
     }
     let mut out = format!("<details><summary>{summary}</summary>\n\n");
-    for u in &plan.unmanaged {
+    for u in unmanaged {
         let owner = u
             .customer
             .as_deref()
