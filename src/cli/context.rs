@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::config::{self, ConfigError, LoadedConfig, ProviderKind};
 use crate::diagnostics::report::{self, ReportFormat};
+use crate::diagnostics::{Diagnostic, Tally};
 use crate::manifest::{LoadOptions, Portfolio, Severity, load_portfolio};
 use crate::provider::{self, Provider, ProviderError, ProviderSettings, StaticToken};
 use crate::sandbox::{self, RunningSandbox, SandboxError, SandboxOptions};
@@ -24,7 +25,13 @@ pub enum ContextError {
     #[error(transparent)]
     Config(Box<ConfigError>),
     #[error("the manifests are invalid:\n{rendered}")]
-    Manifests { rendered: String },
+    Manifests {
+        rendered: String,
+        /// The findings themselves, for a command that reports them in
+        /// another format (`plan --format json`).
+        diagnostics: Vec<Diagnostic>,
+        tally: Tally,
+    },
     #[error(transparent)]
     State(Box<StateError>),
     #[error("cannot start the embedded sandbox (world file {}): {source}", world.display())]
@@ -79,6 +86,7 @@ impl Context {
             Path::to_path_buf,
         )];
         let report = load_portfolio(&paths, &LoadOptions::default());
+        let tally = report.tally;
         match report.into_result() {
             Ok((portfolio, diagnostics)) => {
                 // Notes are for `validate`; a plan shows what they point at
@@ -97,6 +105,8 @@ impl Context {
             Err(crate::manifest::ManifestError::Invalid { diagnostics }) => {
                 Err(ContextError::Manifests {
                     rendered: report::render(&diagnostics, ReportFormat::Human, false),
+                    diagnostics,
+                    tally,
                 })
             }
         }

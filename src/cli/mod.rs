@@ -12,6 +12,7 @@ mod account;
 mod apply;
 mod completions;
 mod context;
+mod github;
 mod import;
 mod init;
 mod logging;
@@ -38,7 +39,8 @@ Exit codes:
   2  plan --detailed-exitcode: changes planned (drift may come with them), also
      when every change is blocked (e.g. the domain has a Google account that is
      not the reseller's): the manifests are not met and apply cannot meet them
-  3  plan --detailed-exitcode: drift only, no changes";
+  3  plan --detailed-exitcode: drift only, no changes (a customer's own
+     purchase of a SKU its manifest does not name included)";
 
 /// clap exits 2 on a usage error, which `plan --detailed-exitcode` means
 /// "changes": a typo in a CI script must never read as a plan. Usage errors
@@ -112,7 +114,7 @@ pub enum Command {
     Plan(plan::Args),
     /// Carry out a plan.
     Apply(apply::Args),
-    /// Show a plan saved with `plan --out` (text, JSON or Markdown).
+    /// Show a plan saved with `plan --out` (text, JSON, Markdown or GitHub).
     Show(show::Args),
     /// Inspect and repair the recorded state.
     State(state::Args),

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use clap::ValueEnum;
 
-use super::context::Context;
+use super::context::{Context, ContextError};
 use super::{CommandResult, Global};
+use crate::diagnostics::report::{self, ReportFormat};
 use crate::plan::{PlanOptions, RecordedConfig, RefreshMode, SavedPlan};
 use crate::render::{self, RenderOptions};
 use crate::workflow;
@@ -24,6 +25,8 @@ pub struct Args {
     /// Save the plan (with its requestIds and staleness fingerprint) for `resold apply FILE`.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// `github`: the text plan and annotations on stdout, the Markdown plan
+    /// appended to `$GITHUB_STEP_SUMMARY` (needs no token).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Exit 0 = nothing to do, 2 = changes, 3 = drift only, 1 = error.
@@ -79,12 +82,53 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// The text plan and GitHub Actions annotations on stdout, the Markdown
+    /// plan appended to `$GITHUB_STEP_SUMMARY`.
+    Github,
+}
+
+impl Format {
+    /// The options a format is rendered with: colour only in a text plan on
+    /// a terminal; personal data hidden wherever the output is shared (JSON,
+    /// Markdown, a CI log) unless asked for.
+    pub fn render_options(self, color: bool, show_personal_data: bool) -> RenderOptions {
+        RenderOptions {
+            color: color && self == Format::Text,
+            mask_personal: self != Format::Text && !show_personal_data,
+            ..RenderOptions::default()
+        }
+    }
 }
 
 pub fn run(global: &Global, args: Args) -> CommandResult {
     let color = global.color.enabled_for_stdout();
     let mut ctx = Context::load(global)?;
-    let portfolio = ctx.portfolio(args.path.as_deref(), color)?;
+    let portfolio = match ctx.portfolio(args.path.as_deref(), color) {
+        Ok(portfolio) => portfolio,
+        // A CI step that asked for JSON gets JSON, plan or not.
+        Err(ContextError::Manifests {
+            mut diagnostics,
+            tally,
+            ..
+        }) if args.format == Format::Json => {
+            let cwd = std::env::current_dir().ok();
+            super::github::relative_diagnostics(&mut diagnostics, cwd.as_deref());
+            super::output::print(&render::json::invalid_manifests(&diagnostics, tally))?;
+            return Ok(ExitCode::from(1));
+        }
+        // Annotations on the manifest lines, as `validate --format github`.
+        Err(ContextError::Manifests {
+            mut diagnostics,
+            tally,
+            ..
+        }) if args.format == Format::Github => {
+            let root = super::github::annotation_root();
+            super::github::relative_diagnostics(&mut diagnostics, root.as_deref());
+            super::output::print(&report::render(&diagnostics, ReportFormat::Github, false))?;
+            return Err(format!("the manifests are invalid ({tally}): see the annotations").into());
+        }
+        Err(other) => return Err(other.into()),
+    };
     let options = PlanOptions {
         revert_drift: args.revert_drift,
         refresh_only: args.refresh_only,
@@ -118,22 +162,30 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
         }
         .write(out)?;
     }
-    let render_options = RenderOptions {
-        color: color && args.format == Format::Text,
-        mask_personal: args.format != Format::Text && !args.show_personal_data,
-        ..RenderOptions::default()
+    let render_options = args.format.render_options(color, args.show_personal_data);
+    let saved_note = match &args.out {
+        Some(out) => render::text::saved_note(&out.display().to_string()),
+        None => String::new(),
     };
-    let mut text = match args.format {
-        Format::Text => render::text::render(&plan, &render_options),
-        Format::Json => render::json::render(&plan, &render_options),
-        Format::Markdown => render::markdown::render(&plan, &render_options),
-    };
-    if let Some(out) = &args.out
-        && args.format == Format::Text
-    {
-        text.push_str(&render::text::saved_note(&out.display().to_string()));
+    match args.format {
+        Format::Github => {
+            let root = super::github::annotation_root();
+            let locate = |customer: &str, address: &str| {
+                let mut at = portfolio.source_of_address(customer, address)?;
+                at.file = super::github::relative_to(root.as_deref(), &at.file);
+                Some(at)
+            };
+            super::github::print(&plan, &render_options, &locate, &saved_note)?;
+        }
+        Format::Text => {
+            let text = render::text::render(&plan, &render_options) + &saved_note;
+            super::output::print(&text)?;
+        }
+        Format::Json => super::output::print(&render::json::render(&plan, &render_options))?,
+        Format::Markdown => {
+            super::output::print(&render::markdown::render(&plan, &render_options))?;
+        }
     }
-    super::output::print(&text)?;
     Ok(if args.detailed_exitcode {
         ExitCode::from(plan.status().exit_code())
     } else {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::plan::Format;
 use super::{CommandResult, Global};
 use crate::plan::SavedPlan;
-use crate::render::{self, RenderOptions};
+use crate::render;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,21 +23,20 @@ pub struct Args {
 
 pub fn run(global: &Global, args: Args) -> CommandResult {
     let saved = SavedPlan::read(&args.plan_file)?;
-    let options = RenderOptions {
-        color: global.color.enabled_for_stdout() && args.format == Format::Text,
-        mask_personal: args.format != Format::Text && !args.show_personal_data,
-        ..RenderOptions::default()
-    };
-    let mut text = match args.format {
-        Format::Text => render::text::render(&saved.plan, &options),
-        Format::Json => render::json::render(&saved.plan, &options),
-        Format::Markdown => render::markdown::render(&saved.plan, &options),
-    };
-    if args.format == Format::Text {
-        text.push_str(&render::text::saved_plan_note(
-            saved.config.as_ref().map(|c| c.path.as_str()),
-        ));
+    let options = args
+        .format
+        .render_options(global.color.enabled_for_stdout(), args.show_personal_data);
+    let note = render::text::saved_plan_note(saved.config.as_ref().map(|c| c.path.as_str()));
+    match args.format {
+        Format::Text => {
+            super::output::print(&(render::text::render(&saved.plan, &options) + &note))?;
+        }
+        Format::Json => super::output::print(&render::json::render(&saved.plan, &options))?,
+        Format::Markdown => {
+            super::output::print(&render::markdown::render(&saved.plan, &options))?;
+        }
+        // A saved plan has no manifests to point at: annotations without a file.
+        Format::Github => super::github::print(&saved.plan, &options, &|_, _| None, &note)?,
     }
-    super::output::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::diagnostic::{Diagnostic, Severity, Tally};
 use crate::render::escape;
+use crate::render::workflow_command::{Annotation, Level};
 
 /// How `validate` prints its findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,85 +150,48 @@ pub fn console_step(section: &str) -> String {
 /// what the reader sees) from a manifest must not reach the terminal. The
 /// same test as the plan renderers, so no output of resold lets one through.
 fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c != '\t' && crate::model::is_unsafe_char(c) {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// `clean`, and addresses defused, for what GitHub shows on a pull request.
-fn clean_for_github(text: &str) -> String {
-    escape::defuse_autolinks_plain(&clean(text))
+    escape::replace_unsafe(text)
 }
 
 fn github(d: &Diagnostic) -> String {
-    let command = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Note => "notice",
+    let level = match d.severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+        Severity::Note => Level::Notice,
     };
-    let mut properties = vec![format!("title={}", escape_property(d.code))];
-    if let Some(location) = &d.location {
-        properties.insert(0, format!("col={}", location.column));
-        properties.insert(0, format!("line={}", location.line));
-        properties.insert(
-            0,
-            format!(
-                "file={}",
-                escape_property(&clean(&location.file.to_string_lossy()))
-            ),
-        );
-    }
-    let mut message = clean_for_github(&d.message);
+    let mut lines = vec![d.message.clone()];
     for related in &d.related {
-        let _ = write!(
-            message,
-            "\n{}: {}",
-            clean_for_github(&related.message),
-            clean_for_github(&related.location.to_string())
-        );
+        lines.push(format!("{}: {}", related.message, related.location));
     }
     if let Some(help) = &d.help {
-        let _ = write!(message, "\nhelp: {}", clean_for_github(help));
+        lines.push(format!("help: {help}"));
     }
     if let Some(section) = d.console_step {
-        let _ = write!(message, "\nsource: {}", console_step(section));
+        lines.push(format!("source: {}", console_step(section)));
     }
-    // CI log viewers interpret escape sequences too: every part was
-    // neutralised before the line breaks between them became `%0A`.
-    format!(
-        "::{command} {}::{}\n",
-        properties.join(","),
-        escape_data(&message)
-    )
-}
-
-/// GitHub's workflow-command escaping for the message part.
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// …and for property values, which also end at `,` and `:`.
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+    Annotation {
+        level,
+        location: d.location.clone(),
+        title: d.code.to_string(),
+        lines,
+    }
+    .command()
 }
 
 fn json_report(diagnostics: &[Diagnostic], tally: Tally) -> String {
-    let report = json!({
+    let mut text =
+        serde_json::to_string_pretty(&json_value(diagnostics, tally)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `validate --format json`'s object, for commands that embed it.
+pub fn json_value(diagnostics: &[Diagnostic], tally: Tally) -> serde_json::Value {
+    json!({
         "valid": tally.errors == 0,
         "summary": tally,
         "diagnostics": diagnostics,
-    });
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    text.push('\n');
-    text
+    })
 }
 
 #[cfg(test)]

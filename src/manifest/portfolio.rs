@@ -49,6 +49,30 @@ impl Portfolio {
             .get(name)
             .map(|source| source.value_location("/metadata/name"))
     }
+
+    /// Where a plan address of customer `name` is written: a subscription
+    /// (`customer.<name>.subscription.<sku>`) at its entry under
+    /// `spec.subscriptions`, anything else at the customer's
+    /// `metadata.name`. `None` for a customer no manifest names.
+    pub fn source_of_address(&self, name: &str, address: &str) -> Option<SourceLocation> {
+        let source = self.sources.get(name)?;
+        let sku = address
+            .strip_prefix("customer.")
+            .and_then(|rest| rest.strip_prefix(name))
+            .and_then(|rest| rest.strip_prefix(".subscription."));
+        let index = sku.and_then(|sku| {
+            self.customer(name)?
+                .subscriptions
+                .iter()
+                .position(|s| s.sku == sku)
+        });
+        Some(match index {
+            // Conversion keeps the manifest's order, so the model's index
+            // is the list's.
+            Some(i) => source.value_location(&format!("/spec/subscriptions/{i}")),
+            None => source.value_location("/metadata/name"),
+        })
+    }
 }
 
 /// What loading found: the portfolio when there were no errors, and the

@@ -15,8 +15,8 @@ use super::findings::{Finding, FindingKind, Unmanaged};
 use super::in_flight::{InFlight, pending_steps};
 use super::notices::Notice;
 use super::{
-    CustomerBasis, CustomerSummary, PLAN_FORMAT_VERSION, Plan, PlanOptions, RefreshMode, safety,
-    subscription_diff,
+    CustomerBasis, CustomerSummary, PLAN_FORMAT_VERSION, Plan, PlanOptions, RefreshMode, Targeting,
+    safety, subscription_diff,
 };
 
 /// The lists a plan accumulates while customers are diffed.
@@ -120,6 +120,7 @@ pub(super) fn plan(
         revert_drift: options.revert_drift,
         refresh_only: options.refresh_only,
         targets: options.targets.clone(),
+        targeting: targeting(desired, state, options),
         blind,
         customers: summaries,
         actions,
@@ -182,6 +183,23 @@ fn mark_shared_names(summaries: &mut [CustomerSummary]) {
             .get(&s.organization.to_lowercase())
             .is_some_and(|n| *n > 1);
     }
+}
+
+/// With `--target`: the customers (in the manifests or the state) it
+/// names, of all of them.
+fn targeting(desired: &[Customer], state: &State, options: &PlanOptions) -> Option<Targeting> {
+    if options.targets.is_empty() {
+        return None;
+    }
+    let all: BTreeSet<&str> = desired
+        .iter()
+        .map(|c| c.name.as_str())
+        .chain(state.customers.keys().map(String::as_str))
+        .collect();
+    Some(Targeting {
+        planned: all.iter().filter(|name| options.targets(name)).count(),
+        total: all.len(),
+    })
 }
 
 fn collect_unmanaged_customers(observed: &Observed, draft: &mut Draft) {

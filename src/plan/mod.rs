@@ -47,8 +47,11 @@ pub use verify::{
     Mismatch, RequestIdProblem, StaleReason, check_request_ids, check_stale, compare,
 };
 
-/// The version of the plan's JSON shapes (consumers check the major number).
-/// 2.0: typed operations, the operations fingerprint, blind plans, accepted drift.
+/// The version of the `Plan` a saved plan holds (`apply FILE` checks the
+/// major number). 2.0: typed operations, the operations fingerprint, blind
+/// plans, accepted drift. `plan --format json` has a version of its own
+/// (`render::json::JSON_FORMAT_VERSION`): a change to what CI tools read
+/// does not refuse the plans saved before it, and the other way round.
 pub const PLAN_FORMAT_VERSION: &str = "2.0";
 
 /// How much of Google was read before planning.
@@ -156,6 +159,9 @@ pub struct Plan {
     pub refresh_only: bool,
     #[serde(default)]
     pub targets: Vec<String>,
+    /// With `--target`: how many customers were planned, of how many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeting: Option<Targeting>,
     /// Some customer with actions was not read from Google (`--refresh=none`
     /// or `changed`): "blind: made without reading Google". Apply reads first.
     pub blind: bool,
@@ -180,6 +186,27 @@ pub struct Plan {
     /// Per customer with actions: the record it was planned against.
     #[serde(default)]
     pub basis: BTreeMap<String, CustomerBasis>,
+}
+
+/// How much of the portfolio a targeted plan covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Targeting {
+    /// Customers (in the manifests or the state) that `--target` names.
+    pub planned: usize,
+    /// Every customer in the manifests or the state.
+    pub total: usize,
+}
+
+impl Targeting {
+    /// Terraform's warning, in resold's words: a targeted plan is not the
+    /// whole picture.
+    pub fn warning(&self) -> String {
+        format!(
+            "targeting is in effect: only {} of {} customers were planned (--target); what the others need, and their drift, is not shown",
+            self.planned, self.total
+        )
+    }
 }
 
 /// What `--detailed-exitcode` reports.

@@ -380,6 +380,11 @@ fn missing_entitlement(
     }
 }
 
+/// Catalogued entitlements of a managed customer that neither the manifest
+/// nor the state names: bought outside resold — by the customer in its Admin
+/// console, or in the Partner Sales Console. Listed as unmanaged, and drift
+/// (Google differs from what resold recorded), so `--detailed-exitcode`
+/// reports them; never cancelled, whatever `--revert-drift` says.
 fn collect_unmanaged(
     desired: &Customer,
     record: Option<&CustomerRecord>,
@@ -395,8 +400,13 @@ fn collect_unmanaged(
                 label: sku.clone(),
                 seats: sub.seats,
             });
+            draft
+                .drift
+                .push(bought_outside(desired, seen, sku, &sub.entitlement_name));
         }
     }
+    // A SKU outside resold's catalogue cannot be named in a manifest, so
+    // it is listed, not drift: nothing a manifest change could settle.
     for unknown in &seen.unknown_entitlements {
         draft.unmanaged.push(Unmanaged {
             customer: Some(desired.name.clone()),
@@ -407,5 +417,28 @@ fn collect_unmanaged(
                 .unwrap_or_else(|| unknown.offer.clone()),
             seats: None,
         });
+    }
+}
+
+/// The drift an entitlement bought outside resold is: it exists now, and
+/// resold recorded nothing. Kept: resold never touches what it did not buy.
+fn bought_outside(
+    desired: &Customer,
+    seen: &ObservedCustomer,
+    sku: &str,
+    entitlement: &str,
+) -> Drift {
+    let changed = last_change(Some(seen), entitlement);
+    Drift {
+        customer: desired.name.clone(),
+        address: subscription_address(&desired.name, sku),
+        source: DriftSource::Entitlement,
+        field: "exists".into(),
+        recorded: None,
+        observed: Some(json(&entitlement)),
+        personal: false,
+        resolution: DriftResolution::Kept,
+        changed_by: changed.who,
+        changed_at: changed.when,
     }
 }

@@ -5,6 +5,7 @@
 //! them. Parts are kept or left out whole, so a cut never falls inside an
 //! HTML element or a code fence.
 
+use super::MarkdownPlace;
 use super::sections::{ORDER, Section};
 
 /// Room kept for the note that says what was left out.
@@ -130,7 +131,11 @@ const KEEP_FIRST: [Section; 7] = [
 /// The comment within `budget` bytes: every section of [`ORDER`] through
 /// `render` in full, shrunk in [`DEGRADE`] order while it is over, and cut
 /// (with a count of what was left out) if even that is not enough.
-pub(super) fn fit(budget: usize, render: impl Fn(Section, Detail) -> Vec<Part>) -> String {
+pub(super) fn fit(
+    budget: usize,
+    place: MarkdownPlace,
+    render: impl Fn(Section, Detail) -> Vec<Part>,
+) -> String {
     let mut parts: Vec<Vec<Part>> = ORDER.iter().map(|s| render(*s, Detail::Full)).collect();
     for shrink in DEGRADE {
         if size(&parts) <= budget {
@@ -143,13 +148,13 @@ pub(super) fn fit(budget: usize, render: impl Fn(Section, Detail) -> Vec<Part>) 
     if size(&parts) <= budget {
         return parts.into_iter().flatten().map(|p| p.text).collect();
     }
-    cut(parts, budget)
+    cut(parts, budget, place)
 }
 
 /// Keeps every part that carries no items (headings, the summary, the short
 /// forms), then items in [`KEEP_FIRST`] order while they fit, and prints
 /// what was kept in reading order with a note saying what was left out.
-fn cut(parts: Vec<Vec<Part>>, budget: usize) -> String {
+fn cut(parts: Vec<Vec<Part>>, budget: usize, place: MarkdownPlace) -> String {
     let fixed: usize = parts
         .iter()
         .flatten()
@@ -190,8 +195,18 @@ fn cut(parts: Vec<Vec<Part>>, budget: usize) -> String {
     }
     if !left_out.is_empty() {
         let counts: Vec<String> = left_out.iter().map(|(w, n)| format!("{n} {w}")).collect();
+        let (limit, full) = match place {
+            MarkdownPlace::Comment => (
+                "GitHub's comment limit",
+                "in the job summary and in the saved plan (`resold show plan.json`, or `resold plan` locally)",
+            ),
+            MarkdownPlace::StepSummary => (
+                "GitHub's step-summary limit",
+                "in this step's log and in the saved plan (`resold show plan.json`, or `resold plan` locally)",
+            ),
+        };
         out.push_str(&format!(
-            "\n**Left out to stay under GitHub's comment limit: {}.** The full plan is in the job summary and in the saved plan (`resold show plan.json`, or `resold plan` locally).\n",
+            "\n**Left out to stay under {limit}: {}.** The full plan is {full}.\n",
             counts.join(", ")
         ));
     }

@@ -23,6 +23,22 @@ pub fn terminal(text: &str) -> String {
     out
 }
 
+/// Control characters (tabs excepted) and bidirectional overrides replaced
+/// by U+FFFD: for text shown as it is, where an escape sequence must not act
+/// and an override must not reorder what the reader sees (diagnostics, and
+/// every GitHub workflow command).
+pub fn replace_unsafe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c != '\t' && crate::model::is_unsafe_char(c) {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// JSON text for a terminal: serde_json escapes the C0 controls, not DEL,
 /// C1, bidirectional or invisible characters, so those are written as
 /// `\uXXXX` escapes too. The result is the same JSON document: outside

@@ -1,18 +1,17 @@
 //! The plan as versioned JSON for CI and tools (docs/plan-and-apply.md §2, §12):
-//! `format_version` (check the major number), actions with Terraform-like
+//! `formatVersion` (check the major number), actions with Terraform-like
 //! `actions` lists, separate `drift`, `notices`, `checklist`, the operations
 //! `fingerprint`, and personal data masked unless asked for, with the masked
 //! paths listed. The schema is generated from these types
 //! (`schemas/plan.schema.json`).
 //!
-//! Field names are camelCase like every other resold file, except
-//! `format_version`, spelled as Terraform spells it so generic plan tooling
-//! finds it.
+//! Every key is camelCase, like every other resold file.
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::Serialize;
 
+use crate::diagnostics::{Diagnostic, Tally};
 use crate::operation::{Family, Operation};
 use crate::plan::{
     ActionKind, ChecklistItem, CustomerSummary, Drift, FieldChange, Finding, InFlight, Notice,
@@ -23,12 +22,16 @@ use super::RenderOptions;
 use super::summary::Summary;
 use super::values::MASK;
 
+/// The version of `plan --format json`; consumers check the major number.
+/// 3.0: every key camelCase (`formatVersion`, was `format_version`),
+/// `targeted`, a customer's own purchases as drift.
+pub const JSON_FORMAT_VERSION: &str = "3.0";
+
 /// The top level of `resold plan --format json`.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JsonPlan {
-    /// "2.0"; consumers should check only the major number.
-    #[serde(rename = "format_version")]
+    /// "3.0"; consumers should check only the major number.
     pub format_version: String,
     /// `clean` (exit 0), `changes` (2) or `drift-only` (3) under `--detailed-exitcode`.
     pub status: JsonStatus,
@@ -36,12 +39,20 @@ pub struct JsonPlan {
     pub applyable: bool,
     /// Always false in a written plan; errors exit 1 without a plan.
     pub errored: bool,
-    /// Warnings or irreversible actions: review before apply.
+    /// The plan has policy warnings or irreversible actions (orders,
+    /// cancellations, annual seat increases, plan changes, new Google
+    /// accounts): a person should read it before it runs. `apply` refuses
+    /// cancellations without `--allow-cancel` and warnings without
+    /// `--ack-warnings`; `apply --expect-fingerprint` holds it to the plan
+    /// that was read.
     pub needs_acknowledgement: bool,
     pub refresh: RefreshMode,
     pub revert_drift: bool,
     /// `--refresh-only`: only state-only records of what Google shows.
     pub refresh_only: bool,
+    /// The `--target` names the plan was limited to; empty when it covers
+    /// every customer. A targeted plan shows nothing of the others.
+    pub targeted: Vec<String>,
     /// Some customer with actions was not read from Google: apply reads first.
     pub blind: bool,
     /// When `blind`: "blind: made without reading Google ...".
@@ -56,6 +67,9 @@ pub struct JsonPlan {
     pub checklist: Vec<ChecklistItem>,
     pub findings: Vec<Finding>,
     pub warnings: Vec<Warning>,
+    /// Customers and entitlements in the reseller account that no manifest
+    /// names. A managed customer's entitlement among them (bought outside
+    /// resold) is drift too: in `drift` with field `exists`.
     pub unmanaged: Vec<Unmanaged>,
     /// Resold's own unfinished work (a running apply, pending steps): not drift.
     pub in_flight: InFlight,
@@ -116,6 +130,18 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     super::escape::json(&serde_json::to_string_pretty(&view).unwrap_or_default()) + "\n"
 }
 
+/// What `plan --format json` prints when the manifests are invalid: no plan,
+/// `errored: true`, and the findings as `validate --format json` reports
+/// them (`valid`, `summary`, `diagnostics`), so a CI step parses one shape.
+pub fn invalid_manifests(diagnostics: &[Diagnostic], tally: Tally) -> String {
+    let mut value = crate::diagnostics::report::json_value(diagnostics, tally);
+    if let Some(object) = value.as_object_mut() {
+        object.insert("formatVersion".into(), JSON_FORMAT_VERSION.into());
+        object.insert("errored".into(), true.into());
+    }
+    super::escape::json(&serde_json::to_string_pretty(&value).unwrap_or_default()) + "\n"
+}
+
 /// The JSON document as a value, for callers that embed it.
 pub fn view(plan: &Plan, options: &RenderOptions) -> JsonPlan {
     let mut masker = Masker {
@@ -158,7 +184,7 @@ pub fn view(plan: &Plan, options: &RenderOptions) -> JsonPlan {
         })
         .collect();
     JsonPlan {
-        format_version: plan.format_version.clone(),
+        format_version: JSON_FORMAT_VERSION.to_string(),
         status: match plan.status() {
             PlanStatus::Clean => JsonStatus::Clean,
             PlanStatus::Changes => JsonStatus::Changes,
@@ -170,6 +196,7 @@ pub fn view(plan: &Plan, options: &RenderOptions) -> JsonPlan {
         refresh: plan.refresh,
         revert_drift: plan.revert_drift,
         refresh_only: plan.refresh_only,
+        targeted: plan.targets.clone(),
         blind: plan.blind,
         blind_note: plan.blind.then(|| super::text::BLIND.to_string()),
         summary: Summary::of(plan),

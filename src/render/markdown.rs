@@ -25,9 +25,11 @@ use super::values::{
 
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     let review = Review::of(plan);
-    budget::fit(options.markdown_budget, |section, detail| {
-        render_section(&review, section, detail, options)
-    })
+    budget::fit(
+        options.markdown_budget,
+        options.markdown_place,
+        |section, detail| render_section(&review, section, detail, options),
+    )
 }
 
 fn render_section(
@@ -38,7 +40,7 @@ fn render_section(
 ) -> Vec<Part> {
     let plan = review.plan;
     match section {
-        Section::Heading => vec![Part::text("## resold plan\n\n".into())],
+        Section::Heading => vec![Part::text(heading_section(plan))],
         Section::Summary => vec![Part::text(summary(review, options))],
         Section::InFlight => vec![Part::text(in_flight(plan))],
         Section::Irreversible => irreversible(plan, detail, options.markdown_budget),
@@ -51,6 +53,14 @@ fn render_section(
         Section::Unmanaged => unmanaged(plan, detail),
         Section::Unchanged => unchanged(review, detail),
     }
+}
+
+fn heading_section(plan: &Plan) -> String {
+    let mut out = "## resold plan\n\n".to_string();
+    if let Some(targeting) = &plan.targeting {
+        out.push_str(&format!("> **{}**\n\n", targeting.warning()));
+    }
+    out
 }
 
 fn summary(review: &Review, options: &RenderOptions) -> String {
@@ -458,18 +468,19 @@ fn checklist(review: &Review, detail: Detail) -> Vec<Part> {
 }
 
 fn unmanaged(plan: &Plan, detail: Detail) -> Vec<Part> {
-    if plan.unmanaged.is_empty() {
+    let unmanaged = sections::unmanaged(plan);
+    if unmanaged.is_empty() {
         return Vec::new();
     }
     let summary = format!(
         "Unmanaged: {} objects in the reseller account that no manifest names (never touched)",
-        plan.unmanaged.len()
+        unmanaged.len()
     );
     if detail == Detail::Compact {
         return vec![Part::text(format!("{summary}.\n\n"))];
     }
     let mut out = format!("<details><summary>{summary}</summary>\n\n");
-    for u in &plan.unmanaged {
+    for u in unmanaged {
         let owner = u
             .customer
             .as_deref()

@@ -4,6 +4,7 @@
 pub mod account;
 mod budget;
 pub mod escape;
+pub mod github;
 pub mod import;
 pub mod json;
 pub mod markdown;
@@ -14,6 +15,8 @@ pub mod text;
 mod values;
 /// What `resold version` prints.
 pub mod version;
+/// GitHub Actions workflow commands (annotations), for `validate` and `plan`.
+pub mod workflow_command;
 
 pub use summary::Summary;
 
@@ -27,6 +30,19 @@ pub struct RenderOptions {
     pub mask_personal: bool,
     /// Markdown size limit in bytes (GitHub rejects comments over 65,535 characters).
     pub markdown_budget: usize,
+    /// Where the Markdown goes, which decides where it says the full plan is
+    /// when it had to leave something out.
+    pub markdown_place: MarkdownPlace,
+}
+
+/// Where a Markdown plan is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MarkdownPlace {
+    /// A pull-request comment (`plan --format markdown`).
+    #[default]
+    Comment,
+    /// The job's step summary (`plan --format github`).
+    StepSummary,
 }
 
 /// Below GitHub's limit of 65,536 characters a comment, with margin for a wrapping header (a comment action adds its own).
@@ -38,6 +54,7 @@ impl Default for RenderOptions {
             color: false,
             mask_personal: true,
             markdown_budget: DEFAULT_MARKDOWN_BUDGET,
+            markdown_place: MarkdownPlace::Comment,
         }
     }
 }

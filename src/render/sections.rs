@@ -6,7 +6,7 @@
 //! the unchanged customers as one counted line.
 
 use crate::plan::{
-    ActionKind, ChecklistKind, CustomerSummary, Drift, DriftCheck, Plan, PlannedAction,
+    ActionKind, ChecklistKind, CustomerSummary, Drift, DriftCheck, Plan, PlannedAction, Unmanaged,
 };
 
 use super::summary::Summary;
@@ -139,6 +139,22 @@ impl<'p> Review<'p> {
     pub fn has_drift_section(&self) -> bool {
         !self.drifted.is_empty() || !self.drift_unknown_only.is_empty()
     }
+}
+
+/// What the Unmanaged section lists: what no manifest names, except a
+/// managed customer's entitlement that is drift (bought outside resold),
+/// which the Drift section shows instead.
+pub fn unmanaged(plan: &Plan) -> Vec<&Unmanaged> {
+    let drifted: std::collections::HashSet<&str> = plan
+        .drift
+        .iter()
+        .filter(|d| d.field == "exists" && d.recorded.is_none())
+        .filter_map(|d| d.observed.as_ref()?.as_str())
+        .collect();
+    plan.unmanaged
+        .iter()
+        .filter(|u| !drifted.contains(u.name.as_str()))
+        .collect()
 }
 
 /// The first [`NAMES_SHOWN`] names through `show`, then "and N more".

@@ -59,6 +59,9 @@ fn heading_section(out: &mut Out, plan: &Plan) {
     if plan.blind {
         out.line(&out.bold(BLIND));
     }
+    if let Some(targeting) = &plan.targeting {
+        out.line(&out.bold(&targeting.warning()));
+    }
     out.blank();
 }
 
@@ -408,11 +411,12 @@ fn warnings(out: &mut Out, plan: &Plan) {
 }
 
 fn unmanaged(out: &mut Out, plan: &Plan) {
-    if plan.unmanaged.is_empty() {
+    let unmanaged = sections::unmanaged(plan);
+    if unmanaged.is_empty() {
         return;
     }
     out.line(&out.bold("Unmanaged: in the reseller account, in no manifest (never touched)"));
-    for u in &plan.unmanaged {
+    for u in unmanaged {
         let owner = u
             .customer
             .as_deref()

@@ -102,6 +102,12 @@ pub fn resolution_text(drift: &Drift) -> &'static str {
                 "resold cannot change a customer's type: change the manifest's `type` to what Google shows"
             }
         }
+        // Bought outside resold: never cancelled, --revert-drift or not.
+        (DriftResolution::Kept, DriftSource::Entitlement)
+            if drift.field == "exists" && drift.recorded.is_none() =>
+        {
+            "bought outside resold (by the customer in its Admin console, or in the Partner Sales Console); resold never touches it: name it in the manifest to manage it (apply adopts it, ordering nothing)"
+        }
         // A whole customer gone from Channel cannot be put back by a plan.
         (DriftResolution::Kept, DriftSource::Channel) if drift.field == "exists" => {
             "kept: nothing is planned for this customer until a person looks (see the finding)"

@@ -195,7 +195,21 @@ fn unmanaged_objects_are_listed_and_never_touched() {
     let plan = scenarios::unmanaged_entitlement().plan();
     assert!(plan.actions.is_empty());
     assert_eq!(plan.unmanaged.len(), 3);
-    assert_eq!(plan.status(), PlanStatus::Clean);
+    // The customer's own purchase is drift (exit 3), kept even with
+    // --revert-drift: resold never cancels what it did not buy.
+    assert_eq!(plan.status(), PlanStatus::DriftOnly);
+    assert_eq!(plan.drift.len(), 1);
+    assert_eq!(
+        plan.drift[0].address,
+        "customer.nordic-no.subscription.drive-storage-1tb"
+    );
+    let world = scenarios::unmanaged_entitlement();
+    let reverted = world.plan_with(&resold::plan::PlanOptions {
+        revert_drift: true,
+        ..world.options()
+    });
+    assert!(reverted.actions.is_empty(), "{:?}", reverted.actions);
+    assert_eq!(reverted.status(), PlanStatus::DriftOnly);
 }
 
 #[test]

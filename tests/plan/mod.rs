@@ -4,6 +4,7 @@ mod behaviour;
 mod cli;
 mod examples;
 mod fixtures;
+mod github;
 mod hostile;
 mod planfile;
 mod rederive;

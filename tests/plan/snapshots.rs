@@ -158,3 +158,22 @@ fn refresh_only() {
     };
     assert_plan_snapshots!("refresh_only", world.plan_with(&options));
 }
+
+/// `--target acme-se` in a portfolio of two with changes for both: only one
+/// is planned, and every format says so.
+#[test]
+fn targeted() {
+    let world = scenarios::seat_change();
+    let options = resold::plan::PlanOptions {
+        targets: vec!["acme-se".into()],
+        ..world.options()
+    };
+    let plan = world.plan_with(&options);
+    let text = render::text::render(&plan, &RenderOptions::default());
+    assert!(
+        text.contains("targeting is in effect: only 1 of 2 customers were planned (--target)"),
+        "{text}"
+    );
+    assert!(!text.contains("nordic-no"), "{text}");
+    assert_plan_snapshots!("targeted", plan);
+}
