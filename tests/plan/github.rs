@@ -12,6 +12,7 @@ use resold::render::github::{self, STEP_SUMMARY_LIMIT};
 
 use super::fixtures::*;
 use super::scenarios::{acme, nordic};
+use crate::support::resold_snapshot;
 
 const HOSTILE_ORG: &str =
     "Evil, AB: 100% ::error::pwned\r\n::add-mask::x \u{1b}[2J\u{202e} https://evil.example @team";
@@ -55,9 +56,7 @@ fn locate(customer: &str, address: &str) -> Option<SourceLocation> {
 fn annotations_rank_irreversible_blocked_then_drift_and_stay_inert() {
     let plan = review_mix();
     let text = github::annotations(&plan, &RenderOptions::default(), &locate);
-    insta::with_settings!({ prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("github.annotations", text);
-    });
+    resold_snapshot!("github.annotations", text);
     for line in text.lines() {
         assert!(
             line.starts_with("::error ") || line.starts_with("::warning "),
