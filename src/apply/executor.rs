@@ -14,19 +14,25 @@ use crate::provider::Provider;
 use crate::state::{PendingStep, now_rfc3339};
 
 use super::calls;
+use super::interrupt::Interrupt;
 use super::journal::Journal;
 use super::outcome::{ActionOutcome, Outcome, Status};
 use super::progress::{Event, Progress};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Customers worked on at once.
     pub parallelism: usize,
+    /// Ctrl-C: start nothing new, abandon what waits for Google.
+    pub interrupt: Interrupt,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 8 }
+        ApplyOptions {
+            parallelism: 8,
+            interrupt: Interrupt::default(),
+        }
     }
 }
 
@@ -35,6 +41,7 @@ struct Run<'a> {
     provider: &'a dyn Provider,
     journal: &'a Journal,
     progress: &'a dyn Progress,
+    interrupt: Interrupt,
     /// Why the run stopped early (the state could not be written).
     stopped: OnceLock<String>,
 }
@@ -52,6 +59,7 @@ pub async fn execute(
         provider: provider.as_ref(),
         journal,
         progress,
+        interrupt: options.interrupt.clone(),
         stopped: OnceLock::new(),
     };
     let mut results: Vec<(usize, ActionOutcome)> = futures::stream::iter(chains(&plan.actions))
@@ -64,6 +72,7 @@ pub async fn execute(
     Outcome {
         actions: results.into_iter().map(|(_, outcome)| outcome).collect(),
         stopped_by: run.stopped.get().cloned(),
+        interrupted: run.interrupt.is_set(),
     }
 }
 
@@ -132,7 +141,10 @@ impl Run<'_> {
                 .chain(&action.depends_on)
                 .find(|address| not_succeeded.contains(address.as_str()));
             let status = match (blocker, self.stopped.get()) {
-                (_, Some(reason)) => Status::NotAttempted {
+                _ if self.interrupt.is_set() => Status::NotStarted {
+                    reason: "the run was interrupted".to_string(),
+                },
+                (_, Some(reason)) => Status::NotStarted {
                     reason: format!("the run stopped: {reason}"),
                 },
                 (Some(address), None) => Status::NotAttempted {
@@ -156,6 +168,7 @@ impl Run<'_> {
                     address: action.address.clone(),
                     customer: action.customer.clone(),
                     kind: action.kind(),
+                    request_id: action.operation.request_id(),
                     status,
                 },
             ));
@@ -190,9 +203,7 @@ impl Run<'_> {
                 .await;
             return match recorded {
                 Ok(()) => Status::Succeeded,
-                Err(error) => {
-                    self.stop(error.to_string(), |reason| Status::NotAttempted { reason })
-                }
+                Err(error) => self.stop(error.to_string(), |reason| Status::NotStarted { reason }),
             };
         }
         let pending = PendingStep {
@@ -202,10 +213,20 @@ impl Run<'_> {
             google_operation: None,
         };
         if let Err(error) = self.journal.begin(&action.customer, protect, pending).await {
-            return self.stop(error.to_string(), |reason| Status::NotAttempted { reason });
+            return self.stop(error.to_string(), |reason| Status::NotStarted { reason });
         }
         let is_step = |pending: &PendingStep| pending.is(&action.address, &operation);
-        match calls::send(&operation, self.provider).await {
+        // Journaled: from here an interrupt may abandon the call, leaving
+        // the step pending for the next run to resolve.
+        let sent = tokio::select! {
+            biased;
+            () = self.interrupt.wait() => None,
+            sent = calls::send(&operation, self.provider) => Some(sent),
+        };
+        let Some(sent) = sent else {
+            return Status::interrupted();
+        };
+        match sent {
             Ok(effect) => {
                 let finished = self
                     .journal

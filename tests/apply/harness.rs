@@ -105,6 +105,7 @@ impl Harness {
             account: Some(self.sandbox.account().to_string()),
             lock_timeout: None,
             parallelism,
+            targets: &[],
             source,
         };
         let prepared =
@@ -119,7 +120,9 @@ impl Harness {
                     };
                 }
             };
-        let outcome = prepared.execute(&Silent).await;
+        let outcome = prepared
+            .execute(&Silent, &resold::apply::Interrupt::default())
+            .await;
         Applied {
             reconciled: prepared.reconciled.clone(),
             plan: Some(prepared.plan.clone()),
