@@ -38,7 +38,8 @@ Exit codes:
   2  plan --detailed-exitcode: changes planned (drift may come with them), also
      when every change is blocked (e.g. the domain has a Google account that is
      not the reseller's): the manifests are not met and apply cannot meet them
-  3  plan --detailed-exitcode: drift only, no changes";
+  3  plan --detailed-exitcode: drift only, no changes
+  130 apply interrupted by Ctrl-C: the steps in flight are journaled; run apply again";
 
 /// clap exits 2 on a usage error, which `plan --detailed-exitcode` means
 /// "changes": a typo in a CI script must never read as a plan. Usage errors

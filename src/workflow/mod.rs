@@ -6,10 +6,12 @@
 //!
 //! - `scope`: which customers a plan, or the check of a saved one, reads;
 //! - `planning`: one plan, observed as `--refresh` says;
+//! - `follow_up`: the checklist after an apply, from a read of what it changed;
 //! - `lock`: the state lock, waited for up to `--lock-timeout`;
 //! - `session`: apply — lock, reconcile, plan or verify, execute;
 //! - `targeting`: `--target`, for `plan` and `apply` alike.
 
+mod follow_up;
 mod lock;
 mod planning;
 pub mod scope;
@@ -25,6 +27,7 @@ use crate::plan::{Mismatch, RequestIdProblem, StaleReason};
 use crate::provider::{Provider, ProviderError};
 use crate::state::StateError;
 
+pub use follow_up::FollowUp;
 pub use lock::{acquire_lock, wait_for_lock};
 pub use planning::{PlanRequest, plan};
 pub use session::{ApplyRequest, PlanSource, Prepared, prepare};

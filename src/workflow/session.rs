@@ -53,8 +53,8 @@ pub struct Prepared {
     pub verified: bool,
     /// The plan covers only some customers (`--target`).
     pub targeting: Option<Targeting>,
-    provider: Arc<dyn Provider>,
-    journal: Journal,
+    pub(super) provider: Arc<dyn Provider>,
+    pub(super) journal: Journal,
     parallelism: usize,
     _lock: LockGuard,
 }

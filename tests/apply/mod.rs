@@ -6,6 +6,7 @@ mod crash;
 mod examples;
 mod findings;
 mod flow;
+mod follow_up;
 mod gates;
 pub mod harness;
 mod interrupt;

@@ -13,10 +13,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::config::PolicyConfig;
+use crate::model::Customer;
 use crate::plan::{Allowances, Plan, SavedPlan};
 use crate::render::apply::{Phase, Report};
 use crate::render::{self, RenderOptions};
-use crate::workflow::{self, ApplyRequest, PlanSource, Prepared};
+use crate::workflow::{self, ApplyRequest, FollowUp, PlanSource, Prepared};
 
 use super::context::Context;
 use super::{CommandResult, Global};
@@ -161,7 +163,13 @@ async fn apply(
         human.line(&format!("\n{warning}"))?;
     }
     if !saved && !plan.applyable() {
-        return finish(&prepared, &crate::apply::Outcome::default(), args.format);
+        let nothing = crate::apply::Outcome::default();
+        return finish(
+            &prepared,
+            &nothing,
+            &FollowUp::ReadBack(Vec::new()),
+            args.format,
+        );
     }
     let allowances = Allowances {
         allow_cancel: args.allow_cancel,
@@ -176,32 +184,47 @@ async fn apply(
             return Err(ApplyCancelled.into());
         }
     }
-    execute(&prepared, args.format).await
+    execute(&prepared, &portfolio.customers, &policy, args.format).await
 }
 
-async fn execute(prepared: &Prepared, format: Format) -> CommandResult {
+async fn execute(
+    prepared: &Prepared,
+    desired: &[Customer],
+    policy: &PolicyConfig,
+    format: Format,
+) -> CommandResult {
     let plan = &prepared.plan;
     if !plan.applyable() {
         Human(format).line("No changes. Nothing to apply.")?;
-        return finish(prepared, &crate::apply::Outcome::default(), format);
+        let nothing = crate::apply::Outcome::default();
+        return finish(prepared, &nothing, &FollowUp::ReadBack(Vec::new()), format);
     }
     let (interrupt, listening) = interrupt::listen();
     let reporter = progress::for_stderr(plan.actions.len());
     let outcome = prepared.execute(reporter.as_ref(), &interrupt).await;
     drop(reporter);
-    let code = finish(prepared, &outcome, format);
+    let follow_up = prepared
+        .follow_up(desired, policy, &outcome, &interrupt)
+        .await;
+    let code = finish(prepared, &outcome, &follow_up, format);
     drop(listening);
     code
 }
 
 /// Prints the outcome; the exit code says how it went.
-fn finish(prepared: &Prepared, outcome: &crate::apply::Outcome, format: Format) -> CommandResult {
+fn finish(
+    prepared: &Prepared,
+    outcome: &crate::apply::Outcome,
+    follow_up: &FollowUp,
+    format: Format,
+) -> CommandResult {
     let report = Report {
         plan: &prepared.plan,
         outcome,
         reconciled: &prepared.reconciled,
         targeting: prepared.targeting.as_ref(),
         verified: prepared.verified,
+        follow_up,
     };
     // The changes are made; a reader that went away does not change the
     // exit code that says how they went.

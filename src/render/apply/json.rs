@@ -10,6 +10,7 @@ use crate::apply::{Resolution, Status};
 use crate::diagnostics::bounded_message;
 use crate::operation::ActionKind;
 use crate::render::escape;
+use crate::workflow::FollowUp;
 
 use super::Report;
 
@@ -32,6 +33,11 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     stopped_by: Option<String>,
     actions: Vec<Entry<'a>>,
+    /// What is left for people: `readBack` when planned from a read of the
+    /// changed customers after the apply (with the plan's items that read
+    /// could not judge), `asPlanned` when that read failed.
+    checklist_source: &'static str,
+    checklist: &'a [crate::plan::ChecklistItem],
 }
 
 #[derive(Serialize)]
@@ -157,6 +163,11 @@ pub fn json(report: &Report<'_>) -> String {
         totals,
         stopped_by: report.outcome.stopped_by.as_deref().and_then(message),
         actions,
+        checklist_source: match report.follow_up {
+            FollowUp::ReadBack(_) => "readBack",
+            FollowUp::AsPlanned { .. } => "asPlanned",
+        },
+        checklist: report.follow_up.items(),
     };
     let text = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string());
     let mut text = escape::json(&text);

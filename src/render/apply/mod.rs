@@ -13,7 +13,7 @@ pub use targeting::{Phase, warning as targeting_warning};
 
 use crate::apply::{Outcome, Reconciled};
 use crate::plan::Plan;
-use crate::workflow::Targeting;
+use crate::workflow::{FollowUp, Targeting};
 
 /// Everything an apply's result is rendered from.
 #[derive(Debug, Clone, Copy)]
@@ -25,4 +25,6 @@ pub struct Report<'a> {
     pub targeting: Option<&'a Targeting>,
     /// The plan came from a file and was verified.
     pub verified: bool,
+    /// The checklist of the customers the apply changed.
+    pub follow_up: &'a FollowUp,
 }

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use crate::apply::{Outcome, Reconciled, Resolution, Status};
 use crate::render::escape::terminal;
+use crate::workflow::FollowUp;
 
 use super::Report;
 use super::targeting::{Phase, warning};
@@ -132,15 +133,18 @@ fn follow_ups(out: &mut String, report: &Report<'_>) {
             );
         }
     }
-    let checklist: Vec<_> = plan
-        .checklist
-        .iter()
-        .filter(|c| touched.contains(c.customer.as_str()))
-        .collect();
+    let checklist = report.follow_up.items();
     if !checklist.is_empty() {
+        let source = match report.follow_up {
+            FollowUp::ReadBack(_) => "from a read of the customers after the apply".to_string(),
+            FollowUp::AsPlanned { reason, .. } => format!(
+                "as planned: reading the customers back failed: {}",
+                terminal(reason)
+            ),
+        };
         let _ = writeln!(
             out,
-            "\nChecklist (Add a Google Workspace customer, steps 16-17):"
+            "\nChecklist ({source}; Add a Google Workspace customer, steps 16-17):"
         );
         for item in checklist {
             let _ = writeln!(
