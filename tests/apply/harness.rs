@@ -97,6 +97,18 @@ impl Harness {
         parallelism: usize,
         source: PlanSource,
     ) -> Applied {
+        self.apply_reporting(desired, parallelism, source, &Silent)
+            .await
+    }
+
+    /// `apply_from`, with the executor's events sent to `progress`.
+    pub async fn apply_reporting(
+        &self,
+        desired: &[Customer],
+        parallelism: usize,
+        source: PlanSource,
+        progress: &dyn resold::apply::Progress,
+    ) -> Applied {
         let mut connect = Connected(Arc::clone(&self.provider));
         let request = ApplyRequest {
             desired,
@@ -121,7 +133,7 @@ impl Harness {
                 }
             };
         let outcome = prepared
-            .execute(&Silent, &resold::apply::Interrupt::default())
+            .execute(progress, &resold::apply::Interrupt::default())
             .await;
         Applied {
             reconciled: prepared.reconciled.clone(),

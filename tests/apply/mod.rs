@@ -1,6 +1,7 @@
 //! Integration tests: `apply` — journaled, idempotent, resumable execution —
 //! and `resold state`.
 
+mod calls;
 mod cli;
 mod crash;
 mod examples;
