@@ -112,7 +112,10 @@ async fn run(customers: usize, parallelism: usize, latency_ms: u64) -> Run {
         &planned,
         provider,
         &journal,
-        ApplyOptions { parallelism },
+        ApplyOptions {
+            parallelism,
+            ..ApplyOptions::default()
+        },
         &Silent,
     )
     .await;

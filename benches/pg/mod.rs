@@ -124,7 +124,10 @@ async fn one_run(
         &planned,
         provider,
         &journal,
-        ApplyOptions { parallelism },
+        ApplyOptions {
+            parallelism,
+            ..ApplyOptions::default()
+        },
         &Silent,
     )
     .await;

@@ -59,7 +59,13 @@ impl CallError {
 }
 
 /// Sends a resolved operation. State-only operations send nothing.
-pub async fn send(operation: &Operation, provider: &dyn Provider) -> Result<Effect, CallError> {
+/// `just_created`: this run created the customer (not adopted) a moment
+/// ago, so a provision need not read it first.
+pub async fn send(
+    operation: &Operation,
+    provider: &dyn Provider,
+    just_created: bool,
+) -> Result<Effect, CallError> {
     Ok(match operation {
         Operation::Customer(CustomerOperation::CreateCustomer { customer }) => {
             let created = provider.create_customer(customer).await?;
@@ -70,9 +76,16 @@ pub async fn send(operation: &Operation, provider: &dyn Provider) -> Result<Effe
             }
         }
         Operation::Customer(CustomerOperation::ProvisionCloudIdentity { target, customer }) => {
-            let id = provider
-                .provision_cloud_identity(target.channel_name()?, customer)
-                .await?;
+            let channel_name = target.channel_name()?;
+            let id = if just_created {
+                provider
+                    .provision_new_cloud_identity(channel_name, customer)
+                    .await?
+            } else {
+                provider
+                    .provision_cloud_identity(channel_name, customer)
+                    .await?
+            };
             Effect::Provisioned {
                 cloud_identity_id: id,
             }

@@ -1,4 +1,5 @@
-//! Runs a plan's actions: dependency order within a customer, independent
+//! Runs a plan's actions: dependency order within a customer (orders of
+//! add-ons go out together once their base edition exists), independent
 //! customers concurrently up to `parallelism`, each step journaled around its
 //! API call. A failure stops what depends on it and nothing else; a state
 //! that can no longer be written stops everything not yet sent.
@@ -8,25 +9,31 @@ use std::sync::{Arc, OnceLock};
 
 use futures::StreamExt;
 
-use crate::operation::Operation;
+use crate::operation::{ActionKind, Operation};
 use crate::plan::{Plan, PlannedAction};
 use crate::provider::Provider;
 use crate::state::{PendingStep, now_rfc3339};
 
 use super::calls;
+use super::interrupt::Interrupt;
 use super::journal::Journal;
 use super::outcome::{ActionOutcome, Outcome, Status};
 use super::progress::{Event, Progress};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Customers worked on at once.
     pub parallelism: usize,
+    /// Ctrl-C: start nothing new, abandon what waits for Google.
+    pub interrupt: Interrupt,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 8 }
+        ApplyOptions {
+            parallelism: 8,
+            interrupt: Interrupt::default(),
+        }
     }
 }
 
@@ -35,6 +42,10 @@ struct Run<'a> {
     provider: &'a dyn Provider,
     journal: &'a Journal,
     progress: &'a dyn Progress,
+    interrupt: Interrupt,
+    /// Customers this run created (not adopted): their provision need not
+    /// read them first.
+    created: std::sync::Mutex<BTreeSet<String>>,
     /// Why the run stopped early (the state could not be written).
     stopped: OnceLock<String>,
 }
@@ -52,6 +63,8 @@ pub async fn execute(
         provider: provider.as_ref(),
         journal,
         progress,
+        interrupt: options.interrupt.clone(),
+        created: Default::default(),
         stopped: OnceLock::new(),
     };
     let mut results: Vec<(usize, ActionOutcome)> = futures::stream::iter(chains(&plan.actions))
@@ -64,6 +77,7 @@ pub async fn execute(
     Outcome {
         actions: results.into_iter().map(|(_, outcome)| outcome).collect(),
         stopped_by: run.stopped.get().cloned(),
+        interrupted: run.interrupt.is_set(),
     }
 }
 
@@ -114,56 +128,121 @@ fn chains(actions: &[PlannedAction]) -> Vec<Vec<usize>> {
     chains
 }
 
+/// Whether the action at `later` must wait for the one at `earlier` (both
+/// in the same chain, `earlier` first in plan order). Everything waits for
+/// what comes before it, except that orders of different SKUs of one
+/// customer go out together once what each depends on (the base edition,
+/// the customer) is done: add-ons need only the base, not each other.
+fn waits_for(earlier: &PlannedAction, later: &PlannedAction) -> bool {
+    let both_orders = earlier.kind() == ActionKind::Order && later.kind() == ActionKind::Order;
+    !both_orders || earlier.address == later.address || later.depends_on.contains(&earlier.address)
+}
+
 impl Run<'_> {
+    /// Runs a chain: each action once everything it waits for has its
+    /// outcome (`waits_for`), several at a time where nothing forbids it.
     async fn chain(&self, chain: Vec<usize>) -> Vec<(usize, ActionOutcome)> {
+        let actions: Vec<&PlannedAction> = chain.iter().map(|i| &self.plan.actions[*i]).collect();
+        let mut outcome: Vec<Option<Status>> = vec![None; actions.len()];
+        let mut launched = vec![false; actions.len()];
         let mut not_succeeded: BTreeSet<&str> = BTreeSet::new();
         let mut started: BTreeSet<&str> = BTreeSet::new();
-        let mut results = Vec::with_capacity(chain.len());
-        for index in chain {
-            let action = &self.plan.actions[index];
-            if started.insert(&action.customer) {
-                let actions = self.plan.actions_for(&action.customer).len();
-                self.progress.event(Event::CustomerStarted {
-                    customer: &action.customer,
-                    actions,
-                });
-            }
-            let blocker = std::iter::once(&action.address)
-                .chain(&action.depends_on)
-                .find(|address| not_succeeded.contains(address.as_str()));
-            let status = match (blocker, self.stopped.get()) {
-                (_, Some(reason)) => Status::NotAttempted {
-                    reason: format!("the run stopped: {reason}"),
-                },
-                (Some(address), None) => Status::NotAttempted {
-                    reason: format!("{address} did not succeed"),
-                },
-                (None, None) => {
-                    self.progress.event(Event::ActionStarted { action });
-                    self.action(action).await
+        let mut running = futures::stream::FuturesUnordered::new();
+        loop {
+            for position in 0..actions.len() {
+                let ready = !launched[position]
+                    && (0..position).all(|earlier| {
+                        outcome[earlier].is_some()
+                            || !waits_for(actions[earlier], actions[position])
+                    });
+                if !ready {
+                    continue;
                 }
-            };
-            self.progress.event(Event::ActionFinished {
-                action,
-                status: &status,
-            });
-            if status != Status::Succeeded {
-                not_succeeded.insert(&action.address);
+                launched[position] = true;
+                let action = actions[position];
+                if started.insert(&action.customer) {
+                    let count = self.plan.actions_for(&action.customer).len();
+                    self.progress.event(Event::CustomerStarted {
+                        customer: &action.customer,
+                        actions: count,
+                    });
+                }
+                match self.hindrance(action, &not_succeeded) {
+                    Some(status) => {
+                        self.finished(action, &status, &mut not_succeeded);
+                        outcome[position] = Some(status);
+                    }
+                    None => {
+                        self.progress.event(Event::ActionStarted { action });
+                        running.push(async move { (position, self.action(action).await) });
+                    }
+                }
             }
-            results.push((
-                index,
-                ActionOutcome {
-                    address: action.address.clone(),
-                    customer: action.customer.clone(),
-                    kind: action.kind(),
-                    status,
-                },
-            ));
+            // An action settled without running may have made others ready.
+            if launched.iter().all(|l| *l) && running.is_empty() {
+                break;
+            }
+            if let Some((position, status)) = running.next().await {
+                self.finished(actions[position], &status, &mut not_succeeded);
+                outcome[position] = Some(status);
+            }
         }
         for customer in started {
             self.progress.event(Event::CustomerFinished { customer });
         }
-        results
+        chain
+            .into_iter()
+            .zip(actions)
+            .zip(outcome)
+            .map(|((index, action), status)| {
+                let status = status.unwrap_or_else(|| Status::NotStarted {
+                    reason: "never became ready".to_string(),
+                });
+                (
+                    index,
+                    ActionOutcome {
+                        address: action.address.clone(),
+                        customer: action.customer.clone(),
+                        kind: action.kind(),
+                        request_id: action.operation.request_id(),
+                        status,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Why `action` must not start, if anything forbids it.
+    fn hindrance(&self, action: &PlannedAction, not_succeeded: &BTreeSet<&str>) -> Option<Status> {
+        if self.interrupt.is_set() {
+            return Some(Status::NotStarted {
+                reason: "the run was interrupted".to_string(),
+            });
+        }
+        if let Some(reason) = self.stopped.get() {
+            return Some(Status::NotStarted {
+                reason: format!("the run stopped: {reason}"),
+            });
+        }
+        std::iter::once(&action.address)
+            .chain(&action.depends_on)
+            .find(|address| not_succeeded.contains(address.as_str()))
+            .map(|address| Status::NotAttempted {
+                reason: format!("{address} did not succeed"),
+            })
+    }
+
+    fn finished<'p>(
+        &self,
+        action: &'p PlannedAction,
+        status: &Status,
+        not_succeeded: &mut BTreeSet<&'p str>,
+    ) {
+        self.progress
+            .event(Event::ActionFinished { action, status });
+        if *status != Status::Succeeded {
+            not_succeeded.insert(&action.address);
+        }
     }
 
     /// One action: journal it, send it, record what Google did. A
@@ -190,9 +269,7 @@ impl Run<'_> {
                 .await;
             return match recorded {
                 Ok(()) => Status::Succeeded,
-                Err(error) => {
-                    self.stop(error.to_string(), |reason| Status::NotAttempted { reason })
-                }
+                Err(error) => self.stop(error.to_string(), |reason| Status::NotStarted { reason }),
             };
         }
         let pending = PendingStep {
@@ -202,11 +279,24 @@ impl Run<'_> {
             google_operation: None,
         };
         if let Err(error) = self.journal.begin(&action.customer, protect, pending).await {
-            return self.stop(error.to_string(), |reason| Status::NotAttempted { reason });
+            return self.stop(error.to_string(), |reason| Status::NotStarted { reason });
         }
         let is_step = |pending: &PendingStep| pending.is(&action.address, &operation);
-        match calls::send(&operation, self.provider).await {
+        // Journaled: from here an interrupt may abandon the call, leaving
+        // the step pending for the next run to resolve.
+        let sent = tokio::select! {
+            biased;
+            () = self.interrupt.wait() => None,
+            sent = calls::send(&operation, self.provider, self.just_created(&action.customer)) => Some(sent),
+        };
+        let Some(sent) = sent else {
+            return Status::interrupted();
+        };
+        match sent {
             Ok(effect) => {
+                if let calls::Effect::Created { adopted: false, .. } = effect {
+                    self.created_lock().insert(action.customer.clone());
+                }
                 let finished = self
                     .journal
                     .finish(&action.customer, is_step, |record| {
@@ -233,6 +323,14 @@ impl Run<'_> {
                 Status::Failed { message }
             }
         }
+    }
+
+    fn created_lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        self.created.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn just_created(&self, customer: &str) -> bool {
+        self.created_lock().contains(customer)
     }
 
     fn stop<T>(&self, reason: String, status: impl FnOnce(String) -> T) -> T {

@@ -8,11 +8,14 @@
 //! - `executor`: runs the actions, customers concurrently;
 //! - `calls`: one operation's provider call and what its answer changes in
 //!   the state;
-//! - `outcome` / `progress`: what happened, and events while it happens.
+//! - `outcome` / `progress`: what happened, and events while it happens;
+//! - `interrupt`: Ctrl-C, which starts nothing new and leaves what is
+//!   waiting for Google journaled.
 
 mod calls;
 mod error;
 mod executor;
+mod interrupt;
 mod journal;
 mod outcome;
 mod progress;
@@ -20,9 +23,10 @@ mod reconcile;
 
 pub use error::ApplyError;
 pub use executor::{ApplyOptions, execute};
+pub use interrupt::Interrupt;
 pub use journal::{Journal, JournalError};
 pub use outcome::{ActionOutcome, Counts, Outcome, Status};
-pub use progress::{Event, Progress, Silent};
+pub use progress::{Event, Progress, Silent, Tally};
 pub use reconcile::{Reconciled, Resolution, reconcile};
 
 /// Resolves pending steps and insists that none is left in flight: planning

@@ -19,12 +19,33 @@ pub enum Status {
     InFlight {
         message: String,
     },
-    /// Not started because something it depends on did not succeed, or the
-    /// state could no longer be written.
+    /// Skipped: something it depends on did not succeed (or it needs an id
+    /// that step would have given).
     NotAttempted {
         reason: String,
     },
+    /// Not started because the run stopped first: the state could no longer
+    /// be written, or the operator interrupted it.
+    NotStarted {
+        reason: String,
+    },
 }
+
+impl Status {
+    /// The step's call was cut off by an interrupt: journaled as pending,
+    /// resolved by the next run.
+    pub fn interrupted() -> Status {
+        Status::InFlight {
+            message: INTERRUPTED.to_string(),
+        }
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, Status::InFlight { message } if message == INTERRUPTED)
+    }
+}
+
+const INTERRUPTED: &str = "interrupted while waiting for Google; journaled as pending";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,6 +53,9 @@ pub struct ActionOutcome {
     pub address: String,
     pub customer: String,
     pub kind: ActionKind,
+    /// The id Google de-duplicates the call by (entitlement mutations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<crate::operation::RequestId>,
     #[serde(flatten)]
     pub status: Status,
 }
@@ -44,6 +68,10 @@ pub struct Outcome {
     /// The error that stopped the run early (the state could not be written).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_by: Option<String>,
+    /// The operator interrupted the run (Ctrl-C): nothing new was started,
+    /// and calls still waiting for Google were left journaled as pending.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -53,6 +81,7 @@ pub struct Counts {
     pub failed: usize,
     pub in_flight: usize,
     pub not_attempted: usize,
+    pub not_started: usize,
 }
 
 impl Outcome {
@@ -64,6 +93,7 @@ impl Outcome {
                 Status::Failed { .. } => counts.failed += 1,
                 Status::InFlight { .. } => counts.in_flight += 1,
                 Status::NotAttempted { .. } => counts.not_attempted += 1,
+                Status::NotStarted { .. } => counts.not_started += 1,
             }
         }
         counts
@@ -73,9 +103,19 @@ impl Outcome {
     pub fn is_success(&self) -> bool {
         let counts = self.counts();
         self.stopped_by.is_none()
+            && !self.interrupted
             && counts.failed == 0
             && counts.in_flight == 0
             && counts.not_attempted == 0
+            && counts.not_started == 0
+    }
+
+    /// Steps whose call an interrupt cut off: journaled, pending.
+    pub fn interrupted_in_flight(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.status.is_interrupted())
+            .count()
     }
 
     /// Customers with at least one action that succeeded: their notices and

@@ -135,7 +135,7 @@ async fn look_up_or_resend(
         // A patch to the same values is harmless: planned again.
         Operation::Customer(CustomerOperation::UpdateCustomer { .. }) => Ok(None),
         // Google de-duplicates by the request id: the original result, or the work done once.
-        Operation::Entitlement(_) => calls::send(operation, provider).await.map(Some),
+        Operation::Entitlement(_) => calls::send(operation, provider, false).await.map(Some),
         // Never journaled: recorded in the same write that would journal them.
         Operation::Record(_) => Ok(None),
     }

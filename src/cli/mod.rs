@@ -40,7 +40,8 @@ Exit codes:
      when every change is blocked (e.g. the domain has a Google account that is
      not the reseller's): the manifests are not met and apply cannot meet them
   3  plan --detailed-exitcode: drift only, no changes (a customer's own
-     purchase of a SKU its manifest does not name included)";
+     purchase of a SKU its manifest does not name included)
+  130 apply interrupted by Ctrl-C: the steps in flight are journaled; run apply again";
 
 /// clap exits 2 on a usage error, which `plan --detailed-exitcode` means
 /// "changes": a typo in a CI script must never read as a plan. Usage errors

@@ -27,6 +27,7 @@ pub mod yaml;
 
 pub use diagnostic::{Diagnostic, Related, Severity, SourceLocation, Tally, cap_per_file};
 pub use problem::{FileProblem, Located, Problem, YamlProblem};
+pub use quote::bounded_message;
 pub use report::{ReportFormat, render};
 pub use source::{DocumentSource, SourceFile, field_name};
 pub use structure::Structure;

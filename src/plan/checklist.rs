@@ -92,3 +92,108 @@ fn message(customer: &Customer, kind: ChecklistKind) -> String {
         ),
     }
 }
+
+/// The checklist after an apply: `read_back` (planned from a read of the
+/// changed customers after it) plus those of the `planned` items that the
+/// read could not judge — region and language while the Admin console is
+/// closed to the reseller, a domain whose verification Google did not report
+/// — so a customer created seconds ago still shows "verify the domain".
+pub fn after_apply(
+    planned: &[ChecklistItem],
+    read_back: Vec<ChecklistItem>,
+    observed: &crate::observed::Observed,
+) -> Vec<ChecklistItem> {
+    use crate::observed::AdminConsole;
+    let mut seen: BTreeSet<(String, ChecklistKind)> = read_back
+        .iter()
+        .map(|i| (i.customer.clone(), i.kind))
+        .collect();
+    let unjudged = |item: &ChecklistItem| {
+        let Some(customer) = observed.customers.get(&item.customer) else {
+            return true;
+        };
+        let console_read = matches!(customer.admin_console, AdminConsole::Available { .. });
+        match item.kind {
+            ChecklistKind::SetRegionAndLanguage => !console_read,
+            ChecklistKind::VerifyDomain => customer.domain_verified.is_none(),
+            ChecklistKind::GrantResellerAccess => {
+                matches!(customer.admin_console, AdminConsole::NotProvisioned)
+            }
+            ChecklistKind::AcceptTermsOfService => false,
+        }
+    };
+    let mut items = read_back;
+    for item in planned {
+        if unjudged(item) && seen.insert((item.customer.clone(), item.kind)) {
+            items.push(item.clone());
+        }
+    }
+    items.sort_by(|a, b| (&a.customer, a.kind).cmp(&(&b.customer, b.kind)));
+    items
+}
+
+#[cfg(test)]
+mod after_apply_tests {
+    use super::*;
+    use crate::observed::{AdminConsole, Observed};
+
+    fn item(customer: &str, kind: ChecklistKind) -> ChecklistItem {
+        ChecklistItem {
+            customer: customer.into(),
+            kind,
+            message: format!("{kind:?}"),
+        }
+    }
+
+    fn seen(name: &str) -> crate::observed::ObservedCustomer {
+        crate::observed::ObservedCustomer {
+            channel_name: format!("accounts/a/customers/{name}"),
+            cloud_identity_id: Some("C01".into()),
+            correlation_id: None,
+            channel: Default::default(),
+            admin_console: AdminConsole::NotProvisioned,
+            customer_type: None,
+            education: None,
+            domain_verified: None,
+            subscriptions: Default::default(),
+            unknown_entitlements: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn what_the_read_cannot_judge_is_carried_over_and_the_rest_comes_from_the_read() {
+        let planned = vec![
+            item("new", ChecklistKind::GrantResellerAccess),
+            item("new", ChecklistKind::SetRegionAndLanguage),
+            item("new", ChecklistKind::VerifyDomain),
+            item("gone", ChecklistKind::AcceptTermsOfService),
+        ];
+        let mut observed = Observed::default();
+        let mut new = seen("new");
+        new.admin_console = AdminConsole::Unavailable {
+            reason: "403".into(),
+        };
+        observed.customers.insert("new".into(), new);
+        let mut accepted = seen("gone");
+        accepted.domain_verified = Some(true);
+        observed.customers.insert("gone".into(), accepted);
+        let read_back = vec![
+            item("new", ChecklistKind::AcceptTermsOfService),
+            item("new", ChecklistKind::GrantResellerAccess),
+        ];
+        let kinds: Vec<(String, ChecklistKind)> = after_apply(&planned, read_back, &observed)
+            .into_iter()
+            .map(|i| (i.customer, i.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("new".into(), ChecklistKind::GrantResellerAccess),
+                ("new".into(), ChecklistKind::SetRegionAndLanguage),
+                ("new".into(), ChecklistKind::AcceptTermsOfService),
+                ("new".into(), ChecklistKind::VerifyDomain),
+            ]
+        );
+    }
+}

@@ -35,7 +35,7 @@ use crate::state::State;
 pub use crate::operation::{ActionKind, FieldChange};
 pub use acknowledge::{Allowances, Unacknowledged};
 pub use action::{CanonicalAction, PlannedAction, customer_address, subscription_address};
-pub use checklist::{ChecklistItem, ChecklistKind};
+pub use checklist::{ChecklistItem, ChecklistKind, after_apply as checklist_after_apply};
 pub use drift::{Drift, DriftCheck, DriftResolution, DriftSource};
 pub use findings::{Finding, FindingKind, Unmanaged};
 pub use in_flight::{InFlight, LockHolder, PendingSummary};

@@ -143,7 +143,27 @@ impl Provider for ChannelProvider {
         channel_name: &str,
         customer: &Customer,
     ) -> Result<String, ProviderError> {
-        customers::provision(self, channel_name, customer).await
+        customers::provision(
+            self,
+            channel_name,
+            customer,
+            customers::Provision::Resumable,
+        )
+        .await
+    }
+
+    async fn provision_new_cloud_identity(
+        &self,
+        channel_name: &str,
+        customer: &Customer,
+    ) -> Result<String, ProviderError> {
+        customers::provision(
+            self,
+            channel_name,
+            customer,
+            customers::Provision::JustCreated,
+        )
+        .await
     }
 
     async fn import_customer(

@@ -145,13 +145,25 @@ async fn cloud_identity_of(
     Ok(Some(customer.cloud_identity_id).filter(|id| !id.is_empty()))
 }
 
+/// What `provision` may assume about the customer before its first call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provision {
+    /// Anything: an earlier run may have provisioned it (read it first).
+    Resumable,
+    /// Created by this run a moment ago, not adopted: nothing to read yet.
+    JustCreated,
+}
+
 pub async fn provision(
     provider: &ChannelProvider,
     channel_name: &str,
     customer: &Customer,
+    assume: Provision,
 ) -> Result<String, ProviderError> {
     // A resumed apply: an earlier attempt may have provisioned it already.
-    if let Some(id) = cloud_identity_of(provider, channel_name).await? {
+    if assume == Provision::Resumable
+        && let Some(id) = cloud_identity_of(provider, channel_name).await?
+    {
         return Ok(id);
     }
     let request = convert::provision_request(customer);

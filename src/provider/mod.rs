@@ -241,6 +241,17 @@ pub trait Provider: Send + Sync {
         customer: &Customer,
     ) -> Result<String, ProviderError>;
 
+    /// The same for a customer this very run created (not adopted) a moment
+    /// ago: it cannot have a Cloud Identity yet, so the first read is
+    /// skipped (a retry still reads before re-sending).
+    async fn provision_new_cloud_identity(
+        &self,
+        channel_name: &str,
+        customer: &Customer,
+    ) -> Result<String, ProviderError> {
+        self.provision_cloud_identity(channel_name, customer).await
+    }
+
     /// Adopts an existing Google account into the reseller account
     /// (`customers.import`), e.g. after a transfer (Add a Google Workspace customer, step 3). `auth_token`
     /// is the customer's transfer token: a secret, never logged.

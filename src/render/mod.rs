@@ -2,6 +2,8 @@
 //! as Markdown for pull-request comments. They read a `Plan` and nothing else.
 
 pub mod account;
+/// What `apply` prints.
+pub mod apply;
 mod budget;
 pub mod escape;
 pub mod github;

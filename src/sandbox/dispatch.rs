@@ -60,6 +60,14 @@ pub async fn handle(
         String::new()
     };
     let method_id = route.method_id();
+    if let Some(bucket) = super::quotas::bucket_name(&method_id) {
+        *shared
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(bucket)
+            .or_default() += 1;
+    }
     // Google counts invalid requests against the quota too.
     if let Some(quotas) = &shared.quotas
         && let Err(error) = quotas.admit(&method_id)

@@ -286,6 +286,17 @@ impl RunningSandbox {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Channel requests received so far per quota bucket (`customers.list`,
+    /// `entitlements.list`, `operations.get`, `default` for every other
+    /// method), whether or not quotas are enforced.
+    pub fn calls(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.shared
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// The whole world, like `GET /sandbox/v1/world`.
     pub fn world(&self) -> serde_json::Value {
         self.shared.world_json()

@@ -64,6 +64,12 @@ fn bucket(method_id: &str) -> Option<Bucket> {
     })
 }
 
+/// The quota bucket a Channel method counts against (`default` for "every
+/// other method"); `None` outside Channel.
+pub fn bucket_name(method_id: &str) -> Option<&'static str> {
+    bucket(method_id).map(|b| b.name)
+}
+
 /// The Cloud project the sandbox pretends the caller's quota belongs to.
 const CONSUMER: &str = "projects/100000000000";
 

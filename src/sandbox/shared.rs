@@ -28,6 +28,10 @@ pub struct Shared {
     /// Mutating Channel and Directory requests received, answered or not:
     /// what tests count to prove nothing was sent.
     pub mutations: std::sync::atomic::AtomicU64,
+    /// Requests received per quota bucket (`customers.list`,
+    /// `entitlements.list`, `operations.get`, `default`; Channel only),
+    /// counted whether or not quotas are on: what tests count calls by.
+    pub calls: Mutex<std::collections::BTreeMap<&'static str, u64>>,
 }
 
 /// Request-level limits: body size and quota window.
@@ -61,6 +65,7 @@ impl Shared {
             max_body_bytes: limits.max_body_bytes,
             quotas: limits.quota_window.map(Quotas::new),
             mutations: Default::default(),
+            calls: Default::default(),
         }
     }
 

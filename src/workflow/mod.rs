@@ -6,13 +6,17 @@
 //!
 //! - `scope`: which customers a plan, or the check of a saved one, reads;
 //! - `planning`: one plan, observed as `--refresh` says;
+//! - `follow_up`: the checklist after an apply, from a read of what it changed;
 //! - `lock`: the state lock, waited for up to `--lock-timeout`;
-//! - `session`: apply — lock, reconcile, plan or verify, execute.
+//! - `session`: apply — lock, reconcile, plan or verify, execute;
+//! - `targeting`: `--target`, for `plan` and `apply` alike.
 
+mod follow_up;
 mod lock;
 mod planning;
 pub mod scope;
 mod session;
+pub mod targeting;
 
 use std::sync::Arc;
 
@@ -23,9 +27,11 @@ use crate::plan::{Mismatch, RequestIdProblem, StaleReason};
 use crate::provider::{Provider, ProviderError};
 use crate::state::StateError;
 
+pub use follow_up::FollowUp;
 pub use lock::{acquire_lock, lock_and_read, wait_for_lock};
 pub use planning::{PlanRequest, plan};
 pub use session::{ApplyRequest, PlanSource, Prepared, prepare};
+pub use targeting::Targeting;
 
 /// An error a connection attempt reports.
 pub type ConnectError = Box<dyn std::error::Error + Send + Sync>;
@@ -67,6 +73,10 @@ pub enum WorkflowError {
     Unlocked { customer: String },
     #[error("--target {0}: no manifest or state names this customer")]
     UnknownTarget(String),
+    #[error(
+        "--target {given}: the saved plan was reviewed for {reviewed}; apply it as it is (without --target) or make a new plan with these targets"
+    )]
+    TargetsDiffer { reviewed: String, given: String },
     #[error(
         "the plan to apply has fingerprint {actual}, not the expected {expected}: it is not the plan that was reviewed; nothing was sent"
     )]

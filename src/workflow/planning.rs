@@ -49,11 +49,7 @@ pub async fn plan(
         holder = wait_for_lock(backend, &names, lock_timeout).await?;
         state = read()?;
     }
-    for target in &options.targets {
-        if !desired.iter().any(|c| &c.name == target) && !state.customers.contains_key(target) {
-            return Err(WorkflowError::UnknownTarget(target.clone()));
-        }
-    }
+    super::targeting::check_targets(desired, &state, &options.targets)?;
     options.lock_holder = holder.as_ref().map(LockHolder::from);
     let observed = match scope::for_plan(desired, &state, &options) {
         Some(names) if names.is_empty() => None,

@@ -71,20 +71,32 @@ pub fn for_saved(saved: &Plan, desired: &[Customer], state: &State) -> Vec<Strin
 ///
 /// - a fresh plan: every manifest and every state record (a record can be
 ///   an orphan, a rename's old name, or hold the Channel customer a
-///   manifest would adopt);
+///   manifest would adopt); with `--target`, the targets and the orphaned
+///   records (a targeted plan acts on its targets only), so that applies
+///   of disjoint targets run side by side;
 /// - a saved plan: the customers it acts on, those whose manifest differs
 ///   from the state (what its derivation may act on), and the orphaned
 ///   records (what tells a rename from an adoption).
 ///
 /// The caller reads the state again under the locks and locks more if this
 /// set grew meanwhile, and refuses a derived plan that acts beyond it.
-pub fn for_apply(saved: Option<&Plan>, desired: &[Customer], state: &State) -> BTreeSet<String> {
-    let Some(saved) = saved else {
-        return plan_customers(desired, state, &[]);
+pub fn for_apply(
+    saved: Option<&Plan>,
+    desired: &[Customer],
+    state: &State,
+    targets: &[String],
+) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = match saved {
+        None if targets.is_empty() => return plan_customers(desired, state, &[]),
+        None => plan_customers(desired, state, targets),
+        Some(saved) => {
+            let mut names: BTreeSet<String> =
+                for_saved(saved, desired, state).into_iter().collect();
+            names.extend(saved.touched_customers().into_iter().map(str::to_string));
+            names
+        }
     };
     let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
-    let mut names: BTreeSet<String> = for_saved(saved, desired, state).into_iter().collect();
-    names.extend(saved.touched_customers().into_iter().map(str::to_string));
     names.extend(
         state
             .customers
@@ -205,8 +217,18 @@ mod tests {
         let desired = vec![customer("a"), customer("new")];
         let state = state_of(&["a", "orphan"]);
         assert_eq!(
-            for_apply(None, &desired, &state),
+            for_apply(None, &desired, &state, &[]),
             set(&["a", "new", "orphan"])
+        );
+    }
+
+    #[test]
+    fn a_targeted_fresh_apply_locks_its_targets_and_the_orphans_only() {
+        let desired = vec![customer("a"), customer("b"), customer("new")];
+        let state = state_of(&["a", "b", "orphan"]);
+        assert_eq!(
+            for_apply(None, &desired, &state, &["new".to_string()]),
+            set(&["new", "orphan"])
         );
     }
 
@@ -232,7 +254,7 @@ mod tests {
             .collect();
         assert_eq!(touched, set(&["changed", "new"]));
         assert_eq!(
-            for_apply(Some(&saved.plan), &desired, &state),
+            for_apply(Some(&saved.plan), &desired, &state, &[]),
             set(&["changed", "new", "orphan"]),
             "a customer whose manifest equals its record is left to other runs"
         );

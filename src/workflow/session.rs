@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::apply::{self, ApplyOptions, Journal, Outcome, Progress, Reconciled};
+use crate::apply::{self, ApplyOptions, Interrupt, Journal, Outcome, Progress, Reconciled};
 use crate::config::PolicyConfig;
 use crate::model::Customer;
 use crate::plan::{self, Allowances, Plan, PlanOptions, RefreshMode, SavedPlan};
@@ -18,6 +18,7 @@ use crate::state::{Backend, LockGuard, State};
 
 use super::lock::lock_and_read;
 use super::planning::observe;
+use super::targeting::{self, Targeting};
 use super::{Connect, WorkflowError, scope};
 
 /// Where the plan to apply comes from.
@@ -38,6 +39,9 @@ pub struct ApplyRequest<'a> {
     pub account: Option<String>,
     pub lock_timeout: Option<Duration>,
     pub parallelism: usize,
+    /// `--target`: for a fresh plan, who it covers; for a saved plan, the
+    /// targets it must have been reviewed with (empty: the plan's own).
+    pub targets: &'a [String],
     pub source: PlanSource,
 }
 
@@ -48,8 +52,10 @@ pub struct Prepared {
     pub reconciled: Vec<Reconciled>,
     /// The plan came from a file and matched the one derived now.
     pub verified: bool,
-    provider: Arc<dyn Provider>,
-    journal: Journal,
+    /// The plan covers only some customers (`--target`).
+    pub targeting: Option<Targeting>,
+    pub(super) provider: Arc<dyn Provider>,
+    pub(super) journal: Journal,
     parallelism: usize,
     _lock: LockGuard,
 }
@@ -67,6 +73,7 @@ pub async fn prepare(
         account,
         lock_timeout,
         parallelism,
+        targets,
         source,
     } = request;
     // Locked before the state is read: what is read is what gets written
@@ -75,7 +82,7 @@ pub async fn prepare(
         PlanSource::Saved(saved) => Some(&saved.plan),
         PlanSource::Fresh { .. } => None,
     };
-    let wanted = |state: &State| scope::for_apply(saved_plan, desired, state);
+    let wanted = |state: &State| scope::for_apply(saved_plan, desired, state, targets);
     let (lock, stored) = lock_and_read(&backend, "apply", wanted, lock_timeout).await?;
     let state = match (&stored, &source) {
         (Some(state), _) => state.clone(),
@@ -92,6 +99,16 @@ pub async fn prepare(
         plan::check_stale(saved, &state, manifest_digest)?;
         plan::check_request_ids(saved, &state)?;
     }
+    let targets = match &source {
+        PlanSource::Saved(saved) => {
+            targeting::for_saved(&saved.plan.targets, targets)?;
+            saved.plan.targets.clone()
+        }
+        PlanSource::Fresh { .. } => {
+            targeting::check_targets(desired, &state, targets)?;
+            targets.to_vec()
+        }
+    };
     let journal = Journal::new(Arc::clone(&backend), state, stored.is_some());
     let provider = connect.connect().await.map_err(WorkflowError::Connect)?;
     let reconciled =
@@ -115,9 +132,11 @@ pub async fn prepare(
                 refresh_only,
                 policy: policy.clone(),
                 manifest_digest: manifest_digest.to_string(),
+                targets: targets.clone(),
                 ..PlanOptions::default()
             };
-            let observed = observe(provider.as_ref(), desired, &state, None).await?;
+            let names = scope::for_plan(desired, &state, &options);
+            let observed = observe(provider.as_ref(), desired, &state, names.as_deref()).await?;
             let plan = plan::diff(desired, &state, Some(&observed), &options);
             (plan, false)
         }
@@ -128,10 +147,12 @@ pub async fn prepare(
             customer: customer.to_string(),
         });
     }
+    let targeting = targeting::targeting(desired, &state, &targets);
     Ok(Prepared {
         plan,
         reconciled,
         verified,
+        targeting,
         provider,
         journal,
         parallelism,
@@ -194,14 +215,16 @@ impl Prepared {
         Ok(())
     }
 
-    /// Carries the plan out, journaling every step.
-    pub async fn execute(&self, progress: &dyn Progress) -> Outcome {
+    /// Carries the plan out, journaling every step; `interrupt` stops it
+    /// early with what waits for Google left journaled.
+    pub async fn execute(&self, progress: &dyn Progress, interrupt: &Interrupt) -> Outcome {
         apply::execute(
             &self.plan,
             Arc::clone(&self.provider),
             &self.journal,
             ApplyOptions {
                 parallelism: self.parallelism,
+                interrupt: interrupt.clone(),
             },
             progress,
         )

@@ -97,6 +97,18 @@ impl Harness {
         parallelism: usize,
         source: PlanSource,
     ) -> Applied {
+        self.apply_reporting(desired, parallelism, source, &Silent)
+            .await
+    }
+
+    /// `apply_from`, with the executor's events sent to `progress`.
+    pub async fn apply_reporting(
+        &self,
+        desired: &[Customer],
+        parallelism: usize,
+        source: PlanSource,
+        progress: &dyn resold::apply::Progress,
+    ) -> Applied {
         let mut connect = Connected(Arc::clone(&self.provider));
         let request = ApplyRequest {
             desired,
@@ -105,6 +117,7 @@ impl Harness {
             account: Some(self.sandbox.account().to_string()),
             lock_timeout: None,
             parallelism,
+            targets: &[],
             source,
         };
         let prepared =
@@ -119,7 +132,9 @@ impl Harness {
                     };
                 }
             };
-        let outcome = prepared.execute(&Silent).await;
+        let outcome = prepared
+            .execute(progress, &resold::apply::Interrupt::default())
+            .await;
         Applied {
             reconciled: prepared.reconciled.clone(),
             plan: Some(prepared.plan.clone()),

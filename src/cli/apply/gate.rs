@@ -14,8 +14,9 @@ pub enum GateError {
     Read(#[source] std::io::Error),
 }
 
-/// Asks for `yes` on the terminal; anything else declines.
-pub fn confirm(auto_approve: bool) -> Result<bool, GateError> {
+/// Asks for `yes` on the terminal (the question on stderr when stdout
+/// carries JSON); anything else declines.
+pub fn confirm(auto_approve: bool, ask_on_stderr: bool) -> Result<bool, GateError> {
     if auto_approve {
         return Ok(true);
     }
@@ -23,12 +24,16 @@ pub fn confirm(auto_approve: bool) -> Result<bool, GateError> {
     if !stdin.is_terminal() {
         return Err(GateError::NoTerminal);
     }
-    let mut stdout = std::io::stdout().lock();
+    let mut out: Box<dyn Write> = if ask_on_stderr {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    };
     let _ = write!(
-        stdout,
+        out,
         "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
     );
-    let _ = stdout.flush();
+    let _ = out.flush();
     let mut answer = String::new();
     stdin
         .lock()

@@ -2,19 +2,23 @@
 //! fresh plan — shown and confirmed — or a saved plan, verified against a
 //! fresh read of Google and run without asking), then the actions with
 //! progress, and the outcome, notices and checklist; exit 1 if anything did
-//! not succeed.
+//! not succeed, 130 after Ctrl-C. With `--format json` the outcome is one
+//! JSON document on stdout and everything meant for people goes to stderr.
 
 mod gate;
+mod interrupt;
 mod progress;
-mod summary;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::config::PolicyConfig;
+use crate::model::Customer;
 use crate::plan::{Allowances, Plan, SavedPlan};
+use crate::render::apply::{Phase, Report};
 use crate::render::{self, RenderOptions};
-use crate::workflow::{self, ApplyRequest, PlanSource, Prepared};
+use crate::workflow::{self, ApplyRequest, FollowUp, PlanSource, Prepared};
 
 use super::context::Context;
 use super::{CommandResult, Global};
@@ -42,9 +46,44 @@ pub struct Args {
     /// Wait this long (e.g. 30s, 5m) for another run to release the state lock.
     #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
     lock_timeout: Option<std::time::Duration>,
+    /// Plan and apply only these customers (`metadata.name`), as `plan
+    /// --target` does; repeatable. With PLANFILE, only the targets the plan
+    /// was reviewed with are accepted.
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
+    /// How the outcome is printed: text, or one JSON document on stdout
+    /// (the plan, prompts and progress then go to stderr).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
     /// Customers worked on at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
     parallelism: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Where what is meant for people goes: stdout, unless stdout carries JSON.
+#[derive(Debug, Clone, Copy)]
+struct Human(Format);
+
+impl Human {
+    fn print(self, text: &str) -> std::io::Result<()> {
+        match self.0 {
+            Format::Text => crate::cli::output::print(text),
+            Format::Json => {
+                crate::cli::output::warn(text);
+                Ok(())
+            }
+        }
+    }
+
+    fn line(self, text: &str) -> std::io::Result<()> {
+        self.print(&format!("{text}\n"))
+    }
 }
 
 pub fn run(global: &Global, args: Args) -> CommandResult {
@@ -89,7 +128,8 @@ async fn apply(
     args: Args,
     saved: Option<SavedPlan>,
 ) -> CommandResult {
-    let color = global.color.enabled_for_stdout();
+    let human = Human(args.format);
+    let color = global.color.enabled_for_stdout() && args.format == Format::Text;
     let portfolio = ctx.portfolio(None, color)?;
     let source = match saved {
         Some(saved) => PlanSource::Saved(Box::new(saved)),
@@ -106,19 +146,30 @@ async fn apply(
         account: ctx.account(),
         lock_timeout: args.lock_timeout,
         parallelism: usize::from(args.parallelism),
+        targets: &args.targets,
         source,
     };
     let backend = Arc::clone(&ctx.backend);
     let prepared = workflow::prepare(ctx, backend, request).await?;
-    if let Some(text) = summary::reconciled(&prepared.reconciled) {
-        outln!("{text}")?;
+    if let Some(text) = render::apply::reconciled(&prepared.reconciled) {
+        human.line(&text)?;
     }
     let plan = &prepared.plan;
     if !saved {
-        crate::cli::output::print(&render_text(plan, color))?;
-        if !plan.applyable() {
-            return Ok(ExitCode::SUCCESS);
-        }
+        human.print(&render_text(plan, color))?;
+    }
+    if let Some(targeting) = &prepared.targeting {
+        let warning = render::apply::targeting_warning(targeting, Phase::Planned);
+        human.line(&format!("\n{warning}"))?;
+    }
+    if !saved && !plan.applyable() {
+        let nothing = crate::apply::Outcome::default();
+        return finish(
+            &prepared,
+            &nothing,
+            &FollowUp::ReadBack(Vec::new()),
+            args.format,
+        );
     }
     let allowances = Allowances {
         allow_cancel: args.allow_cancel,
@@ -126,29 +177,65 @@ async fn apply(
     };
     prepared.authorize(allowances, args.expect_fingerprint.as_deref())?;
     if saved {
-        outln!("{}", render::text::verified_line(plan))?;
+        human.line(&render::text::verified_line(plan))?;
     } else {
-        outln!("{}", render::text::fingerprint_line(plan))?;
-        if !gate::confirm(args.auto_approve)? {
+        human.line(&render::text::fingerprint_line(plan))?;
+        if !gate::confirm(args.auto_approve, args.format == Format::Json)? {
             return Err(ApplyCancelled.into());
         }
     }
-    execute(&prepared).await
+    execute(&prepared, &portfolio.customers, &policy, args.format).await
 }
 
-async fn execute(prepared: &Prepared) -> CommandResult {
+async fn execute(
+    prepared: &Prepared,
+    desired: &[Customer],
+    policy: &PolicyConfig,
+    format: Format,
+) -> CommandResult {
     let plan = &prepared.plan;
     if !plan.applyable() {
-        outln!("No changes. Nothing to apply.")?;
-        return Ok(ExitCode::SUCCESS);
+        Human(format).line("No changes. Nothing to apply.")?;
+        let nothing = crate::apply::Outcome::default();
+        return finish(prepared, &nothing, &FollowUp::ReadBack(Vec::new()), format);
     }
-    let reporter = progress::for_stderr();
-    let outcome = prepared.execute(reporter.as_ref()).await;
+    let (interrupt, listening) = interrupt::listen();
+    let reporter = progress::for_stderr(plan.actions.len());
+    let outcome = prepared.execute(reporter.as_ref(), &interrupt).await;
     drop(reporter);
+    let follow_up = prepared
+        .follow_up(desired, policy, &outcome, &interrupt)
+        .await;
+    let code = finish(prepared, &outcome, &follow_up, format);
+    drop(listening);
+    code
+}
+
+/// Prints the outcome; the exit code says how it went.
+fn finish(
+    prepared: &Prepared,
+    outcome: &crate::apply::Outcome,
+    follow_up: &FollowUp,
+    format: Format,
+) -> CommandResult {
+    let report = Report {
+        plan: &prepared.plan,
+        outcome,
+        reconciled: &prepared.reconciled,
+        targeting: prepared.targeting.as_ref(),
+        verified: prepared.verified,
+        follow_up,
+    };
     // The changes are made; a reader that went away does not change the
     // exit code that says how they went.
-    let _ = outln!("\n{}", summary::outcome(&outcome, plan));
-    Ok(if outcome.is_success() {
+    let _ = match format {
+        Format::Text if outcome.actions.is_empty() => Ok(()),
+        Format::Text => outln!("\n{}", render::apply::outcome(&report)),
+        Format::Json => crate::cli::output::print(&render::apply::json(&report)),
+    };
+    Ok(if outcome.interrupted {
+        ExitCode::from(interrupt::INTERRUPTED_EXIT)
+    } else if outcome.is_success() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

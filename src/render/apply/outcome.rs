@@ -1,12 +1,16 @@
 //! The end of an apply: what happened to every action (failures with
 //! Google's message), then the notices and checklist of the customers it
-//! changed (Add a Google Workspace customer, steps 15–17), so nobody has to scroll back to the plan.
+//! changed (Add a Google Workspace customer, steps 15–17), so nobody has to
+//! scroll back to the plan.
 
 use std::fmt::Write;
 
 use crate::apply::{Outcome, Reconciled, Resolution, Status};
-use crate::plan::Plan;
 use crate::render::escape::terminal;
+use crate::workflow::FollowUp;
+
+use super::Report;
+use super::targeting::{Phase, warning};
 
 /// "Resolved 2 step(s) left by an interrupted apply: ..." or nothing.
 pub fn reconciled(resolved: &[Reconciled]) -> Option<String> {
@@ -31,12 +35,13 @@ pub fn reconciled(resolved: &[Reconciled]) -> Option<String> {
     Some(out)
 }
 
-pub fn outcome(outcome: &Outcome, plan: &Plan) -> String {
+pub fn outcome(report: &Report<'_>) -> String {
+    let outcome = report.outcome;
     let counts = outcome.counts();
     let mut out = String::new();
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "Apply {}: {} succeeded, {} failed, {} in flight, {} not attempted",
+        "Apply {}: {} succeeded, {} failed, {} in flight, {} not attempted.",
         if outcome.is_success() {
             "complete"
         } else {
@@ -45,11 +50,16 @@ pub fn outcome(outcome: &Outcome, plan: &Plan) -> String {
         counts.succeeded,
         counts.failed,
         counts.in_flight,
-        counts.not_attempted
+        counts.not_attempted + counts.not_started
     );
-    out.push_str(".\n");
+    if outcome.interrupted {
+        let _ = writeln!(out, "\n{}", super::progress::interrupted(outcome));
+    }
     if let Some(reason) = &outcome.stopped_by {
         let _ = writeln!(out, "\nStopped early: {}", terminal(reason));
+    }
+    if let Some(targeting) = report.targeting {
+        let _ = writeln!(out, "\n{}", warning(targeting, Phase::Applied));
     }
     section(&mut out, outcome, "Failed", |s| match s {
         Status::Failed { message } => Some(message),
@@ -65,10 +75,10 @@ pub fn outcome(outcome: &Outcome, plan: &Plan) -> String {
         },
     );
     section(&mut out, outcome, "Not attempted", |s| match s {
-        Status::NotAttempted { reason } => Some(reason),
+        Status::NotAttempted { reason } | Status::NotStarted { reason } => Some(reason),
         _ => None,
     });
-    follow_ups(&mut out, outcome, plan);
+    follow_ups(&mut out, report);
     out
 }
 
@@ -101,8 +111,9 @@ fn section<'a>(
 }
 
 /// Notices and checklist items of the customers this apply changed.
-fn follow_ups(out: &mut String, outcome: &Outcome, plan: &Plan) {
-    let touched = outcome.touched_customers();
+fn follow_ups(out: &mut String, report: &Report<'_>) {
+    let touched = report.outcome.touched_customers();
+    let plan = report.plan;
     let notices: Vec<_> = plan
         .notices
         .iter()
@@ -122,15 +133,18 @@ fn follow_ups(out: &mut String, outcome: &Outcome, plan: &Plan) {
             );
         }
     }
-    let checklist: Vec<_> = plan
-        .checklist
-        .iter()
-        .filter(|c| touched.contains(c.customer.as_str()))
-        .collect();
+    let checklist = report.follow_up.items();
     if !checklist.is_empty() {
+        let source = match report.follow_up {
+            FollowUp::ReadBack(_) => "from a read of the customers after the apply".to_string(),
+            FollowUp::AsPlanned { reason, .. } => format!(
+                "as planned: reading the customers back failed: {}",
+                terminal(reason)
+            ),
+        };
         let _ = writeln!(
             out,
-            "\nChecklist (Add a Google Workspace customer, steps 16-17):"
+            "\nChecklist ({source}; Add a Google Workspace customer, steps 16-17):"
         );
         for item in checklist {
             let _ = writeln!(
