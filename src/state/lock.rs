@@ -67,17 +67,27 @@ pub(super) fn holder(path: &Path) -> Result<Option<LockInfo>, StateError> {
         }
         Err(other) => return Err(other),
     };
-    match file.try_lock() {
-        Ok(()) => {
-            let _ = file.unlock();
-            Ok(None)
+    // A holder blanks its record just before it unlocks, and writes it
+    // just after it locks: a blank record under a held lock is one of those
+    // moments, so the lock is tried again, not only the record read again.
+    for _ in 0..10 {
+        match file.try_lock() {
+            Ok(()) => {
+                let _ = file.unlock();
+                return Ok(None);
+            }
+            Err(TryLockError::WouldBlock) => {
+                if let Some(info) = read_record(&file) {
+                    return Ok(Some(info));
+                }
+            }
+            Err(TryLockError::Error(source)) => return Err(io("lock", path, source)),
         }
-        Err(TryLockError::WouldBlock) => match locked_error(path, &file) {
-            StateError::Locked(info) => Ok(Some(*info)),
-            other => Err(other),
-        },
-        Err(TryLockError::Error(source)) => Err(io("lock", path, source)),
+        std::thread::sleep(Duration::from_millis(20));
     }
+    Err(StateError::LockedByUnknown {
+        path: path.to_path_buf(),
+    })
 }
 
 /// Removes the lock file if `id` names its current holder. The holder keeps
