@@ -12,6 +12,8 @@ pub mod json;
 pub mod markdown;
 pub mod refresh;
 pub mod sections;
+/// What the `resold state` commands print.
+pub mod state;
 mod summary;
 pub mod text;
 mod values;

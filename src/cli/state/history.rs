@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use crate::render::escape::{json, terminal};
+use crate::render;
 use crate::state::Backend;
 
 use super::super::CommandResult;
@@ -27,60 +27,10 @@ pub fn run(backend: &dyn Backend, args: &Args) -> CommandResult {
         )
         .into());
     };
-    if args.format == Format::Json {
-        let shown: Vec<serde_json::Value> = entries
-            .iter()
-            .map(|entry| {
-                serde_json::json!({
-                    "version": entry.version,
-                    "writtenAt": entry.written_at,
-                    "removed": entry.record.is_none(),
-                    "record": entry.record,
-                    "run": entry.run,
-                })
-            })
-            .collect();
-        outln!("{}", json(&serde_json::to_string_pretty(&shown)?))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if entries.is_empty() {
-        outln!(
-            "{} has no stored version of {}.",
-            terminal(&backend.describe()),
-            terminal(&args.name)
-        )?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    for entry in &entries {
-        let what = match &entry.record {
-            None => "removed from the state".to_string(),
-            Some(record) => format!(
-                "{}, {} subscription(s){}",
-                record.channel_name.as_deref().unwrap_or("(not created)"),
-                record.subscriptions.len(),
-                match record.pending.len() {
-                    0 => String::new(),
-                    n => format!(", {n} step(s) pending"),
-                }
-            ),
-        };
-        let run = &entry.run;
-        let mut line = format!(
-            "version {:<4} {}  {}  by run {} ({} by {}@{}, {})",
-            entry.version,
-            entry.written_at,
-            what,
-            run.id,
-            run.operation,
-            run.user,
-            run.host,
-            run.outcome
-                .map_or("unfinished or running", |outcome| outcome.as_str())
-        );
-        if let Some(url) = &run.ci_url {
-            line.push_str(&format!(", {url}"));
-        }
-        outln!("{}", terminal(&line))?;
-    }
+    let shown = match args.format {
+        Format::Json => render::state::history_json(&entries),
+        Format::Text => render::state::history_text(&backend.describe(), &args.name, &entries),
+    };
+    outln!("{shown}")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use crate::config::{LoadedConfig, StateConfig, StateKind};
-use crate::render::escape::terminal;
+use crate::render;
 use crate::state::{self, Backend};
 
 use super::super::CommandResult;
@@ -52,14 +52,14 @@ pub fn run(loaded: &LoadedConfig, source: &dyn Backend, args: &Args) -> CommandR
     let target = open_target(loaded, args)?;
     let migrated = state::migrate(source, target.as_ref())?;
     outln!(
-        "Copied {} customer(s) from {} to {} (lineage {}, serial {} there). The source is \
-         unchanged: point resold.yaml's `state:` at the target, and remove the source once \
-         `resold plan` on the target shows what you expect.",
-        migrated.customers,
-        terminal(&source.describe()),
-        terminal(&target.describe()),
-        terminal(&migrated.lineage),
-        migrated.serial
+        "{}",
+        render::state::migrated(
+            migrated.customers,
+            &source.describe(),
+            &target.describe(),
+            &migrated.lineage,
+            migrated.serial
+        )
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Subcommand, ValueEnum};
 
 use crate::diagnostics::did_you_mean;
-use crate::render::escape::{json, terminal};
+use crate::render;
 use crate::state::{self, Backend, State};
 
 use super::{CommandResult, Global};
@@ -85,59 +85,12 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
 }
 
 fn list(backend: &dyn Backend, format: Format) -> CommandResult {
-    if format == Format::Json {
-        let state = backend.read()?;
-        let listed = serde_json::json!({
-            "backend": backend.describe(),
-            "state": state.as_ref().map(|state| serde_json::json!({
-                "lineage": state.lineage,
-                "serial": state.serial,
-                "account": state.account,
-                "customers": state.customers.iter().map(|(name, record)| serde_json::json!({
-                    "name": name,
-                    "channelName": record.channel_name,
-                    "cloudIdentityId": record.cloud_identity_id,
-                    "subscriptions": record.subscriptions.len(),
-                    "pendingSteps": record.pending.len(),
-                })).collect::<Vec<_>>(),
-            })),
-        });
-        outln!("{}", json(&serde_json::to_string_pretty(&listed)?))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let Some(state) = backend.read()? else {
-        outln!("No state yet at {}.", terminal(&backend.describe()))?;
-        return Ok(ExitCode::SUCCESS);
+    let state = backend.read()?;
+    let shown = match format {
+        Format::Json => render::state::list_json(&backend.describe(), state.as_ref()),
+        Format::Text => render::state::list_text(&backend.describe(), state.as_ref()),
     };
-    outln!(
-        "{} (serial {}, lineage {})",
-        terminal(&backend.describe()),
-        state.serial,
-        terminal(&state.lineage)
-    )?;
-    // Columns padded to the longest value, so a long list scans as a table.
-    let name_width = state.customers.keys().map(|n| n.len()).max().unwrap_or(0);
-    let channel_width = state
-        .customers
-        .values()
-        .map(|r| r.channel_name.as_deref().map_or(13, str::len))
-        .max()
-        .unwrap_or(0);
-    for (name, record) in &state.customers {
-        let mut line = format!(
-            "{name:<name_width$}  {:<channel_width$}  cloud identity {:<10}  {} subscription(s)",
-            record.channel_name.as_deref().unwrap_or("(not created)"),
-            record.cloud_identity_id.as_deref().unwrap_or("-"),
-            record.subscriptions.len()
-        );
-        if !record.pending.is_empty() {
-            line.push_str(&format!(
-                "  {} step(s) pending from an interrupted apply",
-                record.pending.len()
-            ));
-        }
-        outln!("{}", terminal(&line))?;
-    }
+    outln!("{shown}")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -147,7 +100,7 @@ fn show(backend: &dyn Backend, name: &str) -> CommandResult {
         .customers
         .get(name)
         .ok_or_else(|| unknown_customer(&state, name))?;
-    outln!("{}", json(&serde_json::to_string_pretty(record)?))?;
+    outln!("{}", render::state::record_json(record))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -160,12 +113,7 @@ fn remove(backend: &dyn Backend, name: &str) -> CommandResult {
     let expected = state.serial;
     state.serial = State::next_serial(expected)?;
     backend.write(&state, Some(expected))?;
-    outln!(
-        "Removed {} from the state (serial {}). Nothing was changed at Google; \
-         the customer now shows up in plans as unmanaged.",
-        terminal(name),
-        state.serial
-    )?;
+    outln!("{}", render::state::removed(name, state.serial))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -179,76 +127,24 @@ fn rename(backend: &dyn Backend, old: &str, new: &str) -> CommandResult {
     let expected = state.serial;
     state.serial = State::next_serial(expected)?;
     backend.write(&state, Some(expected))?;
-    outln!(
-        "Moved {} to {} in the state (serial {}): its Channel customer, Cloud Identity and \
-         subscription records, request ids included, are now {}'s. Nothing was changed at Google.",
-        terminal(old),
-        terminal(new),
-        state.serial,
-        terminal(new)
-    )?;
+    outln!("{}", render::state::moved(old, new, state.serial))?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn lock_info(backend: &dyn Backend, format: Format) -> CommandResult {
     let holders = backend.lock_holders()?;
-    if format == Format::Json {
-        let shown = serde_json::json!({"backend": backend.describe(), "holders": holders});
-        outln!("{}", json(&serde_json::to_string_pretty(&shown)?))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if holders.is_empty() {
-        outln!(
-            "The state ({}) is not locked.",
-            terminal(&backend.describe())
-        )?;
-    }
-    for info in &holders {
-        let mut text = format!(
-            "The state is locked.\n  ID:        {}\n  Who:       {}\n  PID:       {}\n  Operation: {}\n  Since:     {}",
-            info.id, info.who, info.pid, info.operation, info.since
-        );
-        if let Some(url) = &info.ci_url {
-            text.push_str(&format!("\n  CI job:    {url}"));
-        }
-        text.push_str("\n  Holds:     ");
-        if info.customers.is_empty() {
-            text.push_str("the whole state");
-        } else {
-            text.push_str(&info.customers.join(", "));
-        }
-        outln!("{}", terminal(&text))?;
-    }
+    let shown = match format {
+        Format::Json => render::state::lock_info_json(&backend.describe(), &holders),
+        Format::Text => render::state::lock_info_text(&backend.describe(), &holders),
+    };
+    outln!("{shown}")?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn force_unlock(backend: &dyn Backend, id: &str) -> CommandResult {
     let broken = backend.force_unlock(id)?;
-    if backend.fences_broken_holders() {
-        outln!(
-            "Ended the session of run {} ({} by {}, pid {}, since {}): its locks are free, and \
-             any further state write by that run is refused, so it stops before its next call \
-             to Google.",
-            terminal(&broken.id),
-            terminal(&broken.operation),
-            terminal(&broken.who),
-            broken.pid,
-            terminal(&broken.since)
-        )?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    outln!(
-        "Broke lock {} held by {} (pid {}) for {} since {}.\n\
-         If that process is still running, it keeps its lock and can still write the state; \
-         a run started now would then find the state changed under it and have its own writes \
-         refused. Make sure pid {} has stopped before you run resold again.",
-        terminal(&broken.id),
-        terminal(&broken.who),
-        broken.pid,
-        terminal(&broken.operation),
-        terminal(&broken.since),
-        broken.pid
-    )?;
+    let fenced = backend.fences_broken_holders();
+    outln!("{}", render::state::force_unlocked(&broken, fenced))?;
     Ok(ExitCode::SUCCESS)
 }
 
