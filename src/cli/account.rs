@@ -94,9 +94,7 @@ fn list(global: &Global, args: ListArgs) -> CommandResult {
         match report.portfolio {
             Some(portfolio) => portfolio.customers,
             None => {
-                eprintln!(
-                    "warning: the manifests do not load (`resold validate`); customers are marked only by the state"
-                );
+                eprintln!("{}", crate::render::account::MANIFESTS_DO_NOT_LOAD);
                 Vec::new()
             }
         }

@@ -197,7 +197,7 @@ impl Context {
         if let Some(running) = self.sandbox.take()
             && let Err(error) = running.shutdown().await
         {
-            eprintln!("warning: the embedded sandbox did not stop cleanly: {error}");
+            eprintln!("{}", crate::render::sandbox::did_not_stop_cleanly(&error));
         }
     }
 }

@@ -147,12 +147,10 @@ pub fn run(_global: &Global, args: Args) -> CommandResult {
     }
     for (path, text) in &files {
         write_new(path, text)?;
-        outln!("created {}", path.display())?;
+        outln!("{}", crate::render::init::created(path))?;
     }
-    outln!(
-        "next: edit {}, then run `resold validate`",
-        args.dir.join("customers/example-se.yaml").display()
-    )?;
+    let example = args.dir.join("customers/example-se.yaml");
+    outln!("{}", crate::render::init::next_step(&example))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::{CommandResult, Global};
 use crate::provider::TransportFailure;
+use crate::render;
 use crate::sandbox::{self, FaultConfig, SandboxOptions};
 
 #[derive(Debug, clap::Args)]
@@ -298,15 +299,17 @@ async fn serve_until_stopped(args: ServeArgs) -> CommandResult {
     };
     let running = sandbox::start(options).await?;
     if !running.addr().ip().is_loopback() {
-        eprintln!("{}", exposed_warning(running.addr()));
+        eprintln!(
+            "{}",
+            render::sandbox::exposed_warning(running.addr(), sandbox::DEV_TOKEN)
+        );
     }
     // The first line is machine-read by scripts (conformance/run): keep its
     // shape. A reader that went away does not stop the serving.
-    let _ = outln!("sandbox listening on {}", running.base_url());
+    let _ = outln!("{}", render::sandbox::listening(&running.base_url()));
     let _ = outln!(
-        "account {}  token {}",
-        running.account(),
-        sandbox::DEV_TOKEN
+        "{}",
+        render::sandbox::credentials(running.account(), sandbox::DEV_TOKEN)
     );
     wait_for_signal().await?;
     running.shutdown().await?;
@@ -315,15 +318,6 @@ async fn serve_until_stopped(args: ServeArgs) -> CommandResult {
 
 /// Said when the sandbox listens beyond loopback: anyone who can reach the
 /// port can use the well-known development token.
-fn exposed_warning(addr: SocketAddr) -> String {
-    format!(
-        "WARNING: the sandbox listens on {addr}, which other machines can reach. It accepts the \
-         public development token `{}`: anyone who can connect can read and change its world \
-         and its fault rules. Bind 127.0.0.1 unless you mean this.",
-        sandbox::DEV_TOKEN
-    )
-}
-
 async fn wait_for_signal() -> Result<(), SandboxCliError> {
     #[cfg(unix)]
     {

@@ -16,6 +16,9 @@ use crate::observed::AdminConsole;
 
 use super::escape;
 
+/// Said when `account list` cannot tell managed customers by their manifests.
+pub const MANIFESTS_DO_NOT_LOAD: &str = "warning: the manifests do not load (`resold validate`); customers are marked only by the state";
+
 /// Who manages each customer, by Channel name.
 pub type Marks = BTreeMap<String, ManagedBy>;
 

@@ -8,9 +8,13 @@ mod budget;
 pub mod escape;
 pub mod github;
 pub mod import;
+/// What `resold init` prints.
+pub mod init;
 pub mod json;
 pub mod markdown;
 pub mod refresh;
+/// What the sandbox commands print.
+pub mod sandbox;
 pub mod sections;
 /// What the `resold state` commands print.
 pub mod state;
