@@ -44,7 +44,11 @@ pub(super) fn acquire(path: &Path, info: &LockInfo) -> Result<HeldFile, StateErr
         let file = open_lock_file(path, true)?;
         match file.try_lock() {
             Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(locked_error(path, &file)),
+            // Held: report the holder, or, if it let go meanwhile, try again.
+            Err(TryLockError::WouldBlock) => match held_by(path, &file)? {
+                Some(holder) => return Err(StateError::Locked(Box::new(holder))),
+                None => continue,
+            },
             Err(TryLockError::Error(source)) => return Err(io("lock", path, source)),
         }
         if still_at_path(&file, path)? {
@@ -67,9 +71,14 @@ pub(super) fn holder(path: &Path) -> Result<Option<LockInfo>, StateError> {
         }
         Err(other) => return Err(other),
     };
-    // A holder blanks its record just before it unlocks, and writes it
-    // just after it locks: a blank record under a held lock is one of those
-    // moments, so the lock is tried again, not only the record read again.
+    held_by(path, &file)
+}
+
+/// Who holds the lock on `file`, or `None` once it is free. A holder writes
+/// its record just after it locks and blanks it just before it unlocks: a
+/// blank record under a held lock is one of those moments, so the lock is
+/// tried again, not only the record read again.
+fn held_by(path: &Path, file: &File) -> Result<Option<LockInfo>, StateError> {
     for _ in 0..10 {
         match file.try_lock() {
             Ok(()) => {
@@ -77,7 +86,7 @@ pub(super) fn holder(path: &Path) -> Result<Option<LockInfo>, StateError> {
                 return Ok(None);
             }
             Err(TryLockError::WouldBlock) => {
-                if let Some(info) = read_record(&file) {
+                if let Some(info) = read_record(file) {
                     return Ok(Some(info));
                 }
             }
@@ -173,20 +182,6 @@ fn overwrite(file: &mut File, record: &[u8]) -> std::io::Result<()> {
     file.seek(SeekFrom::Start(0))?;
     file.write_all(&bytes)?;
     file.sync_data()
-}
-
-/// The holder has the OS lock but may not have written its record yet;
-/// a few short retries cover that window.
-fn locked_error(path: &Path, file: &File) -> StateError {
-    for _ in 0..10 {
-        if let Some(info) = read_record(file) {
-            return StateError::Locked(Box::new(info));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    StateError::LockedByUnknown {
-        path: path.to_path_buf(),
-    }
 }
 
 fn read_record(mut file: &File) -> Option<LockInfo> {
