@@ -65,12 +65,10 @@ pub(super) fn plan(
     observed: Option<&Observed>,
     options: &PlanOptions,
 ) -> Plan {
-    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
-    let orphaned: Vec<(&String, &crate::state::CustomerRecord)> = state
-        .customers
-        .iter()
-        .filter(|(name, _)| !desired_names.contains(name.as_str()) && options.targets(name))
-        .collect();
+    let orphaned: Vec<(&String, &crate::state::CustomerRecord)> =
+        super::refresh::orphaned_records(desired, state)
+            .filter(|(name, _)| options.targets(name))
+            .collect();
     let ctx = Context {
         observed,
         options,

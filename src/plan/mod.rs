@@ -41,7 +41,7 @@ pub use findings::{Finding, FindingKind, Unmanaged};
 pub use in_flight::{InFlight, LockHolder, PendingSummary};
 pub use notices::Notice;
 pub use planfile::{PLANFILE_FORMAT_VERSION, PlanFileError, RecordedConfig, SavedPlan};
-pub use refresh::customers_to_refresh;
+pub use refresh::{customers_to_refresh, orphaned_records};
 pub use safety::{Warning, WarningKind};
 pub use verify::{
     Mismatch, RequestIdProblem, StaleReason, check_request_ids, check_stale, compare,

@@ -25,18 +25,24 @@ pub fn customers_to_refresh(
                 .map(|c| c.name.clone())
                 .collect();
             // A manifest that disappeared is a change too.
-            let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
-            names.extend(
-                state
-                    .customers
-                    .keys()
-                    .filter(|name| !desired_names.contains(name.as_str()))
-                    .cloned(),
-            );
+            names.extend(orphaned_records(desired, state).map(|(name, _)| name.clone()));
             names.sort();
             Some(names)
         }
     }
+}
+
+/// The state's records that no manifest names (in name order): a removed
+/// manifest, a rename's old name, a customer left to `state rm`.
+pub fn orphaned_records<'s>(
+    desired: &[Customer],
+    state: &'s State,
+) -> impl Iterator<Item = (&'s String, &'s CustomerRecord)> {
+    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
+    state
+        .customers
+        .iter()
+        .filter(move |(name, _)| !desired_names.contains(name.as_str()))
 }
 
 /// Desired differs from recorded: a new customer, different customer values

@@ -96,14 +96,7 @@ pub fn for_apply(
             names
         }
     };
-    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
-    names.extend(
-        state
-            .customers
-            .keys()
-            .filter(|name| !desired_names.contains(name.as_str()))
-            .cloned(),
-    );
+    names.extend(plan::orphaned_records(desired, state).map(|(name, _)| name.clone()));
     names
 }
 
@@ -115,7 +108,6 @@ pub fn observe_request(
 ) -> ObserveRequest {
     let named: Option<BTreeSet<&str>> = names.map(|n| n.iter().map(String::as_str).collect());
     let wanted = |name: &str| named.as_ref().is_none_or(|n| n.contains(name));
-    let desired_names: BTreeSet<&str> = desired.iter().map(|c| c.name.as_str()).collect();
     let mut request = ObserveRequest {
         include_unmanaged: names.is_none(),
         ..ObserveRequest::default()
@@ -161,8 +153,8 @@ pub fn observe_request(
         }
     }
     // Customers only the state names: observed so orphans are reported accurately.
-    for (name, record) in &state.customers {
-        if wanted(name) && !desired_names.contains(name.as_str()) {
+    for (name, record) in plan::orphaned_records(desired, state) {
+        if wanted(name) {
             let domain = record
                 .applied
                 .as_ref()
