@@ -147,7 +147,7 @@ pub async fn prepare(
             customer: customer.to_string(),
         });
     }
-    let targeting = targeting::targeting(desired, &state, &targets);
+    let targeting = Targeting::of(&plan);
     Ok(Prepared {
         plan,
         reconciled,

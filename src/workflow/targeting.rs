@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::model::Customer;
+use crate::plan::Plan;
 use crate::state::State;
 
 use super::WorkflowError;
@@ -55,21 +56,18 @@ pub fn for_saved(saved: &[String], given: &[String]) -> Result<(), WorkflowError
     })
 }
 
-/// `None` when the plan covers everyone.
-pub fn targeting(desired: &[Customer], state: &State, targets: &[String]) -> Option<Targeting> {
-    if targets.is_empty() {
-        return None;
+impl Targeting {
+    /// What a targeted plan covers, from the plan itself (`None` when it
+    /// covers everyone): the planner counted the portfolio once, and the
+    /// apply's warning says the same "N of M" the reviewed plan said.
+    pub fn of(plan: &Plan) -> Option<Targeting> {
+        let covered = plan.targeting?;
+        let targets: BTreeSet<&String> = plan.targets.iter().collect();
+        Some(Targeting {
+            targets: targets.into_iter().cloned().collect(),
+            total: covered.total,
+        })
     }
-    let everyone: BTreeSet<&str> = desired
-        .iter()
-        .map(|c| c.name.as_str())
-        .chain(state.customers.keys().map(String::as_str))
-        .collect();
-    let targets: BTreeSet<String> = targets.iter().cloned().collect();
-    Some(Targeting {
-        targets: targets.into_iter().collect(),
-        total: everyone.len(),
-    })
 }
 
 #[cfg(test)]
@@ -110,9 +108,16 @@ mod tests {
         state
             .customers
             .insert("gone".into(), crate::state::CustomerRecord::empty(true));
-        assert_eq!(targeting(&[], &state, &[]), None);
+        let plan_for = |targets: &[&str]| {
+            let options = crate::plan::PlanOptions {
+                targets: names(targets),
+                ..crate::plan::PlanOptions::default()
+            };
+            crate::plan::diff(&[], &state, None, &options)
+        };
+        assert_eq!(Targeting::of(&plan_for(&[])), None);
         assert_eq!(
-            targeting(&[], &state, &names(&["gone", "gone"])),
+            Targeting::of(&plan_for(&["gone", "gone"])),
             Some(Targeting {
                 targets: names(&["gone"]),
                 total: 1
