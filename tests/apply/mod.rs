@@ -16,6 +16,6 @@ mod journal;
 mod output;
 pub mod project;
 mod reconcile;
-mod soak;
+pub mod soak;
 mod tampered;
 mod target;

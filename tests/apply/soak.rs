@@ -5,25 +5,23 @@
 
 use std::time::Instant;
 
+use resold::model::Customer;
 use resold::sandbox::{FaultConfig, FaultRule};
 
 use super::harness::{Harness, assert_state_matches_world, portfolio};
 
-fn flaky_google(seed: u64) -> FaultConfig {
+/// A fifth of Google's answers fail: three rules of 7.2% each (503, a
+/// dropped connection, commit-then-fail), the first to fire decides:
+/// 1 - 0.928^3 ≈ 20%.
+pub fn a_fifth_failing(seed: u64) -> FaultConfig {
     let rule = |probability: f64| FaultRule {
         method: "*".into(),
         probability: Some(probability),
         ..FaultRule::default()
     };
-    // Three rules of 7.2% each, the first to fire decides: 1 - 0.928^3 ≈ 20%.
     FaultConfig {
         seed: Some(seed),
         rules: vec![
-            FaultRule {
-                method: "*".into(),
-                latency_ms: Some(2),
-                ..FaultRule::default()
-            },
             FaultRule {
                 status: Some(503),
                 ..rule(0.072)
@@ -39,6 +37,38 @@ fn flaky_google(seed: u64) -> FaultConfig {
             },
         ],
     }
+}
+
+/// `a_fifth_failing` behind 2 ms of latency on every call.
+fn flaky_google(seed: u64) -> FaultConfig {
+    let mut config = a_fifth_failing(seed);
+    config.rules.insert(
+        0,
+        FaultRule {
+            method: "*".into(),
+            latency_ms: Some(2),
+            ..FaultRule::default()
+        },
+    );
+    config
+}
+
+/// After the soak: the sandbox holds each of the 200 customers and 600
+/// orders once, the state matches it, and a plan has nothing left to do.
+pub async fn assert_settled(harness: &Harness, desired: &[Customer]) {
+    harness.sandbox.set_faults(None);
+    let world = harness.world();
+    assert!(world.duplicates().is_empty(), "{:?}", world.duplicates());
+    assert_eq!(world.customers.len(), 200);
+    assert_eq!(world.entitlements.len(), 600);
+    let state = harness.state();
+    assert_state_matches_world(&state, &world);
+    let plan = harness.plan(desired).await;
+    assert!(
+        plan.actions.is_empty(),
+        "after the last attempt nothing is left to do: {:#?}",
+        &plan.actions[..plan.actions.len().min(5)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,18 +113,5 @@ async fn soak(lose_state: bool) {
         attempts.len(),
         started.elapsed()
     );
-    harness.sandbox.set_faults(None);
-
-    let world = harness.world();
-    assert!(world.duplicates().is_empty(), "{:?}", world.duplicates());
-    assert_eq!(world.customers.len(), 200);
-    assert_eq!(world.entitlements.len(), 600);
-    let state = harness.state();
-    assert_state_matches_world(&state, &world);
-    let plan = harness.plan(&desired).await;
-    assert!(
-        plan.actions.is_empty(),
-        "after the last attempt nothing is left to do: {:#?}",
-        &plan.actions[..plan.actions.len().min(5)]
-    );
+    assert_settled(&harness, &desired).await;
 }

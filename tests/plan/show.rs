@@ -19,18 +19,12 @@ fn nested_project() -> tempfile::TempDir {
     project
 }
 
-fn run(dir: &Path, args: &[&str]) -> (std::process::Output, String) {
-    let output = resold(dir, args, &[]);
-    let stdout = text(&output.stdout);
-    (output, stdout)
-}
-
-#[test]
-fn apply_of_a_saved_plan_finds_the_config_it_was_made_with() {
+/// The nested project with a plan saved to `plan.json` from the directory
+/// above it, with `--config examples/resold.yaml`.
+fn planned_nested_project() -> tempfile::TempDir {
     let project = nested_project();
-    let dir = project.path();
     let (planned, _) = run(
-        dir,
+        project.path(),
         &[
             "--config",
             "examples/resold.yaml",
@@ -40,6 +34,19 @@ fn apply_of_a_saved_plan_finds_the_config_it_was_made_with() {
         ],
     );
     assert!(planned.status.success(), "{}", describe(&planned));
+    project
+}
+
+fn run(dir: &Path, args: &[&str]) -> (std::process::Output, String) {
+    let output = resold(dir, args, &[]);
+    let stdout = text(&output.stdout);
+    (output, stdout)
+}
+
+#[test]
+fn apply_of_a_saved_plan_finds_the_config_it_was_made_with() {
+    let project = planned_nested_project();
+    let dir = project.path();
     let saved: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("plan.json")).unwrap()).unwrap();
     assert_eq!(saved["config"]["path"], "examples/resold.yaml");
@@ -52,19 +59,8 @@ fn apply_of_a_saved_plan_finds_the_config_it_was_made_with() {
 
 #[test]
 fn a_saved_plan_runs_only_with_the_config_bytes_it_was_made_with() {
-    let project = nested_project();
+    let project = planned_nested_project();
     let dir = project.path();
-    let (planned, _) = run(
-        dir,
-        &[
-            "--config",
-            "examples/resold.yaml",
-            "plan",
-            "--out",
-            "plan.json",
-        ],
-    );
-    assert!(planned.status.success(), "{}", describe(&planned));
 
     // The same config, pointed at another state: given with --config.
     let config = std::fs::read_to_string(dir.join("examples/resold.yaml")).unwrap();

@@ -27,6 +27,24 @@ pub async fn role_with_password(server: &Server, password: &str) -> String {
     role
 }
 
+/// Every table of resold's `schema` has rows, and none of them holds `secret`.
+pub async fn assert_no_table_holds(admin: &tokio_postgres::Client, schema: &str, secret: &str) {
+    for table in ["runs", "customers", "history", "workspaces", "meta"] {
+        let rows = admin
+            .query(
+                &format!("SELECT row_to_json(t)::text FROM {schema}.{table} t"),
+                &[],
+            )
+            .await
+            .unwrap();
+        assert!(!rows.is_empty(), "{table} has rows");
+        for row in rows {
+            let text: String = row.get(0);
+            assert!(!text.contains(secret), "{table}: {text}");
+        }
+    }
+}
+
 fn config(server: &Server, role: &str, schema: &str) -> PostgresConfig {
     let mut config = PostgresConfig::new(
         server.url.replacen("postgres@", &format!("{role}@"), 1),
@@ -103,20 +121,7 @@ async fn the_right_password_works_and_is_stored_nowhere() {
     store.write(&locks, &[put("acme", None, 3)]).await.unwrap();
 
     let admin = admin(&server).await;
-    for table in ["runs", "customers", "history", "workspaces", "meta"] {
-        let rows = admin
-            .query(
-                &format!("SELECT row_to_json(t)::text FROM {schema}.{table} t"),
-                &[],
-            )
-            .await
-            .unwrap();
-        assert!(!rows.is_empty(), "{table} has rows");
-        for row in rows {
-            let text: String = row.get(0);
-            assert!(!text.contains(&password), "{table}: {text}");
-        }
-    }
+    assert_no_table_holds(&admin, &schema, &password).await;
     let sessions = admin
         .query(
             "SELECT coalesce(application_name, '') || ' ' || coalesce(query, '') \

@@ -6,12 +6,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use resold::sandbox::{FaultConfig, FaultRule};
 use resold::state::PostgresBackend;
 use resold::state::postgres::PostgresConfig;
 
 use super::server_and_require;
-use crate::apply::harness::{Harness, assert_state_matches_world, portfolio};
+use crate::apply::harness::{Harness, portfolio};
+use crate::apply::soak::{a_fifth_failing, assert_settled};
 use crate::state::postgres::fresh_schema;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,29 +26,7 @@ async fn two_hundred_customers_through_a_flaky_google_end_consistent_on_postgres
         backend: Arc::new(PostgresBackend::new(config, std::path::Path::new("/"))),
         ..local
     };
-    let failing = |probability: f64| FaultRule {
-        method: "*".into(),
-        probability: Some(probability),
-        ..FaultRule::default()
-    };
-    harness.sandbox.set_faults(Some(FaultConfig {
-        seed: Some(20261201),
-        rules: vec![
-            FaultRule {
-                status: Some(503),
-                ..failing(0.072)
-            },
-            FaultRule {
-                drop_connection: true,
-                ..failing(0.072)
-            },
-            FaultRule {
-                commit_first: true,
-                status: Some(503),
-                ..failing(0.072)
-            },
-        ],
-    }));
+    harness.sandbox.set_faults(Some(a_fifth_failing(20261201)));
     let desired = portfolio("soak", 200, 3);
     let started = Instant::now();
     let mut attempts = 0;
@@ -62,19 +40,6 @@ async fn two_hundred_customers_through_a_flaky_google_end_consistent_on_postgres
         "soak on PostgreSQL: {attempts} attempt(s) in {:?}",
         started.elapsed()
     );
-    harness.sandbox.set_faults(None);
-
-    let world = harness.world();
-    assert!(world.duplicates().is_empty(), "{:?}", world.duplicates());
-    assert_eq!(world.customers.len(), 200);
-    assert_eq!(world.entitlements.len(), 600);
-    let state = harness.state();
-    assert_state_matches_world(&state, &world);
-    let plan = harness.plan(&desired).await;
-    assert!(
-        plan.actions.is_empty(),
-        "{:#?}",
-        &plan.actions[..plan.actions.len().min(5)]
-    );
+    assert_settled(&harness, &desired).await;
     assert!(harness.backend.lock_info().unwrap().is_none());
 }
