@@ -20,15 +20,13 @@ use std::time::{Duration, Instant};
 
 use resold::apply::{self, ApplyOptions, Journal, Silent};
 use resold::config::RetryConfig;
-use resold::fixtures::{
-    sample_admin, sample_domain_customer, sample_subscription, sandbox_provider_settings,
-};
-use resold::model::{Customer, PlanKind};
+use resold::fixtures::sandbox_provider_settings;
+use resold::model::Customer;
 use resold::plan::{self, PlanOptions};
 use resold::provider::{LroSettings, RecordedRequest, RequestRecorder, connect};
 use resold::sandbox::{FaultConfig, FaultRule, SandboxOptions};
 use resold::state::{Backend, LocalBackend, State};
-use support::env_or;
+use support::{customer_with_three_orders, env_or};
 
 /// Counts the requests the client sends.
 #[derive(Default)]
@@ -37,26 +35,6 @@ struct Calls(AtomicU64);
 impl RequestRecorder for Calls {
     fn record(&self, _request: &RecordedRequest) {
         self.0.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// A new domain customer with three flexible orders (an edition and two add-ons).
-fn customer(i: usize) -> Customer {
-    let name = format!("bench-{i:05}");
-    let domain = format!("{name}.se");
-    let orders = [
-        ("business-standard", 10),
-        ("vault", 5),
-        ("additional-storage", 2),
-    ];
-    Customer {
-        phone: None,
-        admin: sample_admin(&format!("admin@{domain}")),
-        subscriptions: orders
-            .iter()
-            .map(|(sku, seats)| sample_subscription(sku, PlanKind::Flexible, *seats))
-            .collect(),
-        ..sample_domain_customer(&name, &format!("Bench {i} AB"), &domain)
     }
 }
 
@@ -83,7 +61,9 @@ async fn run(customers: usize, parallelism: usize, latency_ms: u64) -> Run {
         })
         .with_recorder(calls.clone());
     let provider = connect(settings).await.expect("provider");
-    let desired: Vec<Customer> = (0..customers).map(customer).collect();
+    let desired: Vec<Customer> = (0..customers)
+        .map(|i| customer_with_three_orders("bench", "Bench", i))
+        .collect();
     let dir = tempfile::tempdir().expect("temp dir");
     let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(dir.path().join("state.json")));
     let state = State::new(Some(sandbox.account().to_string()));

@@ -9,10 +9,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use resold::apply::{self, ApplyOptions, Journal, Silent};
 use resold::config::RetryConfig;
-use resold::fixtures::{
-    sample_admin, sample_domain_customer, sample_subscription, sandbox_provider_settings,
-};
-use resold::model::{Customer, PlanKind};
+use resold::fixtures::sandbox_provider_settings;
+use resold::model::Customer;
 use resold::plan::{self, PlanOptions, RefreshMode};
 use resold::provider::{LroSettings, Provider, connect};
 use resold::sandbox::{FaultConfig, FaultRule, SandboxOptions};
@@ -21,26 +19,7 @@ use resold::state::{Backend, LocalBackend, PostgresBackend, State};
 use resold::workflow::{self, Connect, ConnectError, PlanRequest};
 
 use super::Error;
-
-/// A new domain customer with three flexible orders.
-fn new_customer(i: usize) -> Customer {
-    let name = format!("pair-{i:05}");
-    let domain = format!("{name}.se");
-    let orders = [
-        ("business-standard", 10),
-        ("vault", 5),
-        ("additional-storage", 2),
-    ];
-    Customer {
-        phone: None,
-        admin: sample_admin(&format!("admin@{domain}")),
-        subscriptions: orders
-            .iter()
-            .map(|(sku, seats)| sample_subscription(sku, PlanKind::Flexible, *seats))
-            .collect(),
-        ..sample_domain_customer(&name, &format!("Pair {i} AB"), &domain)
-    }
-}
+use super::support::customer_with_three_orders;
 
 /// The wall time of applying `groups` (one run each, all at once) of new
 /// customers into a fresh workspace: each run locks its own customers
@@ -73,7 +52,10 @@ pub async fn apply_runs(
     })?;
     let mut plans = Vec::new();
     for group in groups {
-        let desired: Vec<Customer> = group.clone().map(new_customer).collect();
+        let desired: Vec<Customer> = group
+            .clone()
+            .map(|i| customer_with_three_orders("pair", "Pair", i))
+            .collect();
         let request = workflow::scope::observe_request(&desired, &state, None);
         let observed = provider.observe(&request).await?;
         let planned = plan::diff(&desired, &state, Some(&observed), &PlanOptions::default());

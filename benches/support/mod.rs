@@ -6,6 +6,9 @@
 
 pub mod portfolio;
 
+use resold::fixtures::{sample_admin, sample_domain_customer, sample_subscription};
+use resold::model::{Customer, PlanKind};
+
 /// A numeric knob from the environment; `default` when unset or unparsable.
 pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -21,4 +24,25 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("tokio runtime")
+}
+
+/// A new domain customer `prefix-NNNNN`, organisation "`organization` N AB", with three
+/// flexible orders: an edition and two add-ons.
+pub fn customer_with_three_orders(prefix: &str, organization: &str, i: usize) -> Customer {
+    let name = format!("{prefix}-{i:05}");
+    let domain = format!("{name}.se");
+    let orders = [
+        ("business-standard", 10),
+        ("vault", 5),
+        ("additional-storage", 2),
+    ];
+    Customer {
+        phone: None,
+        admin: sample_admin(&format!("admin@{domain}")),
+        subscriptions: orders
+            .iter()
+            .map(|(sku, seats)| sample_subscription(sku, PlanKind::Flexible, *seats))
+            .collect(),
+        ..sample_domain_customer(&name, &format!("{organization} {i} AB"), &domain)
+    }
 }
