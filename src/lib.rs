@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod api;
+pub mod append_log;
 pub mod apply;
 pub mod build_info;
 pub mod catalog;

@@ -9,10 +9,16 @@
 //! own change has landed, so "journaled before the call" holds for every step
 //! while a thousand concurrent customers cost a few hundred writes, not
 //! thousands.
+//!
+//! The first write stores the whole state; every later one carries only the
+//! customers changed since the write before it (`Backend::write_change`), so
+//! a write costs what changed, not the size of the book. `settle` folds
+//! those changes into the stored state when the run is done.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::state::{Backend, CustomerRecord, PendingStep, State, StateError};
+use crate::state::{Backend, CustomerRecord, PendingStep, State, StateChange, StateError};
 
 pub struct Journal {
     backend: Arc<dyn Backend>,
@@ -25,6 +31,8 @@ struct Memory {
     state: State,
     /// Bumped by every change; a write covers every change up to its generation.
     generation: u64,
+    /// The customers changed since the last write was taken.
+    changed: BTreeSet<String>,
     /// Set once a write failed: nothing further may be sent to Google when
     /// its journal entry cannot be stored.
     failed: Option<Arc<StateError>>,
@@ -34,6 +42,17 @@ struct OnDisk {
     serial: Option<u64>,
     generation: u64,
     writes: u64,
+    /// Whether this journal stored the whole state yet (later writes carry
+    /// only changes).
+    whole_written: bool,
+    /// Whether changes were stored since the whole state was.
+    unsettled: bool,
+}
+
+/// What one write carries.
+enum Write {
+    Whole(State),
+    Change(StateChange),
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -50,12 +69,15 @@ impl Journal {
             memory: Mutex::new(Memory {
                 state,
                 generation: 0,
+                changed: BTreeSet::new(),
                 failed: None,
             }),
             disk: tokio::sync::Mutex::new(OnDisk {
                 serial,
                 generation: 0,
                 writes: 0,
+                whole_written: false,
+                unsettled: false,
             }),
         }
     }
@@ -99,7 +121,7 @@ impl Journal {
         is_step: impl Fn(&PendingStep) -> bool,
         update: impl FnOnce(&mut CustomerRecord),
     ) -> Result<(), JournalError> {
-        self.change(|state| {
+        self.change(customer, |state| {
             if let Some(record) = state.customers.get_mut(customer) {
                 record.pending.retain(|p| !is_step(p));
                 update(record);
@@ -125,7 +147,7 @@ impl Journal {
         protect: bool,
         update: impl FnOnce(&mut CustomerRecord),
     ) -> Result<(), JournalError> {
-        self.change(|state| {
+        self.change(customer, |state| {
             let record = state
                 .customers
                 .entry(customer.to_string())
@@ -135,18 +157,62 @@ impl Journal {
         .await
     }
 
-    /// Any change to the state, durable when this returns.
-    pub async fn change(&self, apply: impl FnOnce(&mut State)) -> Result<(), JournalError> {
+    /// A change to `customer`'s record, durable when this returns.
+    async fn change(
+        &self,
+        customer: &str,
+        apply: impl FnOnce(&mut State),
+    ) -> Result<(), JournalError> {
         let generation = {
             let mut memory = self.memory();
             if let Some(error) = &memory.failed {
                 return Err(JournalError(Arc::clone(error)));
             }
             apply(&mut memory.state);
+            memory.changed.insert(customer.to_string());
             memory.generation += 1;
             memory.generation
         };
         self.flush_through(generation).await
+    }
+
+    /// Folds the changes this journal stored into the stored state, once the
+    /// run is done with it. A failure is only logged: the changes are
+    /// durable already, and every read of the state includes them.
+    pub async fn settle(&self) {
+        let mut disk = self.disk.lock().await;
+        if !disk.unsettled || self.memory().failed.is_some() {
+            return;
+        }
+        let backend = Arc::clone(&self.backend);
+        match tokio::task::spawn_blocking(move || backend.compact()).await {
+            Ok(Ok(())) => disk.unsettled = false,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "the state journal was not folded into the state")
+            }
+            Err(error) => tracing::warn!(%error, "the state journal was not folded into the state"),
+        }
+    }
+
+    /// What the next write carries: the whole state the first time, then
+    /// the records changed since the last write was taken.
+    fn next_write(memory: &mut Memory, whole_written: bool) -> Write {
+        let changed = std::mem::take(&mut memory.changed);
+        if !whole_written {
+            return Write::Whole(memory.state.clone());
+        }
+        let customers = changed
+            .into_iter()
+            .map(|name| {
+                let record = memory.state.customers.get(&name).cloned();
+                (name, record)
+            })
+            .collect();
+        Write::Change(StateChange {
+            lineage: memory.state.lineage.clone(),
+            serial: memory.state.serial,
+            customers,
+        })
     }
 
     async fn flush_through(&self, generation: u64) -> Result<(), JournalError> {
@@ -154,12 +220,16 @@ impl Journal {
         if disk.generation >= generation {
             return Ok(());
         }
-        let (mut snapshot, covered) = {
-            let memory = self.memory();
+        let (mut write, covered) = {
+            let mut memory = self.memory();
             if let Some(error) = &memory.failed {
                 return Err(JournalError(Arc::clone(error)));
             }
-            (memory.state.clone(), memory.generation)
+            let generation = memory.generation;
+            (
+                Self::next_write(&mut memory, disk.whole_written),
+                generation,
+            )
         };
         let expected = disk.serial;
         let next = match expected {
@@ -174,19 +244,29 @@ impl Journal {
                 return Err(JournalError(error));
             }
         };
-        snapshot.serial = serial;
         let backend = Arc::clone(&self.backend);
-        let written = tokio::task::spawn_blocking(move || backend.write(&snapshot, expected))
-            .await
-            .unwrap_or_else(|join| {
-                Err(StateError::Io {
-                    action: "write",
-                    path: std::path::PathBuf::from("state"),
-                    source: std::io::Error::other(join.to_string()),
-                })
-            });
+        let written = tokio::task::spawn_blocking(move || match &mut write {
+            Write::Whole(state) => {
+                state.serial = serial;
+                backend.write(state, expected)
+            }
+            Write::Change(change) => {
+                change.serial = serial;
+                backend.write_change(change, expected)
+            }
+        })
+        .await
+        .unwrap_or_else(|join| {
+            Err(StateError::Io {
+                action: "write",
+                path: std::path::PathBuf::from("state"),
+                source: std::io::Error::other(join.to_string()),
+            })
+        });
         match written {
             Ok(()) => {
+                disk.unsettled |= disk.whole_written;
+                disk.whole_written = true;
                 disk.serial = Some(serial);
                 disk.generation = covered;
                 disk.writes += 1;

@@ -87,23 +87,12 @@ pub fn load(path: &Path) -> Result<Option<World>, PersistError> {
 
 /// Applies the log's changes that the snapshot does not include yet.
 fn replay(world: &mut World, bytes: &[u8], log: &Path) -> Result<(), PersistError> {
-    let complete = bytes.ends_with(b"\n");
-    let lines: Vec<&[u8]> = bytes
-        .split(|b| *b == b'\n')
-        .filter(|line| !line.is_empty())
-        .collect();
-    for (index, line) in lines.iter().enumerate() {
-        let change: Change = match serde_json::from_slice(line) {
-            Ok(change) => change,
-            // Cut off by a crash mid-append: never acknowledged.
-            Err(_) if index + 1 == lines.len() && !complete => break,
-            Err(error) => {
-                return Err(PersistError::Corrupt {
-                    path: log.to_path_buf(),
-                    message: format!("line {}: {error}", index + 1),
-                });
-            }
-        };
+    for (number, line) in crate::append_log::complete_lines(bytes) {
+        let change: Change =
+            serde_json::from_slice(line).map_err(|error| PersistError::Corrupt {
+                path: log.to_path_buf(),
+                message: format!("line {number}: {error}"),
+            })?;
         if change.generation > world.log_generation {
             world.apply_change(change);
         }
@@ -126,55 +115,27 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
     file.write_all(bytes).map_err(failed)?;
     file.as_file().sync_all().map_err(failed)?;
     file.persist(path).map_err(|e| failed(e.error))?;
-    sync_directory(&directory).map_err(failed)
-}
-
-/// Makes a rename or a new file in `directory` survive a power cut.
-fn sync_directory(directory: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(directory)?.sync_all()?;
-    #[cfg(not(unix))]
-    let _ = directory;
-    Ok(())
+    crate::append_log::sync_directory(&directory).map_err(failed)
 }
 
 /// Folds everything into a fresh snapshot and empties the log.
 pub fn compact(path: &Path, snapshot: &[u8]) -> Result<(), PersistError> {
     write_atomically(path, snapshot)?;
     let log = log_path(path);
-    match std::fs::remove_file(&log) {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(PersistError::Write {
-            path: log,
-            message: error.to_string(),
-        }),
-    }
+    crate::append_log::remove(&log).map_err(|error| PersistError::Write {
+        path: log,
+        message: error.to_string(),
+    })
 }
 
 /// Appends lines to the log and makes them durable; returns the bytes written.
 fn append(log: &Path, lines: &[(u64, Vec<u8>)]) -> Result<u64, PersistError> {
-    let failed = |error: std::io::Error| PersistError::Write {
-        path: log.to_path_buf(),
-        message: error.to_string(),
-    };
-    let mut buffer = Vec::with_capacity(lines.iter().map(|(_, l)| l.len() + 1).sum());
-    for (_, line) in lines {
-        buffer.extend_from_slice(line);
-        buffer.push(b'\n');
-    }
-    let new = !log.exists();
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .map_err(failed)?;
-    file.write_all(&buffer).map_err(failed)?;
-    file.sync_data().map_err(failed)?;
-    if new && let Some(directory) = log.parent().filter(|p| !p.as_os_str().is_empty()) {
-        sync_directory(directory).map_err(failed)?;
-    }
-    Ok(buffer.len() as u64)
+    crate::append_log::append(log, lines.iter().map(|(_, line)| line.as_slice())).map_err(|error| {
+        PersistError::Write {
+            path: log.to_path_buf(),
+            message: error.to_string(),
+        }
+    })
 }
 
 /// How far the log has caught up with the world.

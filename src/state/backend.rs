@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{CustomerRecord, State, StateError};
+use super::{CustomerRecord, State, StateChange, StateError};
 
 /// One version of a customer in a backend's history.
 pub type HistoryEntry = super::postgres::HistoryEntry<CustomerRecord>;
@@ -75,6 +75,27 @@ pub trait Backend: Send + Sync {
     /// Requires this backend to hold the lock; `state.serial` must be higher
     /// than the stored one.
     fn write(&self, state: &State, expected_serial: Option<u64>) -> Result<(), StateError>;
+
+    /// Stores `change` on top of the stored state under the same
+    /// compare-and-swap as `write` (`change.serial` higher than
+    /// `expected_serial`), at the cost of the customers it names: the
+    /// journal's writes after its first. The default reads, changes and
+    /// writes the whole state.
+    fn write_change(
+        &self,
+        change: &StateChange,
+        expected_serial: Option<u64>,
+    ) -> Result<(), StateError> {
+        super::change::write_whole(self, change, expected_serial)
+    }
+
+    /// Folds what `write_change` stored beside the state into the state
+    /// itself, so that what is left between runs is one file (the local
+    /// backend); a no-op where each change is stored in place. A failure
+    /// loses nothing: every read still sees the changes.
+    fn compact(&self) -> Result<(), StateError> {
+        Ok(())
+    }
 
     /// The current holder of the lock, or `None` when it is free.
     fn lock_info(&self) -> Result<Option<LockInfo>, StateError>;

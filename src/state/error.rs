@@ -41,6 +41,15 @@ pub enum StateError {
     },
 
     #[error(
+        "state journal {} is unreadable ({}); it and the state file beside it were left untouched\n  \
+         it holds changes recorded since the state file was last written whole: repair it by hand, \
+         or move it aside and run `resold plan` to see what Google has",
+        path.display(),
+        bounded_reason(reason)
+    )]
+    JournalDamaged { path: PathBuf, reason: String },
+
+    #[error(
         "state {} was written by a newer resold (format version {found}; this one reads up to {supported})",
         path.display()
     )]
@@ -134,16 +143,20 @@ fn show_serial(serial: Option<u64>) -> String {
     serial.map_or_else(|| "none (no state yet)".to_string(), |s| s.to_string())
 }
 
+/// serde's reason may quote the file's content; a bounded piece only.
+fn bounded_reason(reason: &str) -> String {
+    match reason.char_indices().nth(200) {
+        Some((end, _)) => format!("{}…", &reason[..end]),
+        None => reason.to_string(),
+    }
+}
+
 fn corrupt_message(
     path: &std::path::Path,
     reason: &str,
     backup: Option<&(PathBuf, u64)>,
 ) -> String {
-    // serde's reason may quote the file's content; a bounded piece only.
-    let reason: String = match reason.char_indices().nth(200) {
-        Some((end, _)) => format!("{}…", &reason[..end]),
-        None => reason.to_string(),
-    };
+    let reason = bounded_reason(reason);
     let head = format!(
         "state file {} is unreadable ({reason}); it was left untouched",
         path.display()

@@ -2,10 +2,12 @@
 
 mod backend;
 pub mod backups;
+mod change;
 mod dir;
 mod error;
 mod format;
 mod local;
+mod local_journal;
 mod lock;
 mod migrate;
 pub mod postgres;
@@ -17,6 +19,7 @@ mod v1;
 use std::path::Path;
 
 pub use backend::{Backend, HeldLock, HistoryEntry, LockGuard, LockInfo, LockScope};
+pub use change::StateChange;
 pub use error::StateError;
 pub use format::version_of;
 pub use local::LocalBackend;

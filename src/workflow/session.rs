@@ -114,6 +114,7 @@ pub async fn prepare(
     let reconciled =
         apply::reconcile_before_planning(&journal, provider.as_ref(), parallelism, lock.scope())
             .await?;
+    journal.settle().await;
     let state = journal.snapshot();
     let (plan, verified) = match source {
         PlanSource::Saved(saved) => {
@@ -218,7 +219,7 @@ impl Prepared {
     /// Carries the plan out, journaling every step; `interrupt` stops it
     /// early with what waits for Google left journaled.
     pub async fn execute(&self, progress: &dyn Progress, interrupt: &Interrupt) -> Outcome {
-        apply::execute(
+        let outcome = apply::execute(
             &self.plan,
             Arc::clone(&self.provider),
             &self.journal,
@@ -228,6 +229,8 @@ impl Prepared {
             },
             progress,
         )
-        .await
+        .await;
+        self.journal.settle().await;
+        outcome
     }
 }

@@ -92,7 +92,12 @@ async fn killed_repeatedly(lose_state: bool) {
             world.entitlements.len()
         );
         if lose_state && !finished {
-            std::fs::remove_file(project.state_path()).unwrap();
+            let backend = project.backend();
+            std::fs::remove_file(backend.path()).unwrap();
+            match std::fs::remove_file(backend.journal_path()) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => panic!("{error}"),
+                _ => {}
+            }
         }
     }
     assert!(kills >= 3, "the kills must land mid-apply ({kills} did)");

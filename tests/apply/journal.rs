@@ -196,3 +196,35 @@ async fn a_state_that_cannot_be_written_stops_the_run_and_the_next_run_finishes_
     assert_eq!(world.entitlements.len(), 8);
     super::harness::assert_state_matches_world(&harness.state(), &world);
 }
+
+/// Through the binary: the run's writes after its first went to the journal
+/// beside the state file, and the run folded them in before it ended, so
+/// what is left is one state file that holds everything on its own.
+#[tokio::test]
+async fn an_apply_leaves_one_state_file_holding_all_it_journaled() {
+    let sandbox = start_sandbox().await;
+    let project = super::project::Project::new(&sandbox, "fold", 6, 2);
+    let output = project
+        .run(&["apply", "--auto-approve", "--parallelism", "3"])
+        .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::describe(&output)
+    );
+    let backend = project.backend();
+    assert!(
+        !backend.journal_path().exists(),
+        "the journal was folded in"
+    );
+    let alone: State =
+        serde_json::from_slice(&std::fs::read(project.state_path()).unwrap()).unwrap();
+    assert_eq!(Some(&alone), backend.read().unwrap().as_ref());
+    assert_eq!(alone.customers.len(), 6);
+    assert!(alone.customers.values().all(|r| r.pending.is_empty()));
+    assert!(
+        alone.serial > 2,
+        "the run wrote more than once ({})",
+        alone.serial
+    );
+}

@@ -5,8 +5,8 @@
 
 use resold::state::postgres::PostgresConfig;
 use resold::state::{
-    Backend, CustomerRecord, LocalBackend, MigrateError, PostgresBackend, State, StateError,
-    migrate,
+    Backend, CustomerRecord, LocalBackend, MigrateError, PostgresBackend, State, StateChange,
+    StateError, migrate,
 };
 
 use super::postgres::{fresh_schema, server};
@@ -93,6 +93,79 @@ fn a_written_state_reads_back_from_another_handle() {
         let read = place.open().read().unwrap().unwrap();
         assert_eq!(read.customers, next.customers);
         assert!(read.serial > before, "{} > {before}", read.serial);
+    });
+}
+
+/// What a journal write after the first carries: `put` changed, `remove` gone.
+fn change_of(state: &State, serial: u64, put: &[(&str, &str)], remove: &[&str]) -> StateChange {
+    let mut customers = std::collections::BTreeMap::new();
+    for (name, channel) in put {
+        customers.insert(name.to_string(), Some(record(channel)));
+    }
+    for name in remove {
+        customers.insert(name.to_string(), None);
+    }
+    StateChange {
+        lineage: state.lineage.clone(),
+        serial,
+        customers,
+    }
+}
+
+#[test]
+fn changes_after_a_whole_write_read_back_from_another_handle_and_after_compaction() {
+    on_both(|place| {
+        let backend = place.open();
+        let guard = backend.lock("apply").unwrap();
+        let mut state = state_with(&["acme", "globex", "initech"]);
+        state.serial = 1;
+        backend.write(&state, None).unwrap();
+        let first = change_of(&state, 2, &[("acme", "C0acme2"), ("umbrella", "C0u")], &[]);
+        backend.write_change(&first, Some(1)).unwrap();
+        let second = change_of(&state, 3, &[], &["globex"]);
+        backend.write_change(&second, Some(2)).unwrap();
+        first.apply_to(&mut state);
+        second.apply_to(&mut state);
+
+        // Another process sees every change while the run still holds the lock.
+        let read = place.open().read().unwrap().expect("stored");
+        assert_eq!(read.customers, state.customers);
+        assert_eq!(
+            read.customers.keys().collect::<Vec<_>>(),
+            ["acme", "initech", "umbrella"]
+        );
+
+        // A stale serial or another lineage is refused and changes nothing.
+        let stale = change_of(&state, 4, &[("initech", "C0x")], &[]);
+        let error = backend.write_change(&stale, Some(2)).unwrap_err();
+        assert!(
+            matches!(error, StateError::SerialConflict { .. }),
+            "{error}"
+        );
+        let foreign = StateChange {
+            lineage: "another-state".into(),
+            ..stale.clone()
+        };
+        let error = backend.write_change(&foreign, Some(3)).unwrap_err();
+        assert!(
+            matches!(error, StateError::LineageMismatch { .. }),
+            "{error}"
+        );
+        assert_eq!(
+            place.open().read().unwrap().unwrap().customers,
+            state.customers
+        );
+
+        backend.compact().unwrap();
+        drop(guard);
+        assert_eq!(
+            place.open().read().unwrap().unwrap().customers,
+            state.customers
+        );
+        assert!(matches!(
+            backend.write_change(&stale, Some(3)),
+            Err(StateError::NotLocked)
+        ));
     });
 }
 

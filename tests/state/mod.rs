@@ -3,6 +3,7 @@
 mod contract;
 mod corrupt;
 mod hostile;
+mod journal;
 mod local;
 mod locking;
 mod migration;

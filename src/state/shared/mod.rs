@@ -31,7 +31,7 @@ use super::postgres::{
 };
 use super::{
     Backend, CustomerRecord, HistoryEntry, LockGuard, LockInfo, LockScope, STATE_FORMAT_VERSION,
-    State, StateError,
+    State, StateChange, StateError,
 };
 
 /// What can go wrong around the library rather than in it.
@@ -216,63 +216,28 @@ impl Backend for PostgresBackend {
     }
 
     fn write(&self, state: &State, expected_serial: Option<u64>) -> Result<(), StateError> {
-        let inner = self.inner()?;
-        let (locks, writes, create) = {
-            let session = lock_mutex(&inner.session);
-            let session = session.as_ref().ok_or(StateError::NotLocked)?;
-            check_serials(session, state, expected_serial)?;
-            if let Some(lineage) = &session.lineage
-                && *lineage != state.lineage
-            {
-                return Err(StateError::LineageMismatch {
-                    expected: state.lineage.clone(),
-                    found: lineage.clone(),
-                });
-            }
-            let create = session
-                .lineage
-                .is_none()
-                .then(|| (state.lineage.clone(), state.account.clone()));
-            (Arc::clone(&session.locks), changes(session, state), create)
+        let target = Target {
+            lineage: &state.lineage,
+            serial: state.serial,
+            account: Some(&state.account),
         };
-        let store = Arc::clone(&inner.store);
-        let result = inner.bridge.run(async move {
-            if let Some((lineage, account)) = create {
-                store.create_workspace(&lineage, account.as_deref()).await?;
-            }
-            store
-                .write(&locks, &writes)
-                .await
-                .map(|written| (written, writes))
-        });
-        let mut session = lock_mutex(&inner.session);
-        let session = session.as_mut().ok_or(StateError::NotLocked)?;
-        let (written, writes) = match result {
-            Ok(Ok(done)) => done,
-            Ok(Err(error)) => {
-                session.failed = true;
-                return Err(error.into());
-            }
-            Err(error) => {
-                session.failed = true;
-                return Err(error.into());
-            }
+        self.store(target, expected_serial, |session| changes(session, state))
+    }
+
+    /// Only the customers the change names are compared and written.
+    fn write_change(
+        &self,
+        change: &StateChange,
+        expected_serial: Option<u64>,
+    ) -> Result<(), StateError> {
+        let target = Target {
+            lineage: &change.lineage,
+            serial: change.serial,
+            account: None,
         };
-        for (write, stored) in writes.into_iter().zip(written) {
-            match write.change {
-                Change::Put(record) => {
-                    session
-                        .customers
-                        .insert(write.name, (stored.version, record));
-                }
-                Change::Remove => {
-                    session.customers.remove(&write.name);
-                }
-            }
-        }
-        session.lineage = Some(state.lineage.clone());
-        session.serial = Some(state.serial);
-        Ok(())
+        self.store(target, expected_serial, |session| {
+            changed_records(session, change)
+        })
     }
 
     fn lock_info(&self) -> Result<Option<LockInfo>, StateError> {
@@ -317,20 +282,99 @@ impl Backend for PostgresBackend {
     }
 }
 
-fn check_serials(
-    session: &Session,
-    state: &State,
-    expected: Option<u64>,
-) -> Result<(), StateError> {
+/// What a write leads to: the workspace's lineage, the serial, and (for a
+/// whole state) the account a workspace created by this write records.
+struct Target<'a> {
+    lineage: &'a str,
+    serial: u64,
+    account: Option<&'a Option<String>>,
+}
+
+impl PostgresBackend {
+    /// The compare-and-swap of every write: serial and lineage checked
+    /// against what this session read or wrote, then each customer's write
+    /// at the version it was read at, in one transaction.
+    fn store(
+        &self,
+        target: Target<'_>,
+        expected_serial: Option<u64>,
+        writes_of: impl FnOnce(&Session) -> Vec<Write<CustomerRecord>>,
+    ) -> Result<(), StateError> {
+        let inner = self.inner()?;
+        let (locks, writes, create) = {
+            let session = lock_mutex(&inner.session);
+            let session = session.as_ref().ok_or(StateError::NotLocked)?;
+            check_serials(session, target.serial, expected_serial)?;
+            let create = match (&session.lineage, target.account) {
+                (Some(lineage), _) if lineage != target.lineage => {
+                    return Err(StateError::LineageMismatch {
+                        expected: target.lineage.to_string(),
+                        found: lineage.clone(),
+                    });
+                }
+                (Some(_), _) => None,
+                (None, Some(account)) => Some((target.lineage.to_string(), account.clone())),
+                // A change needs a stored state to change.
+                (None, None) => {
+                    return Err(StateError::SerialConflict {
+                        expected: expected_serial,
+                        found: None,
+                    });
+                }
+            };
+            (Arc::clone(&session.locks), writes_of(session), create)
+        };
+        let store = Arc::clone(&inner.store);
+        let result = inner.bridge.run(async move {
+            if let Some((lineage, account)) = create {
+                store.create_workspace(&lineage, account.as_deref()).await?;
+            }
+            store
+                .write(&locks, &writes)
+                .await
+                .map(|written| (written, writes))
+        });
+        let mut session = lock_mutex(&inner.session);
+        let session = session.as_mut().ok_or(StateError::NotLocked)?;
+        let (written, writes) = match result {
+            Ok(Ok(done)) => done,
+            Ok(Err(error)) => {
+                session.failed = true;
+                return Err(error.into());
+            }
+            Err(error) => {
+                session.failed = true;
+                return Err(error.into());
+            }
+        };
+        for (write, stored) in writes.into_iter().zip(written) {
+            match write.change {
+                Change::Put(record) => {
+                    session
+                        .customers
+                        .insert(write.name, (stored.version, record));
+                }
+                Change::Remove => {
+                    session.customers.remove(&write.name);
+                }
+            }
+        }
+        session.lineage = Some(target.lineage.to_string());
+        session.serial = Some(target.serial);
+        Ok(())
+    }
+}
+
+fn check_serials(session: &Session, serial: u64, expected: Option<u64>) -> Result<(), StateError> {
     if session.serial != expected {
         return Err(StateError::SerialConflict {
             expected,
             found: session.serial,
         });
     }
-    if state.serial <= expected.unwrap_or(0) {
+    if serial <= expected.unwrap_or(0) {
         return Err(StateError::SerialNotIncreased {
-            new: state.serial,
+            new: serial,
             stored: expected,
         });
     }
@@ -361,6 +405,27 @@ fn changes(session: &Session, state: &State) -> Vec<Write<CustomerRecord>> {
                 change: Change::Remove,
             });
         }
+    }
+    writes
+}
+
+/// The writes of the customers `change` names that differ from what
+/// `session` knows is stored.
+fn changed_records(session: &Session, change: &StateChange) -> Vec<Write<CustomerRecord>> {
+    let mut writes = Vec::new();
+    for (name, record) in &change.customers {
+        let stored = session.customers.get(name);
+        let change = match (record, stored) {
+            (Some(record), Some((_, stored))) if stored == record => continue,
+            (Some(record), _) => Change::Put(record.clone()),
+            (None, Some(_)) => Change::Remove,
+            (None, None) => continue,
+        };
+        writes.push(Write {
+            name: name.clone(),
+            expected: stored.map(|(version, _)| *version),
+            change,
+        });
     }
     writes
 }

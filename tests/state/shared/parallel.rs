@@ -50,7 +50,8 @@ fn customers_of(holder: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Polls lock-info until `wanted` holders show at once (or the runs end).
+/// Polls lock-info until `wanted` holders show at once, each naming its
+/// customers (or the runs end).
 async fn wait_for_holders(
     project: &Project,
     wanted: usize,
@@ -59,7 +60,10 @@ async fn wait_for_holders(
     let started = Instant::now();
     loop {
         let now = holders(project).await;
-        if now.len() >= wanted {
+        // A run records which customers its locks are for just after it
+        // takes them; until then lock-info counts its locks unnamed.
+        let named = now.iter().filter(|h| !customers_of(h).is_empty()).count();
+        if named >= wanted {
             return now;
         }
         let running = children
