@@ -16,6 +16,7 @@ use crate::operation::EntitlementOperation;
 
 use super::channel::Channel;
 use super::directory::Directory;
+use super::domain_checks::DomainChecks;
 use super::error::ProviderError;
 use super::http::{Http, backoff};
 use super::limits::Limits;
@@ -38,6 +39,8 @@ pub struct ChannelProvider {
     lro: LroSettings,
     retry: RetryConfig,
     offers: OnceCell<OfferBook>,
+    /// What observing asked about domains, for the creates that follow.
+    pub(super) domain_checks: DomainChecks,
     pub(super) default_concurrency: usize,
 }
 
@@ -71,6 +74,7 @@ impl ChannelProvider {
             lro: settings.lro.clone(),
             retry: settings.retry.clone(),
             offers: OnceCell::new(),
+            domain_checks: DomainChecks::new(settings.domain_check_reuse),
             default_concurrency,
         })
     }

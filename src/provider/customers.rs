@@ -1,7 +1,9 @@
 //! Customer lifecycle writes that have no Google request id: create,
-//! provision, import. Each looks before it sends — create always, the others
-//! before they send again — so a lost state, a commit-then-fail or a crash
-//! never creates a second customer or Cloud Identity.
+//! provision, import. Each looks before it sends — create always (the
+//! domain check may be the answer the plan's observation got moments ago,
+//! `domain_checks.rs`), the others before they send again — so a lost
+//! state, a commit-then-fail or a crash never creates a second customer or
+//! Cloud Identity.
 
 use crate::api::channel as wire;
 use crate::model::{Customer, CustomerType};
@@ -107,9 +109,11 @@ async fn look_before_creating(
     if let Some(found) = find(provider, customer, Search::Filtered).await? {
         return Ok(Some(adopted(found)));
     }
+    // The observation that planned this create may have asked moments ago:
+    // why its answer may stand in is in `domain_checks.rs`.
     let accounts = provider
-        .channel
-        .check_cloud_identity_accounts_exist(&customer.domain, team_admin(customer))
+        .domain_checks
+        .recent_or_ask(&provider.channel, &customer.domain, team_admin(customer))
         .await?;
     let accounts: Vec<_> = accounts.iter().map(convert::existing_account).collect();
     if let Some(owned) = accounts.iter().find(|a| a.existing && a.owned)

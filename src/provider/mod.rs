@@ -8,7 +8,8 @@
 //!
 //! Layers, bottom up: `auth` (token sources) → `http` (one call: auth,
 //! `limits`, retries, error mapping) → `channel` / `directory` (typed calls,
-//! paging) → `lro` (waiting for operations), `offers` (the account's offers)
+//! paging) → `lro` (waiting for operations), `offers` (the account's offers),
+//! `domain_checks` (domain answers observing got, for the creates after it)
 //! → policies: `customers` (look before creating or re-sending), `orders`
 //! (one entitlement method, request ids),
 //! `observe` (parallel reads) → `client` (the trait implementation).
@@ -20,6 +21,7 @@ mod client;
 mod convert;
 mod customers;
 mod directory;
+mod domain_checks;
 mod error;
 mod events;
 mod http;

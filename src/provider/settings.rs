@@ -66,6 +66,9 @@ pub struct ProviderSettings {
     pub recorder: Option<Arc<dyn RequestRecorder>>,
     /// Sees refresh estimates, progress and lowered rates (the CLI shows them).
     pub events: Option<Arc<dyn ProviderEvents>>,
+    /// How long a domain check made while observing stands in for the one
+    /// a create makes first (`domain_checks.rs`); zero: every create asks.
+    pub domain_check_reuse: Duration,
 }
 
 impl std::fmt::Debug for ProviderSettings {
@@ -78,6 +81,7 @@ impl std::fmt::Debug for ProviderSettings {
             .field("limits", &self.limits)
             .field("retry", &self.retry)
             .field("lro", &self.lro)
+            .field("domain_check_reuse", &self.domain_check_reuse)
             .finish_non_exhaustive()
     }
 }
@@ -145,6 +149,7 @@ impl ProviderSettings {
             request_timeout: Duration::from_secs(60),
             recorder: None,
             events: None,
+            domain_check_reuse: super::domain_checks::DEFAULT_REUSE,
         }
     }
 
@@ -175,6 +180,11 @@ impl ProviderSettings {
 
     pub fn with_events(mut self, events: Arc<dyn ProviderEvents>) -> Self {
         self.events = Some(events);
+        self
+    }
+
+    pub fn with_domain_check_reuse(mut self, reuse: Duration) -> Self {
+        self.domain_check_reuse = reuse;
         self
     }
 

@@ -5,6 +5,7 @@ mod calls;
 mod cli;
 mod crash;
 pub mod disjoint;
+mod domain_check;
 mod examples;
 mod findings;
 mod flow;

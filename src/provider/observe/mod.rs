@@ -199,8 +199,12 @@ async fn check_domain(
     check: &DomainCheck,
 ) -> Result<(String, Vec<ExistingAccount>), ProviderError> {
     let accounts = provider
-        .channel
-        .check_cloud_identity_accounts_exist(&check.domain, check.primary_admin_email.as_deref())
+        .domain_checks
+        .ask(
+            &provider.channel,
+            &check.domain,
+            check.primary_admin_email.as_deref(),
+        )
         .await?;
     let accounts = accounts.iter().map(convert::existing_account).collect();
     Ok((check.domain.clone(), accounts))
