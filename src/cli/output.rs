@@ -13,6 +13,14 @@ pub fn print(text: &str) -> io::Result<()> {
     stdout.flush()
 }
 
+/// Lets `write` put a large output on stdout as it produces it (buffered),
+/// instead of building it whole first, and flushes it.
+pub fn stream(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let mut stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    write(&mut stdout)?;
+    stdout.flush()
+}
+
 /// Writes `text` to stderr, ignoring failure: a warning that cannot be
 /// shown must not stop the command that would show it.
 pub fn warn(text: &str) {

@@ -181,7 +181,9 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
             let text = render::text::render(&plan, &render_options) + &saved_note;
             super::output::print(&text)?;
         }
-        Format::Json => super::output::print(&render::json::render(&plan, &render_options))?,
+        Format::Json => {
+            super::output::stream(|out| render::json::write(&plan, &render_options, out))?;
+        }
         Format::Markdown => {
             super::output::print(&render::markdown::render(&plan, &render_options))?;
         }

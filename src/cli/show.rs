@@ -31,7 +31,9 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
         Format::Text => {
             super::output::print(&(render::text::render(&saved.plan, &options) + &note))?;
         }
-        Format::Json => super::output::print(&render::json::render(&saved.plan, &options))?,
+        Format::Json => {
+            super::output::stream(|out| render::json::write(&saved.plan, &options, out))?;
+        }
         Format::Markdown => {
             super::output::print(&render::markdown::render(&saved.plan, &options))?;
         }

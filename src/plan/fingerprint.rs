@@ -3,13 +3,33 @@
 //! dependencies), in plan order. Structs serialise in declaration order and
 //! maps are `BTreeMap`s, so the JSON — and the hash — depend on the values
 //! alone.
+//!
+//! The array is written one action at a time (`[a,b,...]`, as serde_json
+//! writes a sequence), so a plan of 40,000 actions is never copied whole
+//! to be hashed; `tests/plan/fingerprint.rs` holds the values it gives.
+
+use std::io::Write as _;
 
 use super::action::PlannedAction;
-use super::values::sha256_json;
+use super::values::HashWriter;
 
 pub(super) fn of_actions(actions: &[PlannedAction]) -> String {
-    let canonical: Vec<_> = actions.iter().map(PlannedAction::canonical).collect();
-    sha256_json(&canonical)
+    // serde_json writes a value in many small pieces: buffered, the hasher
+    // sees whole blocks.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, HashWriter::default());
+    // Neither can fail: writing into a hasher never does, and the plan's
+    // plain data types (string-keyed maps only) always serialise.
+    let _ = out.write_all(b"[");
+    for (i, action) in actions.iter().enumerate() {
+        if i > 0 {
+            let _ = out.write_all(b",");
+        }
+        let _ = serde_json::to_writer(&mut out, &action.canonical());
+    }
+    let _ = out.write_all(b"]");
+    let _ = out.flush();
+    let (hasher, _) = out.into_parts();
+    hasher.hex()
 }
 
 #[cfg(test)]
@@ -43,5 +63,21 @@ mod tests {
         assert_eq!(of_actions(one), of_actions(&[b]));
         assert_ne!(of_actions(one), of_actions(&[seats(10)]));
         assert_ne!(of_actions(one), of_actions(&[a.clone(), a.clone()]));
+    }
+
+    /// The first implementation: every canonical action collected, the
+    /// array serialised and hashed in one go.
+    fn sha256_of_json<T: serde::Serialize>(value: &T) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(value).unwrap();
+        hex::encode(Sha256::digest(&json))
+    }
+
+    #[test]
+    fn it_is_the_hash_of_the_canonical_actions_as_one_json_array() {
+        let actions = [seats(9), seats(10), seats(11)];
+        let canonical: Vec<_> = actions.iter().map(PlannedAction::canonical).collect();
+        assert_eq!(of_actions(&actions), sha256_of_json(&canonical));
+        assert_eq!(of_actions(&[]), sha256_of_json(&[(); 0]));
     }
 }

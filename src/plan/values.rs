@@ -15,20 +15,16 @@ pub(super) fn json_opt<T: Serialize>(value: Option<&T>) -> Option<serde_json::Va
     value.map(json)
 }
 
-/// sha256 (hex) of a value's JSON. Structs serialise their fields in
-/// declaration order and maps are `BTreeMap`s, so the JSON is canonical.
-/// The JSON is hashed as it is written, never held whole: a plan of
-/// 100,000 customers is tens of megabytes of it.
-pub(super) fn sha256_json<T: Serialize>(value: &T) -> String {
-    let mut hasher = HashWriter(Sha256::new());
-    // Neither can fail: writing into a hasher never does, and the plan's
-    // plain data types (string-keyed maps only) always serialise.
-    let _ = serde_json::to_writer(&mut hasher, value);
-    hex::encode(hasher.0.finalize())
-}
-
 /// An `io::Write` that feeds a SHA-256.
-struct HashWriter(Sha256);
+#[derive(Default)]
+pub(super) struct HashWriter(Sha256);
+
+impl HashWriter {
+    /// The digest of everything written, in hex.
+    pub(super) fn hex(self) -> String {
+        hex::encode(self.0.finalize())
+    }
+}
 
 impl std::io::Write for HashWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {

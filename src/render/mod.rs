@@ -11,6 +11,7 @@ pub mod import;
 /// What `resold init` prints.
 pub mod init;
 pub mod json;
+mod json_writer;
 pub mod markdown;
 pub mod refresh;
 /// What the sandbox commands print.

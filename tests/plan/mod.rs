@@ -3,6 +3,7 @@
 mod behaviour;
 mod cli;
 mod examples;
+mod fingerprint;
 mod fixtures;
 mod github;
 mod hostile;

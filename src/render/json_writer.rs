@@ -1,0 +1,153 @@
+//! Pretty JSON written straight to where it goes, terminal-safe as it is
+//! written: the same bytes as `escape::json` over `serde_json`'s pretty
+//! text, without holding that text (tens of megabytes at 10,000
+//! customers) twice, or at all when it streams to stdout.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::ser::{CharEscape, Formatter, PrettyFormatter};
+
+/// Writes `value` as pretty JSON to `out`, each string's hidden characters
+/// (DEL, C1, bidirectional, invisible) escaped as `escape::json` does.
+pub fn write_pretty<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+    let formatter = TerminalSafe {
+        pretty: PrettyFormatter::new(),
+        after_escape: None,
+    };
+    // serde_json writes in many small pieces: buffered, `out` sees blocks.
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut buffered, formatter);
+    value.serialize(&mut serializer).map_err(io::Error::from)?;
+    buffered.flush()
+}
+
+/// serde_json's pretty formatter with string fragments passed through
+/// `escape::json`.
+struct TerminalSafe {
+    pretty: PrettyFormatter<'static>,
+    /// The last character of the escape (`\n`, `\"`, `\u001b`) written
+    /// right before the next fragment: whether a joiner or a variation
+    /// selector hides depends on the character before it, and over the
+    /// whole text that character is the escape's last.
+    after_escape: Option<char>,
+}
+
+impl Formatter for TerminalSafe {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.begin_array(w)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_array(w)
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.pretty.begin_array_value(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_array_value(w)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.begin_object(w)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_object(w)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.pretty.begin_object_key(w, first)
+    }
+
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_object_key(w)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.begin_object_value(w)
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.pretty.end_object_value(w)
+    }
+
+    fn begin_string<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.after_escape = None;
+        self.pretty.begin_string(w)
+    }
+
+    fn write_char_escape<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        escape: CharEscape,
+    ) -> io::Result<()> {
+        let mut written = Vec::with_capacity(6);
+        self.pretty.write_char_escape(&mut written, escape)?;
+        self.after_escape = written.last().map(|b| char::from(*b));
+        w.write_all(&written)
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let before = self.after_escape.take();
+        // Printable ASCII is never hidden (most of a plan is nothing else);
+        // serde_json has taken the C0 controls out as escapes already.
+        if fragment.is_ascii() && !fragment.contains('\u{7f}') {
+            return w.write_all(fragment.as_bytes());
+        }
+        match before {
+            // The escape's last character is printable ASCII, never hidden
+            // itself: escaped with it in front, then dropped.
+            Some(c) => {
+                let safe = super::escape::json(&format!("{c}{fragment}"));
+                w.write_all(&safe.as_bytes()[c.len_utf8()..])
+            }
+            None => w.write_all(super::escape::json(fragment).as_bytes()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(value: &serde_json::Value) -> String {
+        let mut out = Vec::new();
+        write_pretty(value, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn post_escaped(value: &serde_json::Value) -> String {
+        super::super::escape::json(&serde_json::to_string_pretty(value).unwrap())
+    }
+
+    #[test]
+    fn hidden_characters_are_escaped_as_over_the_whole_text() {
+        let value = serde_json::json!({
+            "org\u{202e}": ["a\u{202e}b\u{7f}c\u{e0041}", "x\ny", "\u{200d}", 1, null, {}],
+            // A joiner after an escape whose last character is a letter.
+            "joined": "a\n\u{200d}b \"\u{200d}b a\u{1b}\u{200d}b ☺\u{fe0f} \\\u{fe0f}",
+            "empty": [],
+        });
+        assert_eq!(written(&value), post_escaped(&value));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_same_bytes_as_escaping_the_pretty_text(
+            strings in proptest::collection::vec(
+                "[a-zA-Z\\\\\"\n\t\u{1b}\u{7f}\u{85}\u{200b}\u{200c}\u{200d}\u{202e}\u{fe0f}\u{263a}\u{e0041}é ]{0,12}",
+                0..6,
+            )
+        ) {
+            let value = serde_json::json!({ "list": strings, "keys": strings.iter().map(|s| (s.clone(), s.len())).collect::<std::collections::BTreeMap<_, _>>() });
+            proptest::prop_assert_eq!(written(&value), post_escaped(&value));
+        }
+    }
+}
