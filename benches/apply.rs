@@ -105,6 +105,8 @@ async fn run(customers: usize, parallelism: usize, latency_ms: u64) -> Run {
         &Silent,
     )
     .await;
+    // Folding the journal into the state file is part of the run.
+    journal.settle().await;
     let wall = started.elapsed();
     assert!(outcome.is_success(), "{:?}", outcome.counts());
     Run {
