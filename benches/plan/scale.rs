@@ -104,22 +104,22 @@ pub fn run_all() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     // Linear code takes about k times as long for k times the customers.
-    if let (Some(&small), Some(&large)) = (sizes.first(), sizes.last()) {
-        if large > small {
-            println!(
-                "growth from {small} to {large} customers ({}x):",
-                large / small
-            );
-            for (kind, format, size, total) in &totals {
-                if *size != small {
-                    continue;
-                }
-                let grown = totals
-                    .iter()
-                    .find(|(k, f, s, _)| k == kind && f == format && *s == large);
-                if let Some((.., large_total)) = grown {
-                    println!("  {kind:<5} {format:<8} {:>5.1}x", large_total / total);
-                }
+    if let (Some(&small), Some(&large)) = (sizes.first(), sizes.last())
+        && large > small
+    {
+        println!(
+            "growth from {small} to {large} customers ({}x):",
+            large / small
+        );
+        for (kind, format, size, total) in &totals {
+            if *size != small {
+                continue;
+            }
+            let grown = totals
+                .iter()
+                .find(|(k, f, s, _)| k == kind && f == format && *s == large);
+            if let Some((.., large_total)) = grown {
+                println!("  {kind:<5} {format:<8} {:>5.1}x", large_total / total);
             }
         }
     }
