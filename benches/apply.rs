@@ -20,12 +20,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use resold::apply::{self, ApplyOptions, Journal, Silent};
-use resold::config::RetryConfig;
-use resold::fixtures::sandbox_provider_settings;
+use resold::apply::Journal;
 use resold::model::Customer;
 use resold::plan::{self, PlanOptions};
-use resold::provider::{LroSettings, RecordedRequest, RequestRecorder, connect};
+use resold::provider::{RecordedRequest, RequestRecorder, connect};
 use resold::sandbox::{FaultConfig, FaultRule, SandboxOptions};
 use resold::state::{Backend, LocalBackend, State};
 use support::{customer_with_three_orders, env_or};
@@ -56,14 +54,7 @@ async fn run(customers: usize, parallelism: usize, latency_ms: u64) -> Run {
         .await
         .expect("sandbox");
     let calls = Arc::new(Calls::default());
-    let settings = sandbox_provider_settings(&sandbox)
-        .with_retry(RetryConfig::default())
-        .with_lro(LroSettings {
-            first_interval: Duration::from_millis(10),
-            max_interval: Duration::from_millis(200),
-            deadline: Duration::from_secs(120),
-        })
-        .with_recorder(calls.clone());
+    let settings = support::apply_settings(&sandbox).with_recorder(calls.clone());
     let provider = connect(settings).await.expect("provider");
     let desired: Vec<Customer> = (0..customers)
         .map(|i| customer_with_three_orders("bench", "Bench", i))
@@ -94,19 +85,7 @@ async fn run(customers: usize, parallelism: usize, latency_ms: u64) -> Run {
     let before = calls.0.load(Ordering::Relaxed);
     let other_before = other_bucket();
     let started = Instant::now();
-    let outcome = apply::execute(
-        &planned,
-        provider,
-        &journal,
-        ApplyOptions {
-            parallelism,
-            ..ApplyOptions::default()
-        },
-        &Silent,
-    )
-    .await;
-    // Folding the journal into the state file is part of the run.
-    journal.settle().await;
+    let outcome = support::execute(&planned, provider, &journal, parallelism).await;
     let wall = started.elapsed();
     assert!(outcome.is_success(), "{:?}", outcome.counts());
     Run {

@@ -17,12 +17,10 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use resold::apply::{self, ApplyOptions, Journal, Silent};
-use resold::config::RetryConfig;
-use resold::fixtures::sandbox_provider_settings;
+use resold::apply::Journal;
 use resold::model::Customer;
 use resold::plan::{self, PlanOptions};
-use resold::provider::{LroSettings, Provider, connect};
+use resold::provider::{Provider, connect};
 use resold::sandbox::{FaultConfig, FaultRule, RunningSandbox, SandboxOptions};
 use resold::state::{Backend, CustomerRecord, LocalBackend, State};
 use support::{customer_with_three_orders, env_or};
@@ -41,14 +39,9 @@ struct Run {
 }
 
 async fn provider_for(sandbox: &RunningSandbox) -> Arc<dyn Provider> {
-    let settings = sandbox_provider_settings(sandbox)
-        .with_retry(RetryConfig::default())
-        .with_lro(LroSettings {
-            first_interval: Duration::from_millis(10),
-            max_interval: Duration::from_millis(200),
-            deadline: Duration::from_secs(120),
-        });
-    connect(settings).await.expect("provider")
+    connect(support::apply_settings(sandbox))
+        .await
+        .expect("provider")
 }
 
 /// Applies `desired` onto `state`; what the apply and its settling cost.
@@ -88,18 +81,7 @@ async fn apply_onto(
     }));
     let journal = Journal::new(Arc::clone(&backend), state, stored);
     let started = Instant::now();
-    let outcome = apply::execute(
-        &planned,
-        provider,
-        &journal,
-        ApplyOptions {
-            parallelism: knobs.parallelism,
-            ..ApplyOptions::default()
-        },
-        &Silent,
-    )
-    .await;
-    journal.settle().await;
+    let outcome = support::execute(&planned, provider, &journal, knobs.parallelism).await;
     let wall = started.elapsed();
     sandbox.set_faults(None);
     assert!(outcome.is_success(), "{:?}", outcome.counts());

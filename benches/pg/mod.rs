@@ -7,12 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use resold::apply::{self, ApplyOptions, Journal, Silent};
-use resold::config::RetryConfig;
-use resold::fixtures::sandbox_provider_settings;
+use resold::apply::Journal;
 use resold::model::Customer;
 use resold::plan::{self, PlanOptions, RefreshMode};
-use resold::provider::{LroSettings, Provider, connect};
+use resold::provider::{Provider, connect};
 use resold::sandbox::{FaultConfig, FaultRule, SandboxOptions};
 use resold::state::postgres::PostgresConfig;
 use resold::state::{Backend, LocalBackend, PostgresBackend, State};
@@ -31,14 +29,7 @@ pub async fn apply_runs(
     latency_ms: u64,
 ) -> Result<Duration, Error> {
     let sandbox = resold::sandbox::start(SandboxOptions::default()).await?;
-    let settings = sandbox_provider_settings(&sandbox)
-        .with_retry(RetryConfig::default())
-        .with_lro(LroSettings {
-            first_interval: Duration::from_millis(10),
-            max_interval: Duration::from_millis(200),
-            deadline: Duration::from_secs(300),
-        });
-    let provider = connect(settings).await?;
+    let provider = connect(super::support::apply_settings(&sandbox)).await?;
     let mut config = PostgresConfig::new(url, "pair");
     config.schema = format!("bench_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     // The workspace exists before the runs start (its first write creates it).
@@ -102,17 +93,7 @@ async fn one_run(
         })
         .await??;
     let journal = Journal::new(Arc::clone(&backend), state.ok_or("no state")?, true);
-    let outcome = apply::execute(
-        &planned,
-        provider,
-        &journal,
-        ApplyOptions {
-            parallelism,
-            ..ApplyOptions::default()
-        },
-        &Silent,
-    )
-    .await;
+    let outcome = super::support::execute(&planned, provider, &journal, parallelism).await;
     if !outcome.is_success() {
         return Err(format!("an apply failed: {:?}", outcome.counts()).into());
     }

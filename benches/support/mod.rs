@@ -46,3 +46,36 @@ pub fn customer_with_three_orders(prefix: &str, organization: &str, i: usize) ->
         ..sample_domain_customer(&name, &format!("{organization} {i} AB"), &domain)
     }
 }
+
+/// The client every apply benchmark drives the sandbox with: default
+/// retries, and operations polled from 10 ms on (the sandbox finishes them
+/// at once; Google's first poll waits longer).
+pub fn apply_settings(
+    sandbox: &resold::sandbox::RunningSandbox,
+) -> resold::provider::ProviderSettings {
+    resold::fixtures::sandbox_provider_settings(sandbox)
+        .with_retry(resold::config::RetryConfig::default())
+        .with_lro(resold::provider::LroSettings {
+            first_interval: std::time::Duration::from_millis(10),
+            max_interval: std::time::Duration::from_millis(200),
+            deadline: std::time::Duration::from_secs(300),
+        })
+}
+
+/// Carries `plan` out at `parallelism` without progress output, then folds
+/// the journal into the stored state, as `resold apply` does.
+pub async fn execute(
+    plan: &resold::plan::Plan,
+    provider: std::sync::Arc<dyn resold::provider::Provider>,
+    journal: &resold::apply::Journal,
+    parallelism: usize,
+) -> resold::apply::Outcome {
+    let options = resold::apply::ApplyOptions {
+        parallelism,
+        ..resold::apply::ApplyOptions::default()
+    };
+    let outcome =
+        resold::apply::execute(plan, provider, journal, options, &resold::apply::Silent).await;
+    journal.settle().await;
+    outcome
+}
