@@ -45,7 +45,7 @@ pub(super) fn printable_ascii(text: &str) -> bool {
     text.as_bytes().chunks(32).all(|block| {
         block
             .iter()
-            .fold(true, |ok, &b| ok & (b >= 0x20) & (b < 0x7f))
+            .fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b))
     })
 }
 
