@@ -229,13 +229,22 @@ fn collect_unmanaged_customers(observed: &Observed, draft: &mut Draft) {
 fn order_actions(mut actions: Vec<PlannedAction>) -> Vec<PlannedAction> {
     // Stable: within a customer the builders already emit dependency order.
     actions.sort_by(|a, b| a.customer.cmp(&b.customer));
-    let addresses: BTreeSet<String> = actions.iter().map(|a| a.address.clone()).collect();
-    for action in &mut actions {
-        let own = action.address.clone();
-        action
-            .depends_on
-            .retain(|d| *d != own && addresses.contains(d));
-        action.depends_on.dedup();
+    // The dependencies are taken out while the addresses are borrowed, so
+    // no address is copied (a plan of 10,000 new customers has 40,000).
+    let mut depends: Vec<Vec<String>> = actions
+        .iter_mut()
+        .map(|a| std::mem::take(&mut a.depends_on))
+        .collect();
+    {
+        let addresses: std::collections::HashSet<&str> =
+            actions.iter().map(|a| a.address.as_str()).collect();
+        for (action, depends_on) in actions.iter().zip(&mut depends) {
+            depends_on.retain(|d| *d != action.address && addresses.contains(d.as_str()));
+            depends_on.dedup();
+        }
+    }
+    for (action, depends_on) in actions.iter_mut().zip(depends) {
+        action.depends_on = depends_on;
     }
     actions
 }

@@ -85,11 +85,12 @@ pub(super) fn plan_unrecorded(
         "blind: not read from Google (--refresh=none); apply reads first and looks the domain up before creating"
     };
     let address = customer_address(&desired.name);
+    let customer = details(desired);
     draft.actions.push(PlannedAction::new(
         &desired.name,
         address.clone(),
         Operation::Customer(CustomerOperation::CreateCustomer {
-            customer: details(desired),
+            customer: customer.clone(),
         }),
         format!("new customer; {checked}"),
     ));
@@ -98,7 +99,7 @@ pub(super) fn plan_unrecorded(
         address,
         Operation::Customer(CustomerOperation::ProvisionCloudIdentity {
             target: CustomerRef::CreatedInThisPlan,
-            customer: details(desired),
+            customer,
         }),
         "creates the Cloud Identity account and its super admin (Add a Google Workspace customer, step 11); Google accounts cannot be deleted through the API",
     ));

@@ -7,6 +7,9 @@
 //!
 //! Every key is camelCase, like every other resold file.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::Serialize;
@@ -61,7 +64,8 @@ pub struct JsonPlan<'a> {
     pub summary: Summary,
     pub customers: &'a [CustomerSummary],
     /// In dependency order.
-    pub actions: Vec<JsonAction<'a>>,
+    #[schemars(with = "Vec<JsonAction<'static>>")]
+    pub actions: JsonActions<'a>,
     pub drift: Vec<Drift>,
     pub notices: Vec<Notice>,
     pub checklist: &'a [ChecklistItem],
@@ -79,7 +83,47 @@ pub struct JsonPlan<'a> {
     /// for the same plan derived again; `apply --expect-fingerprint` takes it.
     pub fingerprint: String,
     /// JSON Pointers of every value replaced by the mask (personal data).
-    pub masked: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub masked: MaskedPaths,
+}
+
+/// The plan's actions, each made into a [`JsonAction`] only as it is
+/// written and dropped right after: a plan of 10,000 new customers has
+/// 40,000, which are never all held in this form at once.
+#[derive(Debug)]
+pub struct JsonActions<'a> {
+    actions: &'a [PlannedAction],
+    mask: bool,
+    /// The paths masked in the actions, filled as they are written (before
+    /// `masked`, which comes after them in the document).
+    masked: Rc<RefCell<Vec<String>>>,
+}
+
+impl Serialize for JsonActions<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut masker = Masker {
+            on: self.mask,
+            paths: Vec::new(),
+        };
+        let actions = self.actions.iter().enumerate();
+        let written = serializer.collect_seq(actions.map(|(i, a)| json_action(a, i, &mut masker)));
+        *self.masked.borrow_mut() = masker.paths;
+        written
+    }
+}
+
+/// `masked`: the paths masked in the actions (found as they were written),
+/// then those in drift and notices.
+#[derive(Debug)]
+pub struct MaskedPaths {
+    actions: Rc<RefCell<Vec<String>>>,
+    rest: Vec<String>,
+}
+
+impl Serialize for MaskedPaths {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.actions.borrow().iter().chain(&self.rest))
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
@@ -163,12 +207,11 @@ pub fn view<'a>(plan: &'a Plan, options: &RenderOptions) -> JsonPlan<'a> {
         on: options.mask_personal,
         paths: Vec::new(),
     };
-    let actions = plan
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| json_action(a, i, &mut masker))
-        .collect();
+    let actions = JsonActions {
+        actions: &plan.actions,
+        mask: options.mask_personal,
+        masked: Rc::default(),
+    };
     let drift = plan
         .drift
         .iter()
@@ -216,7 +259,6 @@ pub fn view<'a>(plan: &'a Plan, options: &RenderOptions) -> JsonPlan<'a> {
         blind_note: plan.blind.then(|| super::text::BLIND.to_string()),
         summary: Summary::of(plan),
         customers: &plan.customers,
-        actions,
         drift,
         notices,
         checklist: &plan.checklist,
@@ -230,7 +272,11 @@ pub fn view<'a>(plan: &'a Plan, options: &RenderOptions) -> JsonPlan<'a> {
         },
         manifest_digest: &plan.manifest_digest,
         fingerprint: plan.fingerprint(),
-        masked: masker.paths,
+        masked: MaskedPaths {
+            actions: Rc::clone(&actions.masked),
+            rest: masker.paths,
+        },
+        actions,
     }
 }
 

@@ -6,13 +6,14 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::ser::{CharEscape, Formatter, PrettyFormatter};
+use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 
 /// Writes `value` as pretty JSON to `out`, each string's hidden characters
 /// (DEL, C1, bidirectional, invisible) escaped as `escape::json` does.
 pub fn write_pretty<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> io::Result<()> {
     let formatter = TerminalSafe {
-        pretty: PrettyFormatter::new(),
+        depth: 0,
+        has_value: false,
         after_escape: None,
     };
     // serde_json writes in many small pieces: buffered, `out` sees blocks.
@@ -22,10 +23,15 @@ pub fn write_pretty<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> io
     buffered.flush()
 }
 
-/// serde_json's pretty formatter with string fragments passed through
-/// `escape::json`.
+/// serde_json's pretty formatter (two spaces a level), with string
+/// fragments passed through `escape::json`. The indentation is written as
+/// one piece per line, not one per level: a plan of 10,000 new customers
+/// has more than a million lines, most six levels deep.
 struct TerminalSafe {
-    pretty: PrettyFormatter<'static>,
+    /// How many arrays and objects the next line is inside.
+    depth: usize,
+    /// The innermost array or object has a value (it closes on its own line).
+    has_value: bool,
     /// The last character of the escape (`\n`, `\"`, `\u001b`) written
     /// right before the next fragment: whether a joiner or a variation
     /// selector hides depends on the character before it, and over the
@@ -33,50 +39,87 @@ struct TerminalSafe {
     after_escape: Option<char>,
 }
 
+/// A line break and the indentation of up to `(len - 1) / 2` levels.
+const NEW_LINE: &[u8; 129] = b"\n                                                                                                                                ";
+
+impl TerminalSafe {
+    /// A line break and the current indentation.
+    fn new_line<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        let indent = 2 * self.depth;
+        if indent < NEW_LINE.len() {
+            return w.write_all(&NEW_LINE[..=indent]);
+        }
+        w.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.new_line(w)
+    }
+}
+
 impl Formatter for TerminalSafe {
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.begin_array(w)
+        self.open(w, b"[")
     }
 
     fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.end_array(w)
+        self.close(w, b"]")
     }
 
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.pretty.begin_array_value(w, first)
+        self.item(w, first)
     }
 
-    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.end_array_value(w)
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 
     fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.begin_object(w)
+        self.open(w, b"{")
     }
 
     fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.end_object(w)
+        self.close(w, b"}")
     }
 
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.pretty.begin_object_key(w, first)
-    }
-
-    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.end_object_key(w)
+        self.item(w, first)
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.begin_object_value(w)
+        w.write_all(b": ")
     }
 
-    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.pretty.end_object_value(w)
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 
     fn begin_string<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.after_escape = None;
-        self.pretty.begin_string(w)
+        CompactFormatter.begin_string(w)
     }
 
     fn write_char_escape<W: ?Sized + Write>(
@@ -85,7 +128,7 @@ impl Formatter for TerminalSafe {
         escape: CharEscape,
     ) -> io::Result<()> {
         let mut written = Vec::with_capacity(6);
-        self.pretty.write_char_escape(&mut written, escape)?;
+        CompactFormatter.write_char_escape(&mut written, escape)?;
         self.after_escape = written.last().map(|b| char::from(*b));
         w.write_all(&written)
     }

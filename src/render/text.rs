@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use crate::plan::{ActionKind, CustomerSummary, DriftCheck, Plan, PlannedAction};
 
 use super::RenderOptions;
-use super::escape::terminal;
+use super::escape::{terminal, terminal_cow};
 use super::sections::{self, ORDER, Review, Section};
 use super::values::{
     change_line, contact, irreversible_line, no_actions_line, resolution_text, show_masked,
@@ -21,6 +21,7 @@ pub const WIDTH: usize = 200;
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
     let mut out = Out {
         text: String::new(),
+        scratch: String::new(),
         color: options.color,
         mask: options.mask_personal,
     };
@@ -165,6 +166,9 @@ fn in_flight(out: &mut Out, plan: &Plan) {
 /// Text with optional colour; every user-supplied string passes `terminal` on the way in.
 struct Out {
     text: String,
+    /// Where [`Out::line_of`] formats a line before folding it: one buffer
+    /// for every line, not an allocation each.
+    scratch: String,
     color: bool,
     mask: bool,
 }
@@ -174,6 +178,16 @@ impl Out {
     /// a continuation is indented four columns past the line's own indent.
     fn line(&mut self, line: &str) {
         fold(line, WIDTH, &mut self.text);
+    }
+
+    /// [`Out::line`] of `format_args!(...)`, formatted in the scratch buffer.
+    fn line_of(&mut self, args: std::fmt::Arguments) {
+        use std::fmt::Write as _;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let _ = scratch.write_fmt(args);
+        fold(&scratch, WIDTH, &mut self.text);
+        self.scratch = scratch;
     }
 
     fn blank(&mut self) {
@@ -235,20 +249,23 @@ fn changes(out: &mut Out, review: &Review) {
 }
 
 fn heading(customer: &CustomerSummary) -> String {
-    let mut parts = vec![terminal(&customer.organization), terminal(&customer.domain)];
+    let mut parts = vec![
+        terminal_cow(&customer.organization),
+        terminal_cow(&customer.domain),
+    ];
     if customer.shares_name {
         let id = customer
             .cloud_identity_id
             .as_deref()
             .unwrap_or("not provisioned yet");
-        parts.push(format!("Cloud Identity ID {}", terminal(id)));
+        parts.push(Cow::Owned(format!("Cloud Identity ID {}", terminal(id))));
     }
     if customer.education {
-        parts.push("education".into());
+        parts.push(Cow::Borrowed("education"));
     }
     format!(
         "customer.{} ({}, {})",
-        terminal(&customer.name),
+        terminal_cow(&customer.name),
         customer.customer_type,
         parts.join(", ")
     )
@@ -342,24 +359,29 @@ fn customer_block(
     } else {
         ""
     };
-    out.line(&format!("  # {} {verb}{blind}", heading(customer)));
+    out.line_of(format_args!("  # {} {verb}{blind}", heading(customer)));
     for action in actions {
         let kind = action.kind();
         let symbol = kind.symbol();
-        let head = format!("{symbol} {kind}");
-        let head = out.paint(symbol.chars().next().unwrap_or(' '), &head);
-        out.line(&format!("  {head} {}", terminal(&action.address)));
-        out.line(&format!("      # {}", terminal(&action.reason)));
+        let address = terminal_cow(&action.address);
+        if out.color {
+            let head = format!("{symbol} {kind}");
+            let head = out.paint(symbol.chars().next().unwrap_or(' '), &head);
+            out.line_of(format_args!("  {head} {address}"));
+        } else {
+            out.line_of(format_args!("  {symbol} {kind} {address}"));
+        }
+        out.line_of(format_args!("      # {}", terminal_cow(&action.reason)));
         let changes = action.changes();
         for change in &changes {
             let (symbol, line) = change_line(change, out.mask);
             let mut buffer = [0; 4];
             let painted = out.paint(symbol, symbol.encode_utf8(&mut buffer));
-            out.line(&format!("      {painted} {}", terminal(&line)));
+            out.line_of(format_args!("      {painted} {}", terminal_cow(&line)));
         }
         if kind == ActionKind::UpdateCustomer {
             let hidden = sections::CUSTOMER_FIELDS.saturating_sub(changes.len());
-            out.line(&format!("        ({hidden} unchanged fields hidden)"));
+            out.line_of(format_args!("        ({hidden} unchanged fields hidden)"));
         }
     }
     out.blank();
@@ -449,7 +471,10 @@ fn irreversible(out: &mut Out, plan: &Plan) {
         items.len()
     )));
     for action in items {
-        out.line(&format!("  - {}", terminal(&irreversible_line(action))));
+        out.line_of(format_args!(
+            "  - {}",
+            terminal_cow(&irreversible_line(action))
+        ));
     }
     out.blank();
 }
@@ -459,7 +484,9 @@ fn irreversible(out: &mut Out, plan: &Plan) {
 /// indented four columns past the line's own indent; a word wider than a
 /// whole line is cut.
 fn fold(line: &str, width: usize, out: &mut String) {
-    if visible_width(line) <= width {
+    // No more bytes than the width: no more columns either (a character
+    // takes at least one byte, a colour code none).
+    if line.len() <= width || visible_width(line) <= width {
         out.push_str(line);
         out.push('\n');
         return;
