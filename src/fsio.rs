@@ -181,12 +181,57 @@ pub fn read_to_string(path: &Path, kind: FileKind) -> io::Result<String> {
     String::from_utf8(bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
 }
 
+/// A tree links must stay in, with its real path worked out once for the
+/// many files read under it (a manifest root of 100,000 files) rather than
+/// once per file. The tree is a path a person wrote, taken as written; what
+/// lies below it is checked on every read.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    path: PathBuf,
+    /// `path` made absolute, for telling whether a file is written below it.
+    lexical: PathBuf,
+    /// `None` when it did not resolve: each read then resolves it again and
+    /// reports what it finds.
+    canonical: Option<PathBuf>,
+}
+
+impl Tree {
+    /// `path` with its real path resolved now.
+    pub fn resolved(path: &Path) -> Tree {
+        Tree {
+            canonical: std::fs::canonicalize(path).ok(),
+            ..Tree::unresolved(path)
+        }
+    }
+
+    /// `path`, resolved again on each read.
+    fn unresolved(path: &Path) -> Tree {
+        Tree {
+            path: path.to_path_buf(),
+            lexical: lexical(path),
+            canonical: None,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// Reads `path`, whose links must stay under `tree` (when `path` is not
 /// under `tree` at all, its own directory is the tree).
 pub fn read_within(path: &Path, tree: &Path, kind: FileKind) -> io::Result<Vec<u8>> {
-    let mut file = open_within(path, tree)?;
+    read_in(path, &Tree::unresolved(tree), kind)
+}
+
+/// [`read_within`] under a [`Tree`] resolved once.
+pub fn read_in(path: &Path, tree: &Tree, kind: FileKind) -> io::Result<Vec<u8>> {
+    let (mut file, size) = open_in(path, tree)?;
     let limit = kind.limit();
-    let mut bytes = Vec::new();
+    // The size a file reports only sizes the buffer; the limit is checked
+    // on the bytes read.
+    let hint = usize::try_from(size.min(limit) + 1).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(hint);
     // One byte past the limit tells "exactly at the limit" from "beyond it".
     (&mut file).take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -209,10 +254,15 @@ const REPLACED_RETRIES: usize = 8;
 /// renaming the state into place while `plan` reads it) is checked and
 /// opened again; every attempt applies all three rules.
 pub fn open_within(path: &Path, tree: &Path) -> io::Result<File> {
+    open_in(path, &Tree::unresolved(tree)).map(|(file, _)| file)
+}
+
+/// [`open_within`] under a [`Tree`], with the size the open file reports.
+fn open_in(path: &Path, tree: &Tree) -> io::Result<(File, u64)> {
     let mut attempt = 0;
     loop {
         match open_once(path, tree)? {
-            Some(file) => return Ok(file),
+            Some(opened) => return Ok(opened),
             None if attempt < REPLACED_RETRIES => attempt += 1,
             None => {
                 return Err(ReadError::Replaced {
@@ -225,8 +275,8 @@ pub fn open_within(path: &Path, tree: &Path) -> io::Result<File> {
 }
 
 /// `None`: the regular file checked is not the one opened.
-fn open_once(path: &Path, tree: &Path) -> io::Result<Option<File>> {
-    let resolved = resolve_within(path, tree)?;
+fn open_once(path: &Path, tree: &Tree) -> io::Result<Option<(File, u64)>> {
+    let resolved = resolve_in(path, tree)?;
     let before = std::fs::symlink_metadata(&resolved)?;
     ensure_regular(path, &before)?;
     let file = OpenOptions::new()
@@ -245,12 +295,17 @@ fn open_once(path: &Path, tree: &Path) -> io::Result<Option<File>> {
     if (after.dev(), after.ino()) != (before.dev(), before.ino()) {
         return Ok(None);
     }
-    Ok(Some(file))
+    Ok(Some((file, after.len())))
 }
 
 /// Where `path` really is, refusing a link that leaves `tree`.
 pub fn resolve_within(path: &Path, tree: &Path) -> io::Result<PathBuf> {
-    let tree = effective_tree(path, tree);
+    resolve_in(path, &Tree::unresolved(tree))
+}
+
+/// [`resolve_within`] under a [`Tree`].
+pub fn resolve_in(path: &Path, given: &Tree) -> io::Result<PathBuf> {
+    let tree = effective_tree(path, given);
     let resolved = match std::fs::canonicalize(path) {
         Ok(resolved) => resolved,
         Err(error) if error.raw_os_error() == Some(libc::ELOOP) => {
@@ -267,7 +322,10 @@ pub fn resolve_within(path: &Path, tree: &Path) -> io::Result<PathBuf> {
         }
         Err(error) => return Err(error),
     };
-    let canonical_tree = std::fs::canonicalize(&tree)?;
+    let canonical_tree = match &given.canonical {
+        Some(canonical) if tree == given.path => canonical.clone(),
+        _ => std::fs::canonicalize(&tree)?,
+    };
     if resolved.starts_with(&canonical_tree) {
         return Ok(resolved);
     }
@@ -294,13 +352,10 @@ fn dangling_link(path: &Path) -> Option<ReadError> {
 
 /// The tree that applies to `path`: `tree` when `path` is written below it,
 /// else `path`'s own directory.
-fn effective_tree(path: &Path, tree: &Path) -> PathBuf {
-    let under = |p: &Path, t: &Path| {
-        let (p, t) = (lexical(p), lexical(t));
-        p.starts_with(&t) && p != t
-    };
-    if under(path, tree) {
-        tree.to_path_buf()
+fn effective_tree(path: &Path, tree: &Tree) -> PathBuf {
+    let path_lexical = lexical(path);
+    if path_lexical.starts_with(&tree.lexical) && path_lexical != tree.lexical {
+        tree.path.clone()
     } else {
         parent_of(path)
     }

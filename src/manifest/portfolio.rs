@@ -3,7 +3,7 @@
 //! rules. Files are processed in parallel; findings are sorted, so output
 //! does not depend on thread timing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -16,9 +16,9 @@ use super::rules::{self, Context};
 use super::spec::CustomerDocument;
 use crate::catalog::Catalog;
 use crate::diagnostics::diagnostic::{self, cap_per_file_at};
-use crate::diagnostics::read::{parse_source, read_source};
+use crate::diagnostics::read::{BYTE_ORDER_MARK, parse_source, read_source, read_source_in};
 use crate::diagnostics::{Diagnostic, DocumentSource, SourceFile, SourceLocation, Tally};
-use crate::fsio::FileKind;
+use crate::fsio::{self, FileKind};
 use crate::model::Customer;
 
 /// The desired customers, validated and normalised.
@@ -137,20 +137,34 @@ pub fn load_portfolio(paths: &[PathBuf], options: &LoadOptions) -> LoadReport {
     // Reading is mostly system calls (links resolved inside the tree, the
     // file checked, opened, read): done in parallel like the parsing, in
     // file order, so the digest below stays the same sequence of bytes.
+    // Each manifest root is resolved once, not once per file under it.
+    let mut trees: HashMap<PathBuf, fsio::Tree> = HashMap::new();
+    for file in &found {
+        if !trees.contains_key(&file.tree) {
+            trees.insert(file.tree.clone(), fsio::Tree::resolved(&file.tree));
+        }
+    }
     let read = parallel_map(found, |file| {
-        let read = read_source(&file.path, &file.tree, FileKind::Manifest);
+        let read = match trees.get(file.tree.as_path()) {
+            Some(tree) => read_source_in(&file.path, tree, FileKind::Manifest),
+            None => read_source(&file.path, &file.tree, FileKind::Manifest),
+        };
         (file.path, read)
     });
     let mut hasher = Sha256::new();
     let mut sources = Vec::with_capacity(files.len());
     for (path, read) in read {
         match read {
-            Ok((source, bytes)) => {
+            Ok((source, bom)) => {
+                // The file's bytes: the byte order mark it started with, if
+                // any, then its text.
+                let mark = if bom { BYTE_ORDER_MARK } else { "" };
                 let name = path.to_string_lossy();
                 hasher.update((name.len() as u64).to_le_bytes());
                 hasher.update(name.as_bytes());
-                hasher.update((bytes.len() as u64).to_le_bytes());
-                hasher.update(&bytes);
+                hasher.update(((mark.len() + source.text.len()) as u64).to_le_bytes());
+                hasher.update(mark.as_bytes());
+                hasher.update(source.text.as_bytes());
                 sources.push(source);
             }
             Err(d) => diagnostics.push(*d),
