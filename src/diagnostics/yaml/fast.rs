@@ -38,8 +38,9 @@ pub fn parse(text: &str) -> Option<Vec<Value>> {
 }
 
 /// YAML's printable characters, without the tab, the carriage return, the
-/// next-line and separator characters and a byte order mark, which the
-/// full reader treats specially.
+/// next-line character (a line break in YAML 1.1) and a byte order mark,
+/// which the full reader treats specially. The line and paragraph
+/// separators are content in YAML 1.2, as the tests check.
 fn printable(c: char) -> bool {
     matches!(c, '\n' | ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
         && c != '\u{feff}'

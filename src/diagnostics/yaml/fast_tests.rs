@@ -174,6 +174,18 @@ const SCALARS: &[&str] = &[
     "\u{a0}a",
     "a\u{a0}",
     "日本",
+    // Line and paragraph separators, next-line, bidi and zero-width
+    // characters: content in YAML 1.2, never line breaks or spaces.
+    "a\u{2028}b",
+    "a\u{2029}b",
+    "a\u{85}b",
+    "\u{202e}a",
+    "a\u{202e}",
+    "a\u{200b}b",
+    "\u{2066}a\u{2069}",
+    "'\u{2028}'",
+    "\"a\u{2029}\"",
+    "a\u{3000}b",
     "_a",
     "/a",
     "a/b",
