@@ -39,6 +39,9 @@ use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
 
 /// What a file is for; decides its size limit and how it is named in errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,13 +196,22 @@ pub struct Tree {
     /// `None` when it did not resolve: each read then resolves it again and
     /// reports what it finds.
     canonical: Option<PathBuf>,
+    /// The directory itself, opened once (`O_PATH`), for [`open_beneath`].
+    dir: Option<Arc<std::os::fd::OwnedFd>>,
 }
 
 impl Tree {
     /// `path` with its real path resolved now.
     pub fn resolved(path: &Path) -> Tree {
+        let canonical = std::fs::canonicalize(path).ok();
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let dir = canonical
+            .as_ref()
+            .and_then(|real| rustix::fs::open(real, flags, Mode::empty()).ok())
+            .map(Arc::new);
         Tree {
-            canonical: std::fs::canonicalize(path).ok(),
+            canonical,
+            dir,
             ..Tree::unresolved(path)
         }
     }
@@ -210,6 +222,7 @@ impl Tree {
             path: path.to_path_buf(),
             lexical: lexical(path),
             canonical: None,
+            dir: None,
         }
     }
 
@@ -221,7 +234,7 @@ impl Tree {
 /// Reads `path`, whose links must stay under `tree` (when `path` is not
 /// under `tree` at all, its own directory is the tree).
 pub fn read_within(path: &Path, tree: &Path, kind: FileKind) -> io::Result<Vec<u8>> {
-    read_in(path, &Tree::unresolved(tree), kind)
+    read_in(path, &Tree::resolved(tree), kind)
 }
 
 /// [`read_within`] under a [`Tree`] resolved once.
@@ -254,11 +267,14 @@ const REPLACED_RETRIES: usize = 8;
 /// renaming the state into place while `plan` reads it) is checked and
 /// opened again; every attempt applies all three rules.
 pub fn open_within(path: &Path, tree: &Path) -> io::Result<File> {
-    open_in(path, &Tree::unresolved(tree)).map(|(file, _)| file)
+    open_in(path, &Tree::resolved(tree)).map(|(file, _)| file)
 }
 
 /// [`open_within`] under a [`Tree`], with the size the open file reports.
 fn open_in(path: &Path, tree: &Tree) -> io::Result<(File, u64)> {
+    if let Some(opened) = open_beneath(path, tree) {
+        return Ok(opened);
+    }
     let mut attempt = 0;
     loop {
         match open_once(path, tree)? {
@@ -272,6 +288,36 @@ fn open_in(path: &Path, tree: &Tree) -> io::Result<(File, u64)> {
             }
         }
     }
+}
+
+/// The common case, a file written below a resolved tree with no link on
+/// the way, in a few calls relative to the tree's directory: `lstat`, an
+/// `openat2` that neither follows a link nor leaves the tree
+/// (`RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`), whatever was renamed or
+/// linked into the path meanwhile, and `fstat` against the same inode.
+/// The three rules hold as on the general path, with no `realpath` of
+/// every file. Anything else (a link, a file that is not regular, an
+/// error, a kernel without `openat2`) is `None`, left to the general path,
+/// which follows links inside the tree and words every refusal.
+fn open_beneath(path: &Path, tree: &Tree) -> Option<(File, u64)> {
+    let dir = tree.dir.as_deref()?;
+    let below = path.strip_prefix(&tree.path).ok()?;
+    let plain = below
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)));
+    if below.as_os_str().is_empty() || !plain {
+        return None;
+    }
+    let before = rustix::fs::statat(dir, below, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    if FileType::from_raw_mode(before.st_mode) != FileType::RegularFile {
+        return None;
+    }
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    let file = File::from(rustix::fs::openat2(dir, below, flags, Mode::empty(), resolve).ok()?);
+    let after = file.metadata().ok()?;
+    let same = (after.dev(), after.ino()) == (before.st_dev, before.st_ino);
+    (after.file_type().is_file() && same).then(|| (file, after.len()))
 }
 
 /// `None`: the regular file checked is not the one opened.
@@ -548,6 +594,51 @@ mod tests {
         assert!(
             message.contains("linked-dir` is a symbolic link"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn only_a_plain_regular_file_below_the_tree_takes_the_short_way() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "TOKEN=x\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("customers");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("a.yaml"), "a: 1\n").unwrap();
+        symlink("a.yaml", sub.join("b.yaml")).unwrap();
+        symlink(outside.path(), sub.join("away")).unwrap();
+        let fifo = sub.join("pipe.yaml");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let tree = Tree::resolved(dir.path());
+        let (_, size) = open_beneath(&sub.join("a.yaml"), &tree).expect("the short way");
+        assert_eq!(size, 5);
+        for other in [
+            sub.join("b.yaml"),
+            sub.join("away/secret"),
+            fifo,
+            sub.join("../customers/a.yaml"),
+            sub.join("none.yaml"),
+        ] {
+            assert!(
+                open_beneath(&other, &tree).is_none(),
+                "{} is left to the general path",
+                other.display()
+            );
+        }
+        // And the general path still reads the link and refuses the rest.
+        assert_eq!(
+            read_in(&sub.join("b.yaml"), &tree, FileKind::Manifest).unwrap(),
+            b"a: 1\n"
+        );
+        assert!(
+            refused(read_in(&sub.join("away/secret"), &tree, FileKind::Manifest))
+                .contains("away` is a symbolic link")
         );
     }
 

@@ -90,7 +90,9 @@ fn defaults_in_a_file_read_after_the_customers_still_apply() {
         ("nordics/a.yaml", no_alternate.clone()),
         (
             "nordics/deep/b.yaml",
-            no_alternate.replace("a-se", "b-se").replace("alfa.se", "beta.se"),
+            no_alternate
+                .replace("a-se", "b-se")
+                .replace("alfa.se", "beta.se"),
         ),
         ("zz-defaults.yaml", DEFAULTS.to_string()),
     ]);
