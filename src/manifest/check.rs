@@ -3,7 +3,7 @@
 //! is written; `validate` needs only the findings and a count, so here a
 //! file's text, documents and customer are dropped as soon as the file is
 //! checked, and a 100,000-file tree never holds more than its texts (read
-//! before any file is checked) and a few names per customer.
+//! before any file is checked) and 32 bytes per customer.
 //!
 //! Two things need more than one file:
 //! - **Defaults.** A `kind: Defaults` document applies to the customers of
@@ -24,7 +24,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::path::PathBuf;
 
 use super::defaults::DefaultsByDir;
@@ -62,9 +62,8 @@ impl CheckReport {
 /// Checks the manifests under `paths` (files or directories).
 pub fn check_manifests(paths: &[PathBuf], options: &LoadOptions) -> CheckReport {
     let (found, mut diagnostics) = load::discover(paths);
-    let files: Vec<PathBuf> = found.iter().map(|f| f.path.clone()).collect();
     let mut texts = Vec::with_capacity(found.len());
-    for (index, (_, read)) in pipeline::read_files(found.clone()).into_iter().enumerate() {
+    for (index, read) in pipeline::read_files(&found).into_iter().enumerate() {
         match read {
             Ok((source, _)) => texts.push((index, source)),
             Err(d) => diagnostics.push(*d),
@@ -86,7 +85,7 @@ pub fn check_manifests(paths: &[PathBuf], options: &LoadOptions) -> CheckReport 
     CheckReport {
         diagnostics: cap_per_file_at(diagnostics, options.findings_per_file),
         tally,
-        files,
+        files: found.into_iter().map(|file| file.path).collect(),
         customers: checked.keys.len(),
     }
 }
@@ -106,30 +105,35 @@ fn from_portfolio_load(paths: &[PathBuf], options: &LoadOptions) -> CheckReport 
     }
 }
 
-/// What a customer leaves for the rules across files.
-#[derive(Debug, PartialEq, Eq)]
+/// What a customer leaves for the rules across files: hashes of the keys
+/// they compare, 32 bytes a customer. Two customers with equal hashes are
+/// read again and compared by the rules themselves, so a collision costs
+/// a read, never a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Keys {
-    name: String,
-    kind: CustomerType,
-    domain: String,
-    organization: String,
+    name: u64,
+    /// The domain of a domain customer, the organisation of a team
+    /// customer, each hashed with its kind.
+    shared: u64,
     /// The file (its index among those found) and the customer's place
     /// among the file's customers.
-    file: usize,
-    position: usize,
+    file: u32,
+    position: u32,
     /// Of the file's text, to notice a second read that differs.
     text_hash: u64,
 }
 
 impl Keys {
     fn of(customer: &Customer, file: usize, position: usize, text_hash: u64) -> Keys {
+        let shared = match customer.customer_type {
+            CustomerType::Domain => hash_of(&(0u8, customer.domain.as_str())),
+            CustomerType::Team => hash_of(&(1u8, customer.organization.to_lowercase())),
+        };
         Keys {
-            name: customer.name.clone(),
-            kind: customer.customer_type,
-            domain: customer.domain.clone(),
-            organization: customer.organization.clone(),
-            file,
-            position,
+            name: hash_of(customer.name.as_str()),
+            shared,
+            file: u32::try_from(file).unwrap_or(u32::MAX),
+            position: u32::try_from(position).unwrap_or(u32::MAX),
             text_hash,
         }
     }
@@ -248,9 +252,14 @@ fn check_one(
 }
 
 fn hash_text(text: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
+    hash_of(text)
+}
+
+/// One run's hash: its keys are random, so no file can be written to
+/// collide with another.
+fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
+    static KEYS: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    KEYS.get_or_init(RandomState::new).hash_one(value)
 }
 
 /// The portfolio rules' findings: the customers that share a name, a
@@ -266,25 +275,29 @@ fn shared_keys(
     if involved.is_empty() {
         return Vec::new();
     }
-    let mut wanted: Vec<usize> = involved.iter().map(|&k| keys[k].file).collect();
+    // Each file once, with the hash of its text when it was first read.
+    let mut wanted: Vec<(u32, u64)> = involved
+        .iter()
+        .map(|&k| (keys[k].file, keys[k].text_hash))
+        .collect();
     wanted.dedup();
-    let again = pipeline::read_files(wanted.iter().map(|&i| found[i].clone()).collect());
+    let files: Vec<ManifestFile> = wanted
+        .iter()
+        .map(|&(file, _)| found[file as usize].clone())
+        .collect();
+    let again = pipeline::read_files(&files);
     let mut diagnostics = Vec::new();
-    let mut customers: HashMap<(usize, usize), (Customer, DocumentSource)> = HashMap::new();
-    for (&file, (path, read)) in wanted.iter().zip(again) {
-        let expected = involved
-            .iter()
-            .map(|&k| &keys[k])
-            .find(|k| k.file == file)
-            .map(|k| k.text_hash);
+    let mut customers: HashMap<(u32, u32), (Customer, DocumentSource)> = HashMap::new();
+    for ((&(file, expected), read), manifest) in wanted.iter().zip(again).zip(&files) {
+        let path = &manifest.path;
         let source = match read {
-            Ok((source, _)) if Some(hash_text(&source.text)) == expected => source,
+            Ok((source, _)) if hash_text(&source.text) == expected => source,
             _ => {
                 let problem = FileProblem::Changed {
                     path: path.display().to_string(),
                 };
                 diagnostics.push(
-                    Located::new(SourceLocation::file_start(&path), problem).into_diagnostic(None),
+                    Located::new(SourceLocation::file_start(path), problem).into_diagnostic(None),
                 );
                 continue;
             }
@@ -294,7 +307,7 @@ fn shared_keys(
             Parsed::Customer(doc, source) => Some((*doc, source)),
             Parsed::Defaults(..) => None,
         });
-        for (position, (doc, source)) in docs.enumerate() {
+        for (position, (doc, source)) in (0u32..).zip(docs) {
             let (customer, _) = pipeline::check_customer(doc, &source, defaults, catalog);
             customers.insert((file, position), (customer, source));
         }
@@ -311,33 +324,18 @@ fn shared_keys(
 /// Indices (ascending) of the customers that share a key with another.
 fn sharing(keys: &[Keys]) -> Vec<usize> {
     let mut shared = vec![false; keys.len()];
-    let mut names: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
-    let mut domains: HashMap<&str, usize> = HashMap::new();
-    let mut organizations: HashMap<String, usize> = HashMap::new();
-    let mut mark = |first: usize, this: usize| {
-        shared[first] = true;
-        shared[this] = true;
-    };
+    let mut first: HashMap<(bool, u64), usize> = HashMap::with_capacity(2 * keys.len());
     for (index, key) in keys.iter().enumerate() {
-        match names.entry(key.name.as_str()) {
-            Entry::Occupied(first) => mark(*first.get(), index),
-            Entry::Vacant(slot) => {
-                slot.insert(index);
+        for slot in [(false, key.name), (true, key.shared)] {
+            match first.entry(slot) {
+                Entry::Occupied(earlier) => {
+                    shared[*earlier.get()] = true;
+                    shared[index] = true;
+                }
+                Entry::Vacant(vacant) => {
+                    vacant.insert(index);
+                }
             }
-        }
-        match key.kind {
-            CustomerType::Domain => match domains.entry(key.domain.as_str()) {
-                Entry::Occupied(first) => mark(*first.get(), index),
-                Entry::Vacant(slot) => {
-                    slot.insert(index);
-                }
-            },
-            CustomerType::Team => match organizations.entry(key.organization.to_lowercase()) {
-                Entry::Occupied(first) => mark(*first.get(), index),
-                Entry::Vacant(slot) => {
-                    slot.insert(index);
-                }
-            },
         }
     }
     (0..keys.len()).filter(|&i| shared[i]).collect()

@@ -23,10 +23,10 @@ fn same_as_a_portfolio_load(paths: &[PathBuf]) -> CheckReport {
 /// `check_files` on the texts under `dir`: `None` if it gave up.
 fn streamed(dir: &Path) -> Option<Checked> {
     let (found, _) = load::discover(&[dir.to_path_buf()]);
-    let texts = pipeline::read_files(found)
+    let texts = pipeline::read_files(&found)
         .into_iter()
         .enumerate()
-        .filter_map(|(i, (_, read))| read.ok().map(|(source, _)| (i, source)))
+        .filter_map(|(i, read)| read.ok().map(|(source, _)| (i, source)))
         .collect();
     check_files(texts, Catalog::builtin())
 }

@@ -5,7 +5,7 @@
 //! are both made of these, so the two can never disagree on a finding.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 
 use super::convert;
@@ -26,19 +26,18 @@ pub type Read = Result<(SourceFile, bool), Box<Diagnostic>>;
 /// Reads `found` in parallel, in its order. Reading is mostly system calls
 /// (links resolved inside the tree, the file checked, opened, read), and
 /// each manifest root is resolved once, not once per file under it.
-pub fn read_files(found: Vec<ManifestFile>) -> Vec<(PathBuf, Read)> {
-    let mut trees: HashMap<PathBuf, fsio::Tree> = HashMap::new();
-    for file in &found {
-        if !trees.contains_key(&file.tree) {
-            trees.insert(file.tree.clone(), fsio::Tree::resolved(&file.tree));
+pub fn read_files(found: &[ManifestFile]) -> Vec<Read> {
+    let mut trees: HashMap<&Path, fsio::Tree> = HashMap::new();
+    for file in found {
+        if !trees.contains_key(file.tree.as_path()) {
+            trees.insert(&file.tree, fsio::Tree::resolved(&file.tree));
         }
     }
-    parallel_map(found, |file| {
-        let read = match trees.get(file.tree.as_path()) {
+    parallel_map(found.iter().collect(), |file| {
+        match trees.get(file.tree.as_path()) {
             Some(tree) => read_source_in(&file.path, tree, FileKind::Manifest),
             None => read_source(&file.path, &file.tree, FileKind::Manifest),
-        };
-        (file.path, read)
+        }
     })
 }
 

@@ -136,7 +136,7 @@ pub fn load_portfolio(paths: &[PathBuf], options: &LoadOptions) -> LoadReport {
     // however the reads were scheduled.
     let mut hasher = Sha256::new();
     let mut sources = Vec::with_capacity(files.len());
-    for (path, read) in pipeline::read_files(found) {
+    for (path, read) in files.iter().zip(pipeline::read_files(&found)) {
         match read {
             Ok((source, bom)) => {
                 // The file's bytes: the byte order mark it started with, if
