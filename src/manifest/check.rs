@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, Hash, RandomState};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::defaults::DefaultsByDir;
 use super::load::{self, LoadOptions, ManifestFile, Parsed};
@@ -65,12 +65,14 @@ pub fn check_manifests(paths: &[PathBuf], options: &LoadOptions) -> CheckReport 
     let mut texts = Vec::with_capacity(found.len());
     for (index, read) in pipeline::read_files(&found).into_iter().enumerate() {
         match read {
-            Ok((source, _)) => texts.push((index, source)),
+            // The text alone: its path is `found`'s, so a file read waits
+            // for its turn at a few bytes more than its text.
+            Ok((source, _)) => texts.push((index, source.text)),
             Err(d) => diagnostics.push(*d),
         }
     }
     let catalog = Catalog::builtin();
-    let Some(checked) = check_files(texts, catalog) else {
+    let Some(checked) = check_files(texts, &found, catalog) else {
         return from_portfolio_load(paths, options);
     };
     diagnostics.extend(checked.diagnostics);
@@ -149,7 +151,7 @@ struct Checked {
 /// A file to check: its text, or (a file that may hold Defaults) its
 /// documents already parsed.
 enum Pending {
-    Text(SourceFile),
+    Text(String),
     Parsed {
         customers: Vec<(CustomerDocument, DocumentSource)>,
         problems: Vec<Diagnostic>,
@@ -158,15 +160,20 @@ enum Pending {
 }
 
 /// Checks every file; `None` when a file that could not hold Defaults did.
-fn check_files(texts: Vec<(usize, SourceFile)>, catalog: &Catalog) -> Option<Checked> {
+fn check_files(
+    texts: Vec<(usize, String)>,
+    found: &[ManifestFile],
+    catalog: &Catalog,
+) -> Option<Checked> {
     let (may_hold_defaults, rest): (Vec<_>, Vec<_>) = texts
         .into_iter()
-        .partition(|(_, source)| may_hold_defaults(&source.text));
+        .partition(|(_, text)| may_hold_defaults(text));
     let mut defaults = DefaultsByDir::default();
     let mut diagnostics = Vec::new();
     let mut pending: Vec<(usize, Pending)> = Vec::with_capacity(may_hold_defaults.len());
-    let parsed = parallel_map(may_hold_defaults, |(index, source)| {
-        let text_hash = hash_text(&source.text);
+    let parsed = parallel_map(may_hold_defaults, |(index, text)| {
+        let text_hash = hash_text(&text);
+        let source = SourceFile::new(found[index].path.clone(), text);
         (index, text_hash, pipeline::parse_file(source))
     });
     for (index, text_hash, (documents, problems)) in parsed {
@@ -194,7 +201,7 @@ fn check_files(texts: Vec<(usize, SourceFile)>, catalog: &Catalog) -> Option<Che
     pending.sort_by_key(|(index, _)| *index);
 
     let outcomes = parallel_map(pending, |(index, file)| {
-        check_one(index, file, &defaults, catalog)
+        check_one(&found[index].path, index, file, &defaults, catalog)
     });
     let mut keys = Vec::new();
     for outcome in outcomes {
@@ -218,6 +225,7 @@ fn may_hold_defaults(text: &str) -> bool {
 /// One file's findings and its customers' keys; `None` when it holds a
 /// Defaults document it was not expected to.
 fn check_one(
+    path: &Path,
     index: usize,
     file: Pending,
     defaults: &DefaultsByDir,
@@ -229,9 +237,10 @@ fn check_one(
             problems,
             text_hash,
         } => (customers, problems, text_hash),
-        Pending::Text(source) => {
-            let text_hash = hash_text(&source.text);
-            let (documents, problems) = pipeline::parse_file(source);
+        Pending::Text(text) => {
+            let text_hash = hash_text(&text);
+            let (documents, problems) =
+                pipeline::parse_file(SourceFile::new(path.to_path_buf(), text));
             let mut customers = Vec::with_capacity(documents.len());
             for document in documents {
                 match document {

@@ -26,9 +26,9 @@ fn streamed(dir: &Path) -> Option<Checked> {
     let texts = pipeline::read_files(&found)
         .into_iter()
         .enumerate()
-        .filter_map(|(i, read)| read.ok().map(|(source, _)| (i, source)))
+        .filter_map(|(i, read)| read.ok().map(|(source, _)| (i, source.text)))
         .collect();
-    check_files(texts, Catalog::builtin())
+    check_files(texts, &found, Catalog::builtin())
 }
 
 fn customer(name: &str, domain: &str, organization: &str) -> String {
@@ -171,10 +171,10 @@ fn names_domains_and_team_organisations_shared_across_files_give_the_same_findin
 
 #[test]
 fn a_file_that_holds_defaults_it_was_not_expected_to_sends_the_check_the_long_way() {
-    let source = SourceFile::new(PathBuf::from("a.yaml"), DEFAULTS.to_string());
     let outcome = check_one(
+        Path::new("a.yaml"),
         0,
-        Pending::Text(source),
+        Pending::Text(DEFAULTS.to_string()),
         &DefaultsByDir::default(),
         Catalog::builtin(),
     );
