@@ -317,7 +317,7 @@ fn open_beneath(path: &Path, tree: &Tree) -> Option<(File, u64)> {
     let file = File::from(rustix::fs::openat2(dir, below, flags, Mode::empty(), resolve).ok()?);
     let after = file.metadata().ok()?;
     let same = (after.dev(), after.ino()) == (before.st_dev, before.st_ino);
-    (after.file_type().is_file() && same).then(|| (file, after.len()))
+    (after.file_type().is_file() && same).then_some((file, after.len()))
 }
 
 /// `None`: the regular file checked is not the one opened.
