@@ -39,6 +39,9 @@ use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
 
 /// What a file is for; decides its size limit and how it is named in errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,12 +184,67 @@ pub fn read_to_string(path: &Path, kind: FileKind) -> io::Result<String> {
     String::from_utf8(bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
 }
 
+/// A tree links must stay in, with its real path worked out once for the
+/// many files read under it (a manifest root of 100,000 files) rather than
+/// once per file. The tree is a path a person wrote, taken as written; what
+/// lies below it is checked on every read.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    path: PathBuf,
+    /// `path` made absolute, for telling whether a file is written below it.
+    lexical: PathBuf,
+    /// `None` when it did not resolve: each read then resolves it again and
+    /// reports what it finds.
+    canonical: Option<PathBuf>,
+    /// The directory itself, opened once (`O_PATH`), for [`open_beneath`].
+    dir: Option<Arc<std::os::fd::OwnedFd>>,
+}
+
+impl Tree {
+    /// `path` with its real path resolved now.
+    pub fn resolved(path: &Path) -> Tree {
+        let canonical = std::fs::canonicalize(path).ok();
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let dir = canonical
+            .as_ref()
+            .and_then(|real| rustix::fs::open(real, flags, Mode::empty()).ok())
+            .map(Arc::new);
+        Tree {
+            canonical,
+            dir,
+            ..Tree::unresolved(path)
+        }
+    }
+
+    /// `path`, resolved again on each read.
+    fn unresolved(path: &Path) -> Tree {
+        Tree {
+            path: path.to_path_buf(),
+            lexical: lexical(path),
+            canonical: None,
+            dir: None,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// Reads `path`, whose links must stay under `tree` (when `path` is not
 /// under `tree` at all, its own directory is the tree).
 pub fn read_within(path: &Path, tree: &Path, kind: FileKind) -> io::Result<Vec<u8>> {
-    let mut file = open_within(path, tree)?;
+    read_in(path, &Tree::resolved(tree), kind)
+}
+
+/// [`read_within`] under a [`Tree`] resolved once.
+pub fn read_in(path: &Path, tree: &Tree, kind: FileKind) -> io::Result<Vec<u8>> {
+    let (mut file, size) = open_in(path, tree)?;
     let limit = kind.limit();
-    let mut bytes = Vec::new();
+    // The size a file reports only sizes the buffer; the limit is checked
+    // on the bytes read.
+    let hint = usize::try_from(size.min(limit) + 1).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(hint);
     // One byte past the limit tells "exactly at the limit" from "beyond it".
     (&mut file).take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -209,10 +267,18 @@ const REPLACED_RETRIES: usize = 8;
 /// renaming the state into place while `plan` reads it) is checked and
 /// opened again; every attempt applies all three rules.
 pub fn open_within(path: &Path, tree: &Path) -> io::Result<File> {
+    open_in(path, &Tree::resolved(tree)).map(|(file, _)| file)
+}
+
+/// [`open_within`] under a [`Tree`], with the size the open file reports.
+fn open_in(path: &Path, tree: &Tree) -> io::Result<(File, u64)> {
+    if let Some(opened) = open_beneath(path, tree) {
+        return Ok(opened);
+    }
     let mut attempt = 0;
     loop {
         match open_once(path, tree)? {
-            Some(file) => return Ok(file),
+            Some(opened) => return Ok(opened),
             None if attempt < REPLACED_RETRIES => attempt += 1,
             None => {
                 return Err(ReadError::Replaced {
@@ -224,9 +290,39 @@ pub fn open_within(path: &Path, tree: &Path) -> io::Result<File> {
     }
 }
 
+/// The common case, a file written below a resolved tree with no link on
+/// the way, in a few calls relative to the tree's directory: `lstat`, an
+/// `openat2` that neither follows a link nor leaves the tree
+/// (`RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`), whatever was renamed or
+/// linked into the path meanwhile, and `fstat` against the same inode.
+/// The three rules hold as on the general path, with no `realpath` of
+/// every file. Anything else (a link, a file that is not regular, an
+/// error, a kernel without `openat2`) is `None`, left to the general path,
+/// which follows links inside the tree and words every refusal.
+fn open_beneath(path: &Path, tree: &Tree) -> Option<(File, u64)> {
+    let dir = tree.dir.as_deref()?;
+    let below = path.strip_prefix(&tree.path).ok()?;
+    let plain = below
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)));
+    if below.as_os_str().is_empty() || !plain {
+        return None;
+    }
+    let before = rustix::fs::statat(dir, below, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    if FileType::from_raw_mode(before.st_mode) != FileType::RegularFile {
+        return None;
+    }
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    let file = File::from(rustix::fs::openat2(dir, below, flags, Mode::empty(), resolve).ok()?);
+    let after = file.metadata().ok()?;
+    let same = (after.dev(), after.ino()) == (before.st_dev, before.st_ino);
+    (after.file_type().is_file() && same).then_some((file, after.len()))
+}
+
 /// `None`: the regular file checked is not the one opened.
-fn open_once(path: &Path, tree: &Path) -> io::Result<Option<File>> {
-    let resolved = resolve_within(path, tree)?;
+fn open_once(path: &Path, tree: &Tree) -> io::Result<Option<(File, u64)>> {
+    let resolved = resolve_in(path, tree)?;
     let before = std::fs::symlink_metadata(&resolved)?;
     ensure_regular(path, &before)?;
     let file = OpenOptions::new()
@@ -245,12 +341,17 @@ fn open_once(path: &Path, tree: &Path) -> io::Result<Option<File>> {
     if (after.dev(), after.ino()) != (before.dev(), before.ino()) {
         return Ok(None);
     }
-    Ok(Some(file))
+    Ok(Some((file, after.len())))
 }
 
 /// Where `path` really is, refusing a link that leaves `tree`.
 pub fn resolve_within(path: &Path, tree: &Path) -> io::Result<PathBuf> {
-    let tree = effective_tree(path, tree);
+    resolve_in(path, &Tree::unresolved(tree))
+}
+
+/// [`resolve_within`] under a [`Tree`].
+pub fn resolve_in(path: &Path, given: &Tree) -> io::Result<PathBuf> {
+    let tree = effective_tree(path, given);
     let resolved = match std::fs::canonicalize(path) {
         Ok(resolved) => resolved,
         Err(error) if error.raw_os_error() == Some(libc::ELOOP) => {
@@ -267,7 +368,10 @@ pub fn resolve_within(path: &Path, tree: &Path) -> io::Result<PathBuf> {
         }
         Err(error) => return Err(error),
     };
-    let canonical_tree = std::fs::canonicalize(&tree)?;
+    let canonical_tree = match &given.canonical {
+        Some(canonical) if tree == given.path => canonical.clone(),
+        _ => std::fs::canonicalize(&tree)?,
+    };
     if resolved.starts_with(&canonical_tree) {
         return Ok(resolved);
     }
@@ -294,13 +398,10 @@ fn dangling_link(path: &Path) -> Option<ReadError> {
 
 /// The tree that applies to `path`: `tree` when `path` is written below it,
 /// else `path`'s own directory.
-fn effective_tree(path: &Path, tree: &Path) -> PathBuf {
-    let under = |p: &Path, t: &Path| {
-        let (p, t) = (lexical(p), lexical(t));
-        p.starts_with(&t) && p != t
-    };
-    if under(path, tree) {
-        tree.to_path_buf()
+fn effective_tree(path: &Path, tree: &Tree) -> PathBuf {
+    let path_lexical = lexical(path);
+    if path_lexical.starts_with(&tree.lexical) && path_lexical != tree.lexical {
+        tree.path.clone()
     } else {
         parent_of(path)
     }
@@ -493,6 +594,51 @@ mod tests {
         assert!(
             message.contains("linked-dir` is a symbolic link"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn only_a_plain_regular_file_below_the_tree_takes_the_short_way() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "TOKEN=x\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("customers");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("a.yaml"), "a: 1\n").unwrap();
+        symlink("a.yaml", sub.join("b.yaml")).unwrap();
+        symlink(outside.path(), sub.join("away")).unwrap();
+        let fifo = sub.join("pipe.yaml");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let tree = Tree::resolved(dir.path());
+        let (_, size) = open_beneath(&sub.join("a.yaml"), &tree).expect("the short way");
+        assert_eq!(size, 5);
+        for other in [
+            sub.join("b.yaml"),
+            sub.join("away/secret"),
+            fifo,
+            sub.join("../customers/a.yaml"),
+            sub.join("none.yaml"),
+        ] {
+            assert!(
+                open_beneath(&other, &tree).is_none(),
+                "{} is left to the general path",
+                other.display()
+            );
+        }
+        // And the general path still reads the link and refuses the rest.
+        assert_eq!(
+            read_in(&sub.join("b.yaml"), &tree, FileKind::Manifest).unwrap(),
+            b"a: 1\n"
+        );
+        assert!(
+            refused(read_in(&sub.join("away/secret"), &tree, FileKind::Manifest))
+                .contains("away` is a symbolic link")
         );
     }
 

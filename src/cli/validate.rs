@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::{CommandResult, Global};
 use crate::config::{self, ConfigError};
 use crate::diagnostics::report::{self, ReportFormat};
-use crate::manifest::{LoadOptions, load_portfolio};
+use crate::manifest::{LoadOptions, check_manifests};
 use crate::render::escape;
 
 #[derive(Debug, clap::Args)]
@@ -55,7 +55,7 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
         args.paths
     };
 
-    let loaded = load_portfolio(&paths, &LoadOptions::default());
+    let loaded = check_manifests(&paths, &LoadOptions::default());
     let color = global.color.enabled_for_stdout();
     let format = ReportFormat::from(args.format);
     let mut text = report::render_counted(&loaded.diagnostics, loaded.tally, format, color);
@@ -68,15 +68,14 @@ pub fn run(global: &Global, args: Args) -> CommandResult {
         let files = loaded.files.len();
         let files = format!("{files} file{}", if files == 1 { "" } else { "s" });
         let tally = loaded.tally;
-        match &loaded.portfolio {
-            Some(portfolio) => {
-                let n = portfolio.customers.len();
-                text.push_str(&format!(
-                    "valid: {n} customer{} in {files} ({tally})\n",
-                    if n == 1 { "" } else { "s" }
-                ));
-            }
-            None => text.push_str(&format!("invalid: {tally} in {files}\n")),
+        if loaded.has_errors() {
+            text.push_str(&format!("invalid: {tally} in {files}\n"));
+        } else {
+            let n = loaded.customers;
+            text.push_str(&format!(
+                "valid: {n} customer{} in {files} ({tally})\n",
+                if n == 1 { "" } else { "s" }
+            ));
         }
     }
     super::output::print(&text)?;

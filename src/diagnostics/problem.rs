@@ -51,6 +51,7 @@ pub const FILE_REFUSED: &str = "F-REFUSED";
 pub const FILE_TOO_LARGE: &str = "F-TOO-LARGE";
 pub const NOT_UTF8: &str = "F-UTF8";
 pub const LONE_CARRIAGE_RETURN: &str = "F-LINE-END";
+pub const FILE_CHANGED: &str = "F-CHANGED";
 
 /// Why a file could not be read as text.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +79,11 @@ pub enum FileProblem {
     /// line break; git, GitHub's diff and editors set to LF show one line,
     /// so a reviewer and resold would read different documents.
     LoneCarriageReturn,
+    /// Read twice in one run (a finding across files needs a place in it
+    /// again) and different the second time.
+    Changed {
+        path: String,
+    },
 }
 
 impl fmt::Display for FileProblem {
@@ -91,6 +97,9 @@ impl fmt::Display for FileProblem {
             FileProblem::LoneCarriageReturn => f.write_str(
                 "a carriage return without a line feed: YAML reads a line break here that a diff does not show",
             ),
+            FileProblem::Changed { path } => {
+                write!(f, "`{path}` changed while the manifests were being checked")
+            }
         }
     }
 }
@@ -104,6 +113,7 @@ impl Problem for FileProblem {
             FileProblem::TooLarge { .. } => FILE_TOO_LARGE,
             FileProblem::NotUtf8 { .. } => NOT_UTF8,
             FileProblem::LoneCarriageReturn => LONE_CARRIAGE_RETURN,
+            FileProblem::Changed { .. } => FILE_CHANGED,
         }
     }
 
@@ -115,6 +125,7 @@ impl Problem for FileProblem {
             FileProblem::LoneCarriageReturn => {
                 Some("save the file with LF (or CRLF) line endings".into())
             }
+            FileProblem::Changed { .. } => Some("run `resold validate` again".into()),
             FileProblem::Unreadable { .. } | FileProblem::Refused { .. } => None,
         }
     }

@@ -15,16 +15,29 @@ use super::source::{DocumentSource, SourceFile};
 use super::yaml;
 use crate::fsio::{self, FileKind};
 
+/// The byte order mark a text may start with; it is not part of the text.
+pub const BYTE_ORDER_MARK: &str = "\u{feff}";
+
 /// Reads `path` (links must stay under `tree`) as `kind`, refusing what
-/// `fsio` refuses and invalid UTF-8. Also returns the raw bytes (the
-/// portfolio digest covers them).
+/// `fsio` refuses and invalid UTF-8. Also says whether the file started
+/// with a byte order mark: the file's bytes are that mark, if any, and the
+/// text (the portfolio digest covers them; the text is not copied for it).
 pub fn read_source(
     path: &Path,
     tree: &Path,
     kind: FileKind,
-) -> Result<(SourceFile, Vec<u8>), Box<Diagnostic>> {
+) -> Result<(SourceFile, bool), Box<Diagnostic>> {
+    read_source_in(path, &fsio::Tree::resolved(tree), kind)
+}
+
+/// [`read_source`] under a tree resolved once for many files.
+pub fn read_source_in(
+    path: &Path,
+    tree: &fsio::Tree,
+    kind: FileKind,
+) -> Result<(SourceFile, bool), Box<Diagnostic>> {
     let shown = path.display().to_string();
-    let bytes = fsio::read_within(path, tree, kind).map_err(|error| {
+    let bytes = fsio::read_in(path, tree, kind).map_err(|error| {
         let problem = match (fsio::refusal(&error), error.kind()) {
             (Some(too_large @ fsio::ReadError::TooLarge { .. }), _) => FileProblem::TooLarge {
                 reason: too_large.to_string(),
@@ -42,13 +55,16 @@ pub fn read_source(
         };
         Box::new(Located::new(SourceLocation::file_start(path), problem).into_diagnostic(None))
     })?;
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => {
-            let text = text.strip_prefix('\u{feff}').unwrap_or(text).to_string();
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            let bom = text.starts_with(BYTE_ORDER_MARK);
+            if bom {
+                text.drain(..BYTE_ORDER_MARK.len());
+            }
             let lone_cr = lone_carriage_return(&text);
             let file = SourceFile::new(path.to_path_buf(), text);
             match lone_cr {
-                None => Ok((file, bytes)),
+                None => Ok((file, bom)),
                 Some(offset) => {
                     let location = file.locate_offset(offset, 1);
                     let problem = FileProblem::LoneCarriageReturn;
@@ -61,9 +77,10 @@ pub fn read_source(
         Err(error) => {
             // The text up to the bad byte is valid, so the position is exact;
             // the quoted line shows the bad bytes as U+FFFD.
-            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            let valid_up_to = error.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
             let file = SourceFile::new(path.to_path_buf(), lossy);
-            let location = file.locate_offset(error.valid_up_to(), 1);
+            let location = file.locate_offset(valid_up_to, 1);
             let problem = FileProblem::NotUtf8 { path: shown };
             Err(Box::new(
                 Located::new(location, problem).into_diagnostic(Some(&file)),

@@ -23,6 +23,16 @@ pub const OUT_OF_RANGE: &str = "S-RANGE";
 pub const BAD_FORMAT: &str = "S-PATTERN";
 pub const SCHEMA: &str = "S-SCHEMA";
 
+/// Whether `value` holds a number serde_json keeps as a float.
+fn holds_float(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.is_f64(),
+        Value::Array(items) => items.iter().any(holds_float),
+        Value::Object(entries) => entries.values().any(holds_float),
+        _ => false,
+    }
+}
+
 /// A compiled structural schema with its source (for "did you mean").
 pub struct Structure {
     schema: Value,
@@ -51,6 +61,11 @@ impl Structure {
         if !problems.is_empty() {
             return Err(problems);
         }
+        // The typed read without path tracking first; only a failure is
+        // read again to learn where serde was.
+        if let Ok(typed) = T::deserialize(value) {
+            return Ok(typed);
+        }
         serde_path_to_error::deserialize(value).map_err(|error| {
             let pointer = pointer_of(error.path());
             let d = Diagnostic::error(
@@ -75,7 +90,11 @@ impl Structure {
                     .flat_map(|error| self.describe(&error, source)),
             );
         }
-        self.fractional_integers(value, "", source, &mut diagnostics);
+        // Most documents hold no fraction at all; only those are walked
+        // with the pointers a finding needs.
+        if holds_float(value) {
+            self.fractional_integers(value, "", source, &mut diagnostics);
+        }
         diagnostics.dedup();
         diagnostics
     }

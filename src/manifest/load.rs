@@ -10,7 +10,7 @@
 //! finding naming the link and its target, never a read.
 
 use std::collections::HashSet;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{DirEntryExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -62,10 +62,18 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<ManifestFile>, Vec<Diagnostic>) {
     for path in paths {
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk.directory(path, path),
-            Ok(_) => walk.files.push(ManifestFile {
-                path: path.clone(),
-                tree: fsio::parent_of(path),
-            }),
+            Ok(_) => {
+                // Named directly: the same file may also be named in a
+                // directory given beside it.
+                walk.linked = true;
+                walk.files.push((
+                    ManifestFile {
+                        path: path.clone(),
+                        tree: fsio::parent_of(path),
+                    },
+                    None,
+                ));
+            }
             Err(error) => {
                 let problem = if error.kind() == std::io::ErrorKind::NotFound {
                     FileProblem::NotFound {
@@ -86,21 +94,35 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<ManifestFile>, Vec<Diagnostic>) {
     let Walk {
         mut files,
         problems,
+        linked,
         ..
     } = walk;
-    files.sort();
-    files.dedup_by(|a, b| a.path == b.path);
-    // A file reached under two names (a link inside the tree) is read once.
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0.path == b.0.path);
+    // A file reached under two names (a link inside the tree, a hard link,
+    // a file also named directly) is read once. Without links, the
+    // directory entries' own inode numbers tell; with any, every file is
+    // asked, as a link's entry carries the link's inode, not its target's.
     let mut seen = HashSet::new();
-    files.retain(|file| {
-        std::fs::metadata(&file.path).map_or(true, |m| seen.insert((m.dev(), m.ino())))
+    files.retain(|(file, entry)| {
+        let identity = match entry {
+            Some(identity) if !linked => Some(*identity),
+            _ => std::fs::metadata(&file.path)
+                .ok()
+                .map(|m| (m.dev(), m.ino())),
+        };
+        identity.is_none_or(|identity| seen.insert(identity))
     });
-    (files, problems)
+    (files.into_iter().map(|(file, _)| file).collect(), problems)
 }
 
 #[derive(Default)]
 struct Walk {
-    files: Vec<ManifestFile>,
+    /// With (device, inode) from the directory entry, for a file found as
+    /// an entry of a directory walked without links.
+    files: Vec<(ManifestFile, Option<(u64, u64)>)>,
+    /// Whether any file or directory was reached through a link.
+    linked: bool,
     problems: Vec<Diagnostic>,
     /// Directories already walked (device, inode), so a link loop ends.
     visited: HashSet<(u64, u64)>,
@@ -108,11 +130,11 @@ struct Walk {
 
 impl Walk {
     fn directory(&mut self, dir: &Path, tree: &Path) {
-        if let Ok(meta) = std::fs::metadata(dir)
-            && !self.visited.insert((meta.dev(), meta.ino()))
-        {
-            return;
-        }
+        let device = match std::fs::metadata(dir) {
+            Ok(meta) if !self.visited.insert((meta.dev(), meta.ino())) => return,
+            Ok(meta) => Some(meta.dev()),
+            Err(_) => None,
+        };
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(error) => {
@@ -146,7 +168,8 @@ impl Walk {
                     self.directory(&path, tree);
                 }
             } else if is_manifest_name(&path) {
-                self.file(path, tree);
+                let identity = device.map(|device| (device, entry.ino()));
+                self.file(path, tree, identity);
             }
         }
     }
@@ -160,9 +183,13 @@ impl Walk {
                     if hidden {
                         return;
                     }
+                    self.linked = true;
                     self.directory(path, tree);
                 }
-                _ if is_manifest_name(path) => self.file(path.to_path_buf(), tree),
+                _ if is_manifest_name(path) => {
+                    self.linked = true;
+                    self.file(path.to_path_buf(), tree, None);
+                }
                 _ => {}
             },
             Err(error) if is_manifest_name(path) || !hidden => {
@@ -189,15 +216,18 @@ impl Walk {
         }
     }
 
-    fn file(&mut self, path: PathBuf, tree: &Path) {
+    fn file(&mut self, path: PathBuf, tree: &Path, identity: Option<(u64, u64)>) {
         // `resold.yaml` beside the manifests is the config, not a customer.
         if path.file_name().and_then(|n| n.to_str()) == Some(crate::config::CONFIG_FILE_NAME) {
             return;
         }
-        self.files.push(ManifestFile {
-            path,
-            tree: tree.to_path_buf(),
-        });
+        self.files.push((
+            ManifestFile {
+                path,
+                tree: tree.to_path_buf(),
+            },
+            identity,
+        ));
     }
 }
 
@@ -299,6 +329,25 @@ mod tests {
     fn structures_compile() {
         customer_structure();
         defaults_structure();
+    }
+
+    #[test]
+    fn a_file_hard_linked_twice_in_a_tree_without_links_is_read_once() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("sub")).unwrap();
+        std::fs::write(root.path().join("a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(root.path().join("c.yaml"), "c: 1\n").unwrap();
+        std::fs::hard_link(root.path().join("a.yaml"), root.path().join("sub/b.yaml")).unwrap();
+        let (files, problems) = discover(&[root.path().to_path_buf()]);
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| f.path.strip_prefix(root.path()).unwrap())
+            .collect();
+        assert_eq!(names, [Path::new("a.yaml"), Path::new("c.yaml")]);
+        assert!(problems.is_empty());
+        // Named directly beside its directory, a file is read once too.
+        let (files, _) = discover(&[root.path().to_path_buf(), root.path().join("c.yaml")]);
+        assert_eq!(files.len(), 2, "{files:?}");
     }
 
     #[test]

@@ -5,20 +5,18 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::convert;
-use super::defaults::{self, DefaultsByDir};
+use super::defaults::DefaultsByDir;
 use super::load::{self, LoadOptions, Parsed};
-use super::rules::{self, Context};
+use super::pipeline::{self, parallel_map};
+use super::rules;
 use super::spec::CustomerDocument;
 use crate::catalog::Catalog;
 use crate::diagnostics::diagnostic::{self, cap_per_file_at};
-use crate::diagnostics::read::{parse_source, read_source};
+use crate::diagnostics::read::BYTE_ORDER_MARK;
 use crate::diagnostics::{Diagnostic, DocumentSource, SourceFile, SourceLocation, Tally};
-use crate::fsio::FileKind;
 use crate::model::Customer;
 
 /// The desired customers, validated and normalised.
@@ -134,23 +132,22 @@ impl LoadReport {
 pub fn load_portfolio(paths: &[PathBuf], options: &LoadOptions) -> LoadReport {
     let (found, mut diagnostics) = load::discover(paths);
     let files: Vec<PathBuf> = found.iter().map(|f| f.path.clone()).collect();
-    // Reading is mostly system calls (links resolved inside the tree, the
-    // file checked, opened, read): done in parallel like the parsing, in
-    // file order, so the digest below stays the same sequence of bytes.
-    let read = parallel_map(found, |file| {
-        let read = read_source(&file.path, &file.tree, FileKind::Manifest);
-        (file.path, read)
-    });
+    // Read in file order, so the digest below is the same sequence of bytes
+    // however the reads were scheduled.
     let mut hasher = Sha256::new();
     let mut sources = Vec::with_capacity(files.len());
-    for (path, read) in read {
+    for (path, read) in files.iter().zip(pipeline::read_files(&found)) {
         match read {
-            Ok((source, bytes)) => {
+            Ok((source, bom)) => {
+                // The file's bytes: the byte order mark it started with, if
+                // any, then its text.
+                let mark = if bom { BYTE_ORDER_MARK } else { "" };
                 let name = path.to_string_lossy();
                 hasher.update((name.len() as u64).to_le_bytes());
                 hasher.update(name.as_bytes());
-                hasher.update((bytes.len() as u64).to_le_bytes());
-                hasher.update(&bytes);
+                hasher.update(((mark.len() + source.text.len()) as u64).to_le_bytes());
+                hasher.update(mark.as_bytes());
+                hasher.update(source.text.as_bytes());
                 sources.push(source);
             }
             Err(d) => diagnostics.push(*d),
@@ -192,23 +189,7 @@ pub fn assemble(
     catalog: &Catalog,
 ) -> (Vec<(Customer, DocumentSource)>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let parsed_per_file = parallel_map(files, |file| {
-        let mut out = Vec::new();
-        let mut problems = Vec::new();
-        match parse_source(Arc::new(file)) {
-            Ok(documents) => {
-                for (source, value) in documents {
-                    match load::classify(source, &value) {
-                        Ok(parsed) => out.push(parsed),
-                        Err(found) => problems.extend(found),
-                    }
-                }
-            }
-            Err(found) => problems.extend(found),
-        }
-        (out, problems)
-    });
-
+    let parsed_per_file = parallel_map(files, pipeline::parse_file);
     let mut defaults = DefaultsByDir::default();
     let mut customer_docs: Vec<(CustomerDocument, DocumentSource)> = Vec::new();
     for (parsed, problems) in parsed_per_file {
@@ -226,19 +207,8 @@ pub fn assemble(
     }
 
     let converted = parallel_map(customer_docs, |(doc, source)| {
-        let doc = match defaults.for_file(source.path()) {
-            Some(shared) => defaults::apply(doc, shared),
-            None => doc,
-        };
-        let converted = convert::to_model(&doc, &source, catalog);
-        let mut found = converted.problems;
-        found.extend(rules::check_customer(&Context {
-            customer: &converted.customer,
-            source: &source,
-            catalog,
-            unusable: &converted.unusable,
-        }));
-        ((converted.customer, source), found)
+        let (customer, found) = pipeline::check_customer(doc, &source, &defaults, catalog);
+        ((customer, source), found)
     });
 
     let mut customers = Vec::with_capacity(converted.len());
@@ -249,32 +219,4 @@ pub fn assemble(
     let pairs: Vec<(&Customer, &DocumentSource)> = customers.iter().map(|(c, s)| (c, s)).collect();
     diagnostics.extend(rules::check_portfolio(&pairs));
     (customers, diagnostics)
-}
-
-/// `items.map(f)` on all cores, keeping the order of `items`.
-fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads <= 1 || items.len() < 2 {
-        return items.into_iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<T>> = Vec::new();
-    let mut rest = items.into_iter().peekable();
-    while rest.peek().is_some() {
-        chunks.push(rest.by_ref().take(chunk).collect());
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }

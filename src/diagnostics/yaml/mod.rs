@@ -1,12 +1,13 @@
 //! YAML with source spans, read so that what a reviewer reads is what resold
 //! sends to Google. A file is read twice at most: once into plain
-//! `serde_json::Value`s, which the schema checks and the typed parse use, and
-//! only when a diagnostic needs a position (or the text holds something the
-//! strict pass must look at), again into a tree that remembers where each key
-//! and value came from and answers "where is `/spec/subscriptions/1/seats`?"
-//! by key, not by scanning. Keeping spans for every node of a
-//! 10,000-customer portfolio would double the memory for nothing in the
-//! common, valid case.
+//! `serde_json::Value`s, which the schema checks and the typed parse use
+//! (by `fast`, a reader of the few shapes manifests are written in, when it
+//! can, else by serde-saphyr), and only when a diagnostic needs a position
+//! (or the text holds something the strict pass must look at), again into a
+//! tree that remembers where each key and value came from and answers
+//! "where is `/spec/subscriptions/1/seats`?" by key, not by scanning.
+//! Keeping spans for every node of a 10,000-customer portfolio would double
+//! the memory for nothing in the common, valid case.
 //!
 //! The options are not negotiable (docs/stack.md §2), and all of them hold YAML
 //! 1.2's core schema — what editors and the YAML language server use — over
@@ -24,6 +25,7 @@
 //! (`0x10`, `0o17`, `0b101`). A tag starts with `!` and such a number with
 //! `0x`/`0o`/`0b`, so the pass runs only on texts that contain one of those.
 
+mod fast;
 mod strict;
 mod tree;
 mod visitors;
@@ -51,8 +53,17 @@ pub struct SyntaxError {
 }
 
 /// Parses every document of `text` into plain values (empty documents are
-/// skipped).
+/// skipped): the common shapes of a manifest by the cheap reader, anything
+/// else (and every error) by serde-saphyr.
 pub fn parse_values(text: &str) -> Result<Vec<Value>, SyntaxError> {
+    match fast::parse(text) {
+        Some(values) => Ok(values),
+        None => full_values(text),
+    }
+}
+
+/// `parse_values` by serde-saphyr alone.
+fn full_values(text: &str) -> Result<Vec<Value>, SyntaxError> {
     serde_saphyr::from_str_multiple_with_options::<Plain, Vec<_>>(text, options())
         .map(|documents| documents.into_iter().map(|Plain(value)| value).collect())
         .map_err(|error| syntax_error(&error))

@@ -1,0 +1,112 @@
+//! The steps every reader of manifests shares, file by file: read (each
+//! manifest root resolved once), parse and check a file's documents, and
+//! check and convert one customer under its Defaults. `assemble` (the
+//! portfolio a plan needs) and `check` (what `validate` needs, streamed)
+//! are both made of these, so the two can never disagree on a finding.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::convert;
+use super::defaults::{self, DefaultsByDir};
+use super::load::{self, ManifestFile, Parsed};
+use super::rules::{self, Context};
+use super::spec::CustomerDocument;
+use crate::catalog::Catalog;
+use crate::diagnostics::read::{parse_source, read_source, read_source_in};
+use crate::diagnostics::{Diagnostic, DocumentSource, SourceFile};
+use crate::fsio::{self, FileKind};
+use crate::model::Customer;
+
+/// A file read, or why it was not; the byte order mark it started with is
+/// the `bool`.
+pub type Read = Result<(SourceFile, bool), Box<Diagnostic>>;
+
+/// Reads `found` in parallel, in its order. Reading is mostly system calls
+/// (links resolved inside the tree, the file checked, opened, read), and
+/// each manifest root is resolved once, not once per file under it.
+pub fn read_files(found: &[ManifestFile]) -> Vec<Read> {
+    let mut trees: HashMap<&Path, fsio::Tree> = HashMap::new();
+    for file in found {
+        if !trees.contains_key(file.tree.as_path()) {
+            trees.insert(&file.tree, fsio::Tree::resolved(&file.tree));
+        }
+    }
+    parallel_map(found.iter().collect(), |file| {
+        match trees.get(file.tree.as_path()) {
+            Some(tree) => read_source_in(&file.path, tree, FileKind::Manifest),
+            None => read_source(&file.path, &file.tree, FileKind::Manifest),
+        }
+    })
+}
+
+/// A file's documents with their structure checked, and what was wrong.
+pub fn parse_file(file: SourceFile) -> (Vec<Parsed>, Vec<Diagnostic>) {
+    let mut parsed = Vec::new();
+    let mut problems = Vec::new();
+    match parse_source(Arc::new(file)) {
+        Ok(documents) => {
+            for (source, value) in documents {
+                match load::classify(source, &value) {
+                    Ok(document) => parsed.push(document),
+                    Err(found) => problems.extend(found),
+                }
+            }
+        }
+        Err(found) => problems.extend(found),
+    }
+    (parsed, problems)
+}
+
+/// One customer document under the Defaults that apply to its file,
+/// converted to the model and checked by the per-customer rules.
+pub fn check_customer(
+    doc: CustomerDocument,
+    source: &DocumentSource,
+    defaults: &DefaultsByDir,
+    catalog: &Catalog,
+) -> (Customer, Vec<Diagnostic>) {
+    let doc = match defaults.for_file(source.path()) {
+        Some(shared) => defaults::apply(doc, shared),
+        None => doc,
+    };
+    let converted = convert::to_model(&doc, source, catalog);
+    let mut found = converted.problems;
+    found.extend(rules::check_customer(&Context {
+        customer: &converted.customer,
+        source,
+        catalog,
+        unusable: &converted.unusable,
+    }));
+    (converted.customer, found)
+}
+
+/// `items.map(f)` on all cores, keeping the order of `items`. Each item is
+/// dropped as soon as `f` is done with it.
+pub fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 || items.len() < 2 {
+        return items.into_iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::new();
+    let mut rest = items.into_iter().peekable();
+    while rest.peek().is_some() {
+        chunks.push(rest.by_ref().take(chunk).collect());
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
