@@ -177,17 +177,7 @@ fn check_files(
         (index, text_hash, pipeline::parse_file(source))
     });
     for (index, text_hash, (documents, problems)) in parsed {
-        let mut customers = Vec::new();
-        for document in documents {
-            match document {
-                Parsed::Customer(doc, source) => customers.push((*doc, source)),
-                Parsed::Defaults(doc, source) => {
-                    if let Err(d) = defaults.insert(*doc, source) {
-                        diagnostics.push(*d);
-                    }
-                }
-            }
-        }
+        let customers = pipeline::take_defaults(documents, &mut defaults, &mut diagnostics);
         pending.push((
             index,
             Pending::Parsed {

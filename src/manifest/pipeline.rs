@@ -59,6 +59,27 @@ pub fn parse_file(file: SourceFile) -> (Vec<Parsed>, Vec<Diagnostic>) {
     (parsed, problems)
 }
 
+/// A file's customer documents; its Defaults documents registered in
+/// `defaults` (a second one for a directory is a finding in `diagnostics`).
+pub fn take_defaults(
+    documents: Vec<Parsed>,
+    defaults: &mut DefaultsByDir,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(CustomerDocument, DocumentSource)> {
+    let mut customers = Vec::with_capacity(documents.len());
+    for document in documents {
+        match document {
+            Parsed::Customer(doc, source) => customers.push((*doc, source)),
+            Parsed::Defaults(doc, source) => {
+                if let Err(d) = defaults.insert(*doc, source) {
+                    diagnostics.push(*d);
+                }
+            }
+        }
+    }
+    customers
+}
+
 /// One customer document under the Defaults that apply to its file,
 /// converted to the model and checked by the per-customer rules.
 pub fn check_customer(

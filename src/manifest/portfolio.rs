@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 
 use super::defaults::DefaultsByDir;
-use super::load::{self, LoadOptions, Parsed};
+use super::load::{self, LoadOptions};
 use super::pipeline::{self, parallel_map};
 use super::rules;
 use super::spec::CustomerDocument;
@@ -194,16 +194,11 @@ pub fn assemble(
     let mut customer_docs: Vec<(CustomerDocument, DocumentSource)> = Vec::new();
     for (parsed, problems) in parsed_per_file {
         diagnostics.extend(problems);
-        for item in parsed {
-            match item {
-                Parsed::Customer(doc, source) => customer_docs.push((*doc, source)),
-                Parsed::Defaults(doc, source) => {
-                    if let Err(d) = defaults.insert(*doc, source) {
-                        diagnostics.push(*d);
-                    }
-                }
-            }
-        }
+        customer_docs.extend(pipeline::take_defaults(
+            parsed,
+            &mut defaults,
+            &mut diagnostics,
+        ));
     }
 
     let converted = parallel_map(customer_docs, |(doc, source)| {
