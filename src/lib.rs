@@ -27,6 +27,7 @@ pub mod manifest;
 pub mod model;
 pub mod observed;
 pub mod operation;
+pub mod parallel;
 pub mod plan;
 pub mod provider;
 pub mod render;

@@ -192,11 +192,12 @@ pub fn run_case(case: &Case) -> Result<(), Box<dyn std::error::Error>> {
         best = best.min(t);
     }
     let format = case.format.0;
+    let (_, t_fingerprint) = timed(|| plan.fingerprint());
 
     let mut line = String::new();
     writeln!(
         line,
-        "  {:>7} {:<5} {format:<8}: load {:>6.0} ms, state {:>5.0} ms, diff {:>5.0} ms, render {:>5.0} ms (best of 3 {:>5.0} ms, {:>9} bytes) | total {:>6.0} ms | peak {:>5.0} MB",
+        "  {:>7} {:<5} {format:<8}: load {:>6.0} ms, state {:>5.0} ms, diff {:>5.0} ms, render {:>5.0} ms (best of 3 {:>5.0} ms, fingerprint {:>4.0} ms, {:>9} bytes) | total {:>6.0} ms | peak {:>5.0} MB",
         case.customers,
         if case.applied { "no-op" } else { "new" },
         ms(t_load),
@@ -204,6 +205,7 @@ pub fn run_case(case: &Case) -> Result<(), Box<dyn std::error::Error>> {
         ms(t_diff),
         ms(t_render),
         ms(best),
+        ms(t_fingerprint),
         stdout.0,
         ms(total),
         peak_rss_mb()

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use super::defaults::DefaultsByDir;
 use super::load::{self, LoadOptions, ManifestFile, Parsed};
-use super::pipeline::{self, parallel_map};
+use super::pipeline;
 use super::portfolio::load_portfolio;
 use super::rules;
 use super::spec::CustomerDocument;
@@ -38,6 +38,7 @@ use crate::diagnostics::diagnostic::{self, cap_per_file_at};
 use crate::diagnostics::problem::FileProblem;
 use crate::diagnostics::{Diagnostic, DocumentSource, Located, SourceFile, SourceLocation, Tally};
 use crate::model::{Customer, CustomerType};
+use crate::parallel;
 
 /// What checking the manifests found.
 #[derive(Debug)]
@@ -171,7 +172,7 @@ fn check_files(
     let mut defaults = DefaultsByDir::default();
     let mut diagnostics = Vec::new();
     let mut pending: Vec<(usize, Pending)> = Vec::with_capacity(may_hold_defaults.len());
-    let parsed = parallel_map(may_hold_defaults, |(index, text)| {
+    let parsed = parallel::map(may_hold_defaults, |(index, text)| {
         let text_hash = hash_text(&text);
         let source = SourceFile::new(found[index].path.clone(), text);
         (index, text_hash, pipeline::parse_file(source))
@@ -190,7 +191,7 @@ fn check_files(
     pending.extend(rest.into_iter().map(|(i, s)| (i, Pending::Text(s))));
     pending.sort_by_key(|(index, _)| *index);
 
-    let outcomes = parallel_map(pending, |(index, file)| {
+    let outcomes = parallel::map(pending, |(index, file)| {
         check_one(&found[index].path, index, file, &defaults, catalog)
     });
     let mut keys = Vec::new();

@@ -18,6 +18,7 @@ use crate::diagnostics::read::{parse_source, read_source, read_source_in};
 use crate::diagnostics::{Diagnostic, DocumentSource, SourceFile};
 use crate::fsio::{self, FileKind};
 use crate::model::Customer;
+use crate::parallel;
 
 /// A file read, or why it was not; the byte order mark it started with is
 /// the `bool`.
@@ -33,7 +34,7 @@ pub fn read_files(found: &[ManifestFile]) -> Vec<Read> {
             trees.insert(&file.tree, fsio::Tree::resolved(&file.tree));
         }
     }
-    parallel_map(found.iter().collect(), |file| {
+    parallel::map(found.iter().collect(), |file| {
         match trees.get(file.tree.as_path()) {
             Some(tree) => read_source_in(&file.path, tree, FileKind::Manifest),
             None => read_source(&file.path, &file.tree, FileKind::Manifest),
@@ -101,33 +102,4 @@ pub fn check_customer(
         unusable: &converted.unusable,
     }));
     (converted.customer, found)
-}
-
-/// `items.map(f)` on all cores, keeping the order of `items`. Each item is
-/// dropped as soon as `f` is done with it.
-pub fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads <= 1 || items.len() < 2 {
-        return items.into_iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<T>> = Vec::new();
-    let mut rest = items.into_iter().peekable();
-    while rest.peek().is_some() {
-        chunks.push(rest.by_ref().take(chunk).collect());
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::defaults::DefaultsByDir;
 use super::load::{self, LoadOptions};
-use super::pipeline::{self, parallel_map};
+use super::pipeline;
 use super::rules;
 use super::spec::CustomerDocument;
 use crate::catalog::Catalog;
@@ -18,6 +18,7 @@ use crate::diagnostics::diagnostic::{self, cap_per_file_at};
 use crate::diagnostics::read::BYTE_ORDER_MARK;
 use crate::diagnostics::{Diagnostic, DocumentSource, SourceFile, SourceLocation, Tally};
 use crate::model::Customer;
+use crate::parallel;
 
 /// The desired customers, validated and normalised.
 #[derive(Debug, Clone)]
@@ -189,7 +190,7 @@ pub fn assemble(
     catalog: &Catalog,
 ) -> (Vec<(Customer, DocumentSource)>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let parsed_per_file = parallel_map(files, pipeline::parse_file);
+    let parsed_per_file = parallel::map(files, pipeline::parse_file);
     let mut defaults = DefaultsByDir::default();
     let mut customer_docs: Vec<(CustomerDocument, DocumentSource)> = Vec::new();
     for (parsed, problems) in parsed_per_file {
@@ -201,7 +202,7 @@ pub fn assemble(
         ));
     }
 
-    let converted = parallel_map(customer_docs, |(doc, source)| {
+    let converted = parallel::map(customer_docs, |(doc, source)| {
         let (customer, found) = pipeline::check_customer(doc, &source, &defaults, catalog);
         ((customer, source), found)
     });

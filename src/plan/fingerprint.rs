@@ -4,31 +4,46 @@
 //! maps are `BTreeMap`s, so the JSON — and the hash — depend on the values
 //! alone.
 //!
-//! The array is written one action at a time (`[a,b,...]`, as serde_json
-//! writes a sequence), so a plan of 40,000 actions is never copied whole
-//! to be hashed; `tests/plan/fingerprint.rs` holds the values it gives.
+//! The array is written a slice of actions at a time (`[a,b,...]`, as
+//! serde_json writes a sequence): the slices are serialised on every core
+//! and hashed in order, so a plan of 40,000 actions is never copied whole
+//! to be hashed, and the bytes hashed are those of the one array;
+//! `tests/plan/fingerprint.rs` holds the values it gives.
 
 use std::io::Write as _;
 
 use super::action::PlannedAction;
 use super::values::HashWriter;
+use crate::parallel;
+
+/// Actions serialised per slice: big enough that handing a slice between
+/// threads costs nothing next to it, small enough that a few slices in
+/// flight are little memory.
+const SLICE: usize = 256;
 
 pub(super) fn of_actions(actions: &[PlannedAction]) -> String {
-    // serde_json writes a value in many small pieces: buffered, the hasher
-    // sees whole blocks.
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, HashWriter::default());
-    // Neither can fail: writing into a hasher never does, and the plan's
-    // plain data types (string-keyed maps only) always serialise.
-    let _ = out.write_all(b"[");
-    for (i, action) in actions.iter().enumerate() {
-        if i > 0 {
-            let _ = out.write_all(b",");
-        }
-        let _ = serde_json::to_writer(&mut out, &action.canonical());
-    }
-    let _ = out.write_all(b"]");
-    let _ = out.flush();
-    let (hasher, _) = out.into_parts();
+    let mut hasher = HashWriter::default();
+    // Neither can fail: writing into memory or a hasher never does, and the
+    // plan's plain data types (string-keyed maps only) always serialise.
+    let _ = hasher.write_all(b"[");
+    parallel::chunks_in_order(
+        actions,
+        SLICE,
+        |start, slice| {
+            let mut json = Vec::with_capacity(slice.len() * 512);
+            for (i, action) in slice.iter().enumerate() {
+                if start + i > 0 {
+                    json.push(b',');
+                }
+                let _ = serde_json::to_writer(&mut json, &action.canonical());
+            }
+            json
+        },
+        |json| {
+            let _ = hasher.write_all(&json);
+        },
+    );
+    let _ = hasher.write_all(b"]");
     hasher.hex()
 }
 
@@ -79,5 +94,11 @@ mod tests {
         let canonical: Vec<_> = actions.iter().map(PlannedAction::canonical).collect();
         assert_eq!(of_actions(&actions), sha256_of_json(&canonical));
         assert_eq!(of_actions(&[]), sha256_of_json(&[(); 0]));
+        // Across slices, on several threads, and at a slice's edge.
+        for len in [SLICE - 1, SLICE, SLICE + 1, 5 * SLICE + 3] {
+            let actions: Vec<_> = (0..len).map(|i| seats(i as u32)).collect();
+            let canonical: Vec<_> = actions.iter().map(PlannedAction::canonical).collect();
+            assert_eq!(of_actions(&actions), sha256_of_json(&canonical), "{len}");
+        }
     }
 }

@@ -190,6 +190,36 @@ impl Out {
         self.scratch = scratch;
     }
 
+    /// `render` of every item, in order, as if called one after another on
+    /// `self`: each item's lines depend on the item alone, so they are made
+    /// on every core, `per_slice` items into one piece of text at a time
+    /// (a plan of 10,000 new customers prints 17 MB).
+    fn in_parallel<T: Sync>(
+        &mut self,
+        items: &[T],
+        per_slice: usize,
+        render: impl Fn(&mut Out, &T) + Sync,
+    ) {
+        let (color, mask) = (self.color, self.mask);
+        crate::parallel::chunks_in_order(
+            items,
+            per_slice,
+            |_, slice| {
+                let mut part = Out {
+                    text: String::new(),
+                    scratch: String::new(),
+                    color,
+                    mask,
+                };
+                for item in slice {
+                    render(&mut part, item);
+                }
+                part.text
+            },
+            |text| self.text.push_str(&text),
+        );
+    }
+
     fn blank(&mut self) {
         self.text.push('\n');
     }
@@ -243,9 +273,9 @@ fn changes(out: &mut Out, review: &Review) {
     .collect();
     out.line(&format!("  Symbols: {}", legend.join(", ")));
     out.blank();
-    for (customer, actions) in &review.changed {
-        customer_block(out, review.plan, customer, actions);
-    }
+    out.in_parallel(&review.changed, 64, |part, (customer, actions)| {
+        customer_block(part, review.plan, customer, actions);
+    });
 }
 
 fn heading(customer: &CustomerSummary) -> String {
@@ -470,12 +500,12 @@ fn irreversible(out: &mut Out, plan: &Plan) {
         "Irreversible actions ({}): review before apply",
         items.len()
     )));
-    for action in items {
-        out.line_of(format_args!(
+    out.in_parallel(&items, 256, |part, action| {
+        part.line_of(format_args!(
             "  - {}",
             terminal_cow(&irreversible_line(action))
         ));
-    }
+    });
     out.blank();
 }
 
@@ -551,54 +581,5 @@ fn visible_width(text: &str) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn folded(line: &str, width: usize) -> String {
-        let mut out = String::new();
-        fold(line, width, &mut out);
-        out
-    }
-
-    #[test]
-    fn short_lines_pass_unchanged() {
-        assert_eq!(folded("  a b", 10), "  a b\n");
-    }
-
-    #[test]
-    fn long_lines_fold_at_spaces_under_the_width() {
-        let line = format!(
-            "  ? drift unknown: {}",
-            vec!["customer-name"; 40].join(", ")
-        );
-        let out = folded(&line, 80);
-        assert!(out.lines().count() > 1);
-        for l in out.lines() {
-            assert!(l.chars().count() <= 80, "{l:?}");
-        }
-        assert!(
-            out.lines()
-                .skip(1)
-                .all(|l| l.starts_with("      ") && !l.starts_with("       "))
-        );
-        assert_eq!(
-            out.split_whitespace().collect::<Vec<_>>(),
-            line.split_whitespace().collect::<Vec<_>>()
-        );
-    }
-
-    #[test]
-    fn a_word_wider_than_the_line_is_cut() {
-        let line = format!("  + address = {}", "x".repeat(250));
-        let out = folded(&line, 100);
-        for l in out.lines() {
-            assert!(l.chars().count() <= 100, "{l:?}");
-        }
-        assert_eq!(out.chars().filter(|c| *c == 'x').count(), 250);
-    }
-
-    #[test]
-    fn colour_codes_take_no_columns() {
-        assert_eq!(visible_width("\u{1b}[32m+\u{1b}[0m ab"), 4);
-    }
-}
+#[path = "text_tests.rs"]
+mod tests;
