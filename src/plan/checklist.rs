@@ -60,6 +60,15 @@ impl Checklist {
         }
     }
 
+    /// `later`'s items after these, each customer and kind still once.
+    pub fn append(&mut self, later: Checklist) {
+        for item in later.items {
+            if self.seen.insert((item.customer.clone(), item.kind)) {
+                self.items.push(item);
+            }
+        }
+    }
+
     pub fn into_items(self) -> Vec<ChecklistItem> {
         self.items
     }
@@ -193,6 +202,43 @@ mod after_apply_tests {
                 ("new".into(), ChecklistKind::SetRegionAndLanguage),
                 ("new".into(), ChecklistKind::AcceptTermsOfService),
                 ("new".into(), ChecklistKind::VerifyDomain),
+            ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod append_tests {
+    use super::*;
+    use crate::fixtures::sample_domain_customer;
+
+    #[test]
+    fn appending_keeps_order_and_each_customer_and_kind_once() {
+        let a = sample_domain_customer("a", "A AB", "a.se");
+        let b = sample_domain_customer("b", "B AB", "b.se");
+        let mut first = Checklist::default();
+        first.for_new_customer(&a);
+        let mut later = Checklist::default();
+        later.push(&a, ChecklistKind::VerifyDomain);
+        later.push(&a, ChecklistKind::AcceptTermsOfService);
+        later.for_new_customer(&b);
+        first.append(later);
+        let items: Vec<(&str, ChecklistKind)> = first
+            .items
+            .iter()
+            .map(|i| (i.customer.as_str(), i.kind))
+            .collect();
+        use ChecklistKind::*;
+        assert_eq!(
+            items,
+            [
+                ("a", GrantResellerAccess),
+                ("a", SetRegionAndLanguage),
+                ("a", VerifyDomain),
+                ("a", AcceptTermsOfService),
+                ("b", GrantResellerAccess),
+                ("b", SetRegionAndLanguage),
+                ("b", VerifyDomain),
             ]
         );
     }

@@ -32,6 +32,23 @@ pub(super) struct Draft {
     pub renamed: BTreeSet<String>,
 }
 
+impl Draft {
+    /// `later`'s lists after this draft's, as if its customers had been
+    /// diffed into this one after those already here.
+    fn append(&mut self, later: Draft) {
+        self.actions.extend(later.actions);
+        self.drift.extend(later.drift);
+        self.notices.extend(later.notices);
+        self.checklist.append(later.checklist);
+        self.findings.extend(later.findings);
+        self.unmanaged.extend(later.unmanaged);
+        self.renamed.extend(later.renamed);
+    }
+}
+
+/// Customers diffed per slice on one core.
+const CUSTOMERS_PER_SLICE: usize = 128;
+
 /// What every customer's diff reads besides its own three inputs.
 pub(super) struct Context<'a> {
     pub observed: Option<&'a Observed>,
@@ -80,15 +97,37 @@ pub(super) fn plan(
             .map(|o| o.missing.iter().map(String::as_str).collect())
             .unwrap_or_default(),
     };
+    // A customer's diff reads only its own inputs and appends to the
+    // draft, so slices of customers are diffed on every core and their
+    // drafts appended in order: the plan one loop would make.
+    let targeted: Vec<&Customer> = desired
+        .iter()
+        .filter(|c| options.targets(&c.name))
+        .collect();
     let mut draft = Draft::default();
-    let mut summaries = Vec::new();
-    for customer in desired.iter().filter(|c| options.targets(&c.name)) {
-        let record = state.customers.get(&customer.name);
-        let seen = observed.and_then(|o| o.customers.get(&customer.name));
-        let outcome = customer_diff::plan_customer(&ctx, customer, record, seen, &mut draft);
-        subscription_diff::plan_subscriptions(&ctx, customer, record, seen, &outcome, &mut draft);
-        summaries.push(summary(customer, &outcome));
-    }
+    let mut summaries = Vec::with_capacity(targeted.len());
+    crate::parallel::chunks_in_order(
+        &targeted,
+        CUSTOMERS_PER_SLICE,
+        |_, slice| {
+            let mut part = Draft::default();
+            let mut parts = Vec::with_capacity(slice.len());
+            for customer in slice {
+                let record = state.customers.get(&customer.name);
+                let seen = observed.and_then(|o| o.customers.get(&customer.name));
+                let outcome = customer_diff::plan_customer(&ctx, customer, record, seen, &mut part);
+                subscription_diff::plan_subscriptions(
+                    &ctx, customer, record, seen, &outcome, &mut part,
+                );
+                parts.push(summary(customer, &outcome));
+            }
+            (part, parts)
+        },
+        |(part, parts)| {
+            draft.append(part);
+            summaries.extend(parts);
+        },
+    );
     for (name, record) in &orphaned {
         if !draft.renamed.contains(name.as_str()) {
             draft.findings.push(orphaned_finding(name, record.protect));

@@ -219,3 +219,39 @@ fn an_oversized_plan_counts_what_it_leaves_out() {
     );
     assert_eq!(markdown.matches("```").count() % 2, 0, "fences close");
 }
+
+/// The planner diffs slices of customers on every core: what comes out is
+/// in customer order however the slices were scheduled, and the same on
+/// every derivation.
+#[test]
+fn customers_diffed_on_every_core_come_out_in_order() {
+    let size = 1_000;
+    let mut world = World::applied((0..size).map(customer).collect());
+    // Drift and changes at the edges of the slices and inside them.
+    let drifted = [3, 127, 128, 500, 999];
+    for &i in &drifted {
+        world.seen(&name(i)).channel.organization = Some(format!("Renamed {i} AB"));
+    }
+    let changed = [1, 255, 256, 998];
+    for &i in &changed {
+        world.desired(&name(i)).subscriptions[0].seats = 30;
+    }
+    let plan = world.plan();
+    let drift: Vec<&str> = plan.drift.iter().map(|d| d.customer.as_str()).collect();
+    let expected: Vec<String> = drifted.iter().map(|&i| name(i)).collect();
+    assert_eq!(drift, expected);
+    let acted: Vec<&str> = plan.touched_customers();
+    let expected: Vec<String> = changed.iter().map(|&i| name(i)).collect();
+    assert_eq!(acted, expected);
+    let names: Vec<&str> = plan.customers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names.len(), size);
+    assert!(names.windows(2).all(|w| w[0] < w[1]));
+    for _ in 0..3 {
+        let again = world.plan();
+        assert_eq!(again.fingerprint(), plan.fingerprint());
+        assert_eq!(again.drift, plan.drift);
+        assert_eq!(again.notices, plan.notices);
+        assert_eq!(again.findings, plan.findings);
+        assert_eq!(again.checklist, plan.checklist);
+    }
+}
