@@ -19,12 +19,7 @@ use super::values::{
 pub const WIDTH: usize = 200;
 
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
-    let mut out = Out {
-        text: String::new(),
-        scratch: String::new(),
-        color: options.color,
-        mask: options.mask_personal,
-    };
+    let mut out = Out::new(options.color, options.mask_personal);
     let review = Review::of(plan);
     for section in ORDER {
         match section {
@@ -174,6 +169,15 @@ struct Out {
 }
 
 impl Out {
+    fn new(color: bool, mask: bool) -> Out {
+        Out {
+            text: String::new(),
+            scratch: String::new(),
+            color,
+            mask,
+        }
+    }
+
     /// Appends a line, folded at spaces so that none is wider than [`WIDTH`];
     /// a continuation is indented four columns past the line's own indent.
     fn line(&mut self, line: &str) {
@@ -205,12 +209,7 @@ impl Out {
             items,
             per_slice,
             |_, slice| {
-                let mut part = Out {
-                    text: String::new(),
-                    scratch: String::new(),
-                    color,
-                    mask,
-                };
+                let mut part = Out::new(color, mask);
                 for item in slice {
                     render(&mut part, item);
                 }

@@ -10,11 +10,10 @@ fn folded(line: &str, width: usize) -> String {
 
 #[test]
 fn lines_made_in_parallel_are_those_of_one_loop() {
-    let out = || Out {
-        text: "head\n".into(),
-        scratch: String::new(),
-        color: true,
-        mask: true,
+    let out = || {
+        let mut out = Out::new(true, true);
+        out.text.push_str("head\n");
+        out
     };
     let items: Vec<usize> = (0..1_000).collect();
     let render = |o: &mut Out, i: &usize| {
