@@ -3,24 +3,83 @@
 //! text, without holding that text (tens of megabytes at 10,000
 //! customers) twice, or at all when it streams to stdout.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
+use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 
-/// Writes `value` as pretty JSON to `out`, each string's hidden characters
-/// (DEL, C1, bidirectional, invisible) escaped as `escape::json` does.
-pub fn write_pretty<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> io::Result<()> {
-    let formatter = TerminalSafe {
-        depth: 0,
-        has_value: false,
-        after_escape: None,
-    };
-    // serde_json writes in many small pieces: buffered, `out` sees blocks.
-    let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut buffered, formatter);
+/// Where a document goes, shared by its serializer and by values in it
+/// that write their own parts, made ahead on every core
+/// ([`write_element`]): both write through this one buffer, so the bytes
+/// land in document order, and `out` sees blocks, not serde_json's many
+/// small pieces.
+#[derive(Clone)]
+pub struct Sink<'w>(Rc<RefCell<io::BufWriter<&'w mut dyn Write>>>);
+
+impl<'w> Sink<'w> {
+    pub fn new(out: &'w mut dyn Write) -> Sink<'w> {
+        Sink(Rc::new(RefCell::new(io::BufWriter::with_capacity(
+            64 * 1024,
+            out,
+        ))))
+    }
+}
+
+impl std::fmt::Debug for Sink<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sink")
+    }
+}
+
+impl Write for Sink<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().write(bytes)
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.borrow_mut().write_all(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+/// Writes `value` as pretty JSON into `sink` (which values in `value` may
+/// write into too), each string's hidden characters (DEL, C1,
+/// bidirectional, invisible) escaped as `escape::json` does.
+pub fn write_pretty_into<T: Serialize + ?Sized>(value: &T, sink: &Sink) -> io::Result<()> {
+    let mut sink = sink.clone();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut sink, TerminalSafe::at(0));
     value.serialize(&mut serializer).map_err(io::Error::from)?;
-    buffered.flush()
+    sink.flush()
+}
+
+/// `value` written as an element of an array whose elements are `depth`
+/// levels deep, as [`write_pretty_into`] writes it there: a comma unless it is
+/// the array's first, a line break, the indentation, the value. Elements
+/// made this way on any thread, then written in order between the array's
+/// brackets (see [`end_of_elements`]), give the bytes the serializer
+/// gives for the whole array.
+pub fn write_element<T: Serialize + ?Sized>(
+    value: &T,
+    depth: usize,
+    first: bool,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    let mut formatter = TerminalSafe::at(depth);
+    formatter.item(out, first)?;
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
+/// What ends a non-empty array of elements `depth` levels deep before its
+/// `]`: the line break and the indentation of the array itself. (The
+/// serializer writes the bracket; it has seen no element of its own.)
+pub fn end_of_elements(depth: usize, out: &mut dyn Write) -> io::Result<()> {
+    TerminalSafe::at(depth.saturating_sub(1)).new_line(out)
 }
 
 /// serde_json's pretty formatter (two spaces a level), with string
@@ -43,6 +102,15 @@ struct TerminalSafe {
 const NEW_LINE: &[u8; 129] = b"\n                                                                                                                                ";
 
 impl TerminalSafe {
+    /// The formatter for a value whose lines are `depth` levels deep.
+    fn at(depth: usize) -> TerminalSafe {
+        TerminalSafe {
+            depth,
+            has_value: false,
+            after_escape: None,
+        }
+    }
+
     /// A line break and the current indentation.
     fn new_line<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
         let indent = 2 * self.depth;
@@ -162,7 +230,7 @@ mod tests {
 
     fn written(value: &serde_json::Value) -> String {
         let mut out = Vec::new();
-        write_pretty(value, &mut out).unwrap();
+        write_pretty_into(value, &Sink::new(&mut out)).unwrap();
         String::from_utf8(out).unwrap()
     }
 

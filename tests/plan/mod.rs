@@ -7,6 +7,7 @@ mod fingerprint;
 mod fixtures;
 mod github;
 mod hostile;
+mod json_output;
 mod planfile;
 mod rederive;
 mod roundtrip;
