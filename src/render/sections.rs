@@ -40,6 +40,14 @@ pub enum Section {
     Unchanged,
 }
 
+/// Where the sections after the summary begin in [`ORDER`].
+pub fn after_summary() -> usize {
+    ORDER
+        .iter()
+        .position(|s| *s == Section::Summary)
+        .map_or(0, |i| i + 1)
+}
+
 /// The reading order of every human format.
 pub const ORDER: [Section; 12] = [
     Section::Heading,
