@@ -38,11 +38,14 @@ pub fn render(plan: &Plan, options: &RenderOptions) -> String {
         for &section in head {
             write_section(&mut out, section, &review, fingerprint.as_deref());
         }
-        out.text.push_str(&rest.text);
-        while out.text.ends_with("\n\n") {
-            out.text.pop();
+        // In front of the rest, in its spare room: not a second copy of
+        // what may be tens of megabytes.
+        let mut text = rest.text;
+        text.insert_str(0, &out.text);
+        while text.ends_with("\n\n") {
+            text.pop();
         }
-        out.text
+        text
     })
 }
 
