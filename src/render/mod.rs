@@ -6,6 +6,7 @@ pub mod account;
 pub mod apply;
 mod budget;
 pub mod escape;
+mod fold;
 pub mod github;
 pub mod import;
 /// What `resold init` prints.

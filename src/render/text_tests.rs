@@ -1,6 +1,7 @@
 //! The text renderer's folding and parallel line making.
 
 use super::*;
+use crate::render::fold::visible_width;
 
 fn folded(line: &str, width: usize) -> String {
     let mut out = String::new();
