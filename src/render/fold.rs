@@ -51,7 +51,7 @@ pub(super) fn fold(line: &str, width: usize, out: &mut String) {
 }
 
 /// Columns a string takes in a terminal, not counting `ESC [ … m` colour codes.
-pub(super) fn visible_width(text: &str) -> usize {
+fn visible_width(text: &str) -> usize {
     if !text.contains('\u{1b}') {
         return text.chars().count();
     }
@@ -69,4 +69,57 @@ pub(super) fn visible_width(text: &str) -> usize {
         }
     }
     width
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(line: &str, width: usize) -> String {
+        let mut out = String::new();
+        fold(line, width, &mut out);
+        out
+    }
+
+    #[test]
+    fn short_lines_pass_unchanged() {
+        assert_eq!(folded("  a b", 10), "  a b\n");
+    }
+
+    #[test]
+    fn long_lines_fold_at_spaces_under_the_width() {
+        let line = format!(
+            "  ? drift unknown: {}",
+            vec!["customer-name"; 40].join(", ")
+        );
+        let out = folded(&line, 80);
+        assert!(out.lines().count() > 1);
+        for l in out.lines() {
+            assert!(l.chars().count() <= 80, "{l:?}");
+        }
+        assert!(
+            out.lines()
+                .skip(1)
+                .all(|l| l.starts_with("      ") && !l.starts_with("       "))
+        );
+        assert_eq!(
+            out.split_whitespace().collect::<Vec<_>>(),
+            line.split_whitespace().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_word_wider_than_the_line_is_cut() {
+        let line = format!("  + address = {}", "x".repeat(250));
+        let out = folded(&line, 100);
+        for l in out.lines() {
+            assert!(l.chars().count() <= 100, "{l:?}");
+        }
+        assert_eq!(out.chars().filter(|c| *c == 'x').count(), 250);
+    }
+
+    #[test]
+    fn colour_codes_take_no_columns() {
+        assert_eq!(visible_width("\u{1b}[32m+\u{1b}[0m ab"), 4);
+    }
 }

@@ -133,7 +133,7 @@ impl Serialize for JsonActions<'_> {
 impl JsonActions<'_> {
     /// The array as `collect_seq` writes it, its elements made a slice at a
     /// time on every core and written into the sink in order between the
-    /// brackets the serializer writes (`tests::parallel_actions_are_the_serde_bytes`).
+    /// brackets the serializer writes (`tests/plan/json_output.rs`).
     fn write_into<S: serde::Serializer>(
         &self,
         serializer: S,

@@ -101,7 +101,7 @@ fn summary(out: &mut Out, review: &Review, fingerprint: Option<&str>) {
         out.line(&drift);
     }
     if let Some(fingerprint) = fingerprint {
-        out.line(&format!("{FINGERPRINT_LABEL} {fingerprint}"));
+        out.line(&labelled_fingerprint(fingerprint));
     } else {
         out.line(no_actions_line(plan));
     }
@@ -113,10 +113,12 @@ pub const BLIND: &str = "blind: made without reading Google for some customers i
 
 /// `Plan fingerprint: <sha256>`: what `apply --expect-fingerprint` takes.
 pub fn fingerprint_line(plan: &Plan) -> String {
-    format!("{FINGERPRINT_LABEL} {}", plan.fingerprint())
+    labelled_fingerprint(&plan.fingerprint())
 }
 
-const FINGERPRINT_LABEL: &str = "Plan fingerprint:";
+fn labelled_fingerprint(fingerprint: &str) -> String {
+    format!("Plan fingerprint: {fingerprint}")
+}
 
 /// What `apply PLANFILE` prints once the saved plan checked out.
 pub fn verified_line(plan: &Plan) -> String {
