@@ -16,6 +16,7 @@
 //! It lives outside `plan` because the state's journal and the provider both
 //! need it, and neither may depend on the planner.
 
+mod change_view;
 mod customer;
 mod entitlement;
 mod fields;
@@ -24,6 +25,7 @@ mod record;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use change_view::{ChangeView, FieldValue};
 pub use customer::{CustomerOperation, CustomerRef, Unresolved};
 pub use entitlement::EntitlementOperation;
 pub use fields::{FieldChange, customer_with, set_customer_field};
@@ -98,6 +100,18 @@ impl Operation {
             Operation::Customer(op) => op.changes(),
             Operation::Entitlement(op) => op.changes(),
             Operation::Record(op) => op.changes(),
+        }
+    }
+
+    /// [`changes`](Self::changes) as renderers read them: borrowed from
+    /// the operation where it holds the values.
+    pub fn change_views(&self) -> Vec<ChangeView<'_>> {
+        match self {
+            Operation::Customer(op) => op.change_views(),
+            Operation::Record(RecordOperation::AcceptDrift { values, .. }) => {
+                values.iter().map(ChangeView::of).collect()
+            }
+            other => other.changes().into_iter().map(ChangeView::owned).collect(),
         }
     }
 

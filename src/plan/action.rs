@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::operation::{ActionKind, FieldChange, Operation, RequestId};
+use crate::operation::{ActionKind, ChangeView, FieldChange, Operation, RequestId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -48,6 +48,10 @@ impl PlannedAction {
 
     pub fn changes(&self) -> Vec<FieldChange> {
         self.operation.changes()
+    }
+
+    pub fn change_views(&self) -> Vec<ChangeView<'_>> {
+        self.operation.change_views()
     }
 
     pub fn irreversible(&self) -> bool {

@@ -10,13 +10,14 @@
 use std::cell::RefCell;
 use std::io::Write as _;
 use std::rc::Rc;
+use std::sync::mpsc;
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, Tally};
-use crate::operation::{Family, Operation};
+use crate::operation::{ChangeView, Family, FieldValue, Operation, RequestId};
 use crate::plan::{
     ActionKind, ChecklistItem, CustomerSummary, Drift, FieldChange, Finding, InFlight, Notice,
     Plan, PlanStatus, PlannedAction, RefreshMode, Unmanaged, Warning,
@@ -83,7 +84,8 @@ pub struct JsonPlan<'a> {
     pub manifest_digest: &'a str,
     /// sha256 of the canonical operations (request ids excluded): the same
     /// for the same plan derived again; `apply --expect-fingerprint` takes it.
-    pub fingerprint: String,
+    #[schemars(with = "String")]
+    pub fingerprint: Fingerprint,
     /// JSON Pointers of every value replaced by the mask (personal data).
     #[schemars(with = "Vec<String>")]
     pub masked: MaskedPaths,
@@ -98,7 +100,7 @@ pub struct JsonActions<'a> {
     mask: bool,
     /// The paths masked in the actions, filled as they are written (before
     /// `masked`, which comes after them in the document).
-    masked: Rc<RefCell<Vec<String>>>,
+    masked: Rc<RefCell<Vec<ActionPath>>>,
     /// Set by [`write`]: the sink the document is serialised into, which
     /// the actions are written into directly, made on every core.
     sink: Option<Sink<'a>>,
@@ -181,17 +183,71 @@ impl JsonActions<'_> {
     }
 }
 
+/// The plan's fingerprint, made already or being made on another thread
+/// while the document in front of it is written ([`write`]): tens of
+/// milliseconds at 10,000 new customers that the customers and actions,
+/// written first, need not wait for.
+#[derive(Debug)]
+pub enum Fingerprint {
+    Made(String),
+    Coming(mpsc::Receiver<String>),
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Fingerprint::Made(fingerprint) => serializer.serialize_str(fingerprint),
+            Fingerprint::Coming(coming) => match coming.recv() {
+                Ok(fingerprint) => serializer.serialize_str(&fingerprint),
+                // Its thread panicked; the scope it ran in resumes the panic.
+                Err(_) => Err(serde::ser::Error::custom("the fingerprint was not made")),
+            },
+        }
+    }
+}
+
 /// `masked`: the paths masked in the actions (found as they were written),
 /// then those in drift and notices.
 #[derive(Debug)]
 pub struct MaskedPaths {
-    actions: Rc<RefCell<Vec<String>>>,
+    actions: Rc<RefCell<Vec<ActionPath>>>,
     rest: Vec<String>,
 }
 
 impl Serialize for MaskedPaths {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.actions.borrow().iter().chain(&self.rest))
+        use serde::ser::SerializeSeq as _;
+        let actions = self.actions.borrow();
+        let mut seq = serializer.serialize_seq(Some(actions.len() + self.rest.len()))?;
+        for path in actions.iter() {
+            seq.serialize_element(path)?;
+        }
+        for path in &self.rest {
+            seq.serialize_element(path)?;
+        }
+        seq.end()
+    }
+}
+
+/// A personal value masked in an action's changes, written as its JSON
+/// Pointer only when `masked` is: 50,000 of them at 10,000 new customers.
+#[derive(Debug, Clone, Copy)]
+struct ActionPath {
+    action: usize,
+    change: usize,
+    after: bool,
+}
+
+impl std::fmt::Display for ActionPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let side = if self.after { "after" } else { "before" };
+        write!(f, "/actions/{}/changes/{}/{side}", self.action, self.change)
+    }
+}
+
+impl Serialize for ActionPath {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -225,16 +281,18 @@ pub struct JsonAction<'a> {
     pub state_only: bool,
     /// The Channel customer or entitlement acted on, when it exists already.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
+    pub target: Option<&'a str>,
     pub reason: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<&'a str>,
-    pub changes: Vec<FieldChange>,
+    #[schemars(with = "Vec<FieldChange>")]
+    pub changes: Vec<ChangeView<'a>>,
     pub depends_on: &'a [String],
     pub irreversible: bool,
     pub money_moving: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub request_id: Option<RequestId>,
 }
 
 pub fn render(plan: &Plan, options: &RenderOptions) -> String {
@@ -252,15 +310,19 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let mut sink = Sink::new(out);
-    let mut view = view(plan, options);
-    view.actions.sink = Some(sink.clone());
-    // Names and values from manifests and Google may hold characters that
-    // act on a terminal; serde_json leaves most of them raw.
-    if let Err(error) = json_writer::write_pretty_into(&view, &sink) {
-        return Err(view.actions.failed.take().unwrap_or(error));
-    }
-    sink.write_all(b"\n")?;
-    sink.flush()
+    std::thread::scope(|scope| {
+        let (made, coming) = mpsc::sync_channel(1);
+        scope.spawn(move || made.send(plan.fingerprint()));
+        let mut view = view_with(plan, options, Fingerprint::Coming(coming));
+        view.actions.sink = Some(sink.clone());
+        // Names and values from manifests and Google may hold characters
+        // that act on a terminal; serde_json leaves most of them raw.
+        if let Err(error) = json_writer::write_pretty_into(&view, &sink) {
+            return Err(view.actions.failed.take().unwrap_or(error));
+        }
+        sink.write_all(b"\n")?;
+        sink.flush()
+    })
 }
 
 /// What `plan --format json` prints when the manifests are invalid: no plan,
@@ -277,6 +339,14 @@ pub fn invalid_manifests(diagnostics: &[Diagnostic], tally: Tally) -> String {
 
 /// The JSON document as a value, for callers that embed it.
 pub fn view<'a>(plan: &'a Plan, options: &RenderOptions) -> JsonPlan<'a> {
+    view_with(plan, options, Fingerprint::Made(plan.fingerprint()))
+}
+
+fn view_with<'a>(
+    plan: &'a Plan,
+    options: &RenderOptions,
+    fingerprint: Fingerprint,
+) -> JsonPlan<'a> {
     let mut masker = Masker {
         on: options.mask_personal,
         paths: Vec::new(),
@@ -347,7 +417,7 @@ pub fn view<'a>(plan: &'a Plan, options: &RenderOptions) -> JsonPlan<'a> {
             serial: plan.state_serial,
         },
         manifest_digest: &plan.manifest_digest,
-        fingerprint: plan.fingerprint(),
+        fingerprint,
         masked: MaskedPaths {
             actions: Rc::clone(&actions.masked),
             rest: masker.paths,
@@ -356,22 +426,21 @@ pub fn view<'a>(plan: &'a Plan, options: &RenderOptions) -> JsonPlan<'a> {
     }
 }
 
-fn json_action<'a>(action: &'a PlannedAction, index: usize, masker: &mut Masker) -> JsonAction<'a> {
-    let changes = action
-        .changes()
-        .into_iter()
-        .enumerate()
-        .map(|(j, mut c)| {
-            if c.personal {
-                masker.value(
-                    &mut c.before,
-                    format!("/actions/{index}/changes/{j}/before"),
-                );
-                masker.value(&mut c.after, format!("/actions/{index}/changes/{j}/after"));
-            }
-            c
-        })
-        .collect();
+fn json_action<'a>(
+    action: &'a PlannedAction,
+    index: usize,
+    masker: &mut Masker<ActionPath>,
+) -> JsonAction<'a> {
+    let mut changes = action.change_views();
+    for (change, c) in changes.iter_mut().enumerate().filter(|(_, c)| c.personal) {
+        let path = |after| ActionPath {
+            action: index,
+            change,
+            after,
+        };
+        masker.field(&mut c.before, path(false));
+        masker.field(&mut c.after, path(true));
+    }
     let kind = action.kind();
     JsonAction {
         address: &action.address,
@@ -386,28 +455,25 @@ fn json_action<'a>(action: &'a PlannedAction, index: usize, masker: &mut Masker)
         depends_on: &action.depends_on,
         irreversible: action.irreversible(),
         money_moving: action.money_moving(),
-        request_id: action.request_id().map(|id| id.to_string()),
+        request_id: action.request_id(),
     }
 }
 
-fn target(operation: &Operation) -> Option<String> {
+fn target(operation: &Operation) -> Option<&str> {
     use crate::operation::{CustomerOperation, CustomerRef, RecordOperation};
     match operation {
         Operation::Customer(CustomerOperation::UpdateCustomer { channel_name, .. })
         | Operation::Record(RecordOperation::AdoptCustomer { channel_name, .. }) => {
-            Some(channel_name.clone())
+            Some(channel_name)
         }
         Operation::Customer(CustomerOperation::ProvisionCloudIdentity {
             target: CustomerRef::Existing(name),
             ..
-        }) => Some(name.clone()),
-        Operation::Entitlement(op) => op
-            .entitlement()
-            .map(str::to_string)
-            .or_else(|| op.channel_customer().ok().map(str::to_string)),
+        }) => Some(name),
+        Operation::Entitlement(op) => op.entitlement().or_else(|| op.channel_customer().ok()),
         Operation::Record(RecordOperation::AdoptEntitlement { entitlement, .. })
         | Operation::Record(RecordOperation::ForgetEntitlement { entitlement, .. }) => {
-            Some(entitlement.clone())
+            Some(entitlement)
         }
         _ => None,
     }
@@ -425,20 +491,27 @@ fn verbs(kind: ActionKind) -> &'static [&'static str] {
 }
 
 /// Replaces personal values with the mask and remembers where.
-struct Masker {
+struct Masker<P> {
     on: bool,
-    paths: Vec<String>,
+    paths: Vec<P>,
 }
 
-impl Masker {
-    fn value(&mut self, value: &mut Option<serde_json::Value>, path: String) {
+impl<P> Masker<P> {
+    fn value(&mut self, value: &mut Option<serde_json::Value>, path: P) {
         if self.on && value.as_ref().is_some_and(|v| !v.is_null()) {
             *value = Some(serde_json::Value::from(MASK));
             self.paths.push(path);
         }
     }
 
-    fn text(&mut self, value: &mut String, path: String) {
+    fn field(&mut self, value: &mut Option<FieldValue>, path: P) {
+        if self.on && value.as_ref().is_some_and(|v| !v.is_null()) {
+            *value = Some(FieldValue::Text(MASK));
+            self.paths.push(path);
+        }
+    }
+
+    fn text(&mut self, value: &mut String, path: P) {
         if self.on {
             *value = MASK.to_string();
             self.paths.push(path);

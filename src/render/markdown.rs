@@ -273,7 +273,7 @@ fn diff_lines(actions: &[PlannedAction], detail: Detail, options: &RenderOptions
             continue;
         }
         lines.push(format!("      # {}", terminal(&action.reason)));
-        let changes = action.changes();
+        let changes = action.change_views();
         for change in &changes {
             let (symbol, line) = change_line(change, options.mask_personal);
             lines.push(format!("{symbol}     {}", terminal(&line)));

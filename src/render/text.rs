@@ -432,7 +432,7 @@ fn customer_block(
             out.line_of(format_args!("  {symbol} {kind} {address}"));
         }
         out.line_of(format_args!("      # {}", terminal_cow(&action.reason)));
-        let changes = action.changes();
+        let changes = action.change_views();
         for change in &changes {
             let (symbol, line) = change_line(change, out.mask);
             let mut buffer = [0; 4];

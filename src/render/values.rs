@@ -1,6 +1,7 @@
 //! Showing field values the same way in every format.
 
-use crate::plan::{ActionKind, Drift, DriftResolution, DriftSource, FieldChange, PlannedAction};
+use crate::operation::{ChangeView, FieldValue};
+use crate::plan::{ActionKind, Drift, DriftResolution, DriftSource, PlannedAction};
 
 /// The line an action-free plan shows instead of actions.
 pub fn no_actions_line(plan: &crate::plan::Plan) -> &'static str {
@@ -46,13 +47,20 @@ pub fn show_masked(value: Option<&serde_json::Value>, personal: bool, mask: bool
 }
 
 /// `+ field = after`, `- field = before` or `~ field = before -> after`.
-pub fn change_line(change: &FieldChange, mask: bool) -> (char, String) {
-    let before = show_masked(change.before.as_ref(), change.personal, mask);
-    let after = show_masked(change.after.as_ref(), change.personal, mask);
+pub fn change_line(change: &ChangeView, mask: bool) -> (char, String) {
+    let shown = |value: &Option<FieldValue>| match value {
+        Some(v) if change.personal && mask && !v.is_null() => MASK.to_string(),
+        Some(v) if !v.is_null() => serde_json::to_string(v).unwrap_or_default(),
+        _ => "(none)".to_string(),
+    };
+    let field = &change.field;
     match (&change.before, &change.after) {
-        (None, _) => ('+', format!("{} = {after}", change.field)),
-        (_, None) => ('-', format!("{} = {before}", change.field)),
-        _ => ('~', format!("{} = {before} -> {after}", change.field)),
+        (None, after) => ('+', format!("{field} = {}", shown(after))),
+        (before, None) => ('-', format!("{field} = {}", shown(before))),
+        (before, after) => (
+            '~',
+            format!("{field} = {} -> {}", shown(before), shown(after)),
+        ),
     }
 }
 
@@ -68,7 +76,7 @@ pub fn irreversible_line(action: &PlannedAction) -> String {
         _ => "irreversible",
     };
     let details: Vec<String> = action
-        .changes()
+        .change_views()
         .iter()
         .filter(|c| !c.personal)
         .map(|c| change_line(c, true).1)
