@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use crate::model::{Address, CustomerType, Education};
+use crate::model::{Address, Education};
 
 use super::fields::FieldChange;
 
@@ -34,13 +34,15 @@ pub struct ChangeView<'a> {
 #[derive(Debug, Clone)]
 pub enum FieldValue<'a> {
     Text(&'a str),
-    Type(CustomerType),
+    /// A model enum by its manifest spelling: a customer type, a plan, a
+    /// renewal setting, a subscription state.
+    Name(&'static str),
+    /// A seat count.
+    Count(u32),
     Address(&'a Address),
     Education(&'a Education),
-    /// A value stored as JSON (an update's recorded changes).
+    /// A value stored as JSON (an update's recorded changes, accepted drift).
     Json(&'a Value),
-    /// A value made for the view (an order's plan or seat count).
-    Owned(Value),
 }
 
 impl FieldValue<'_> {
@@ -48,7 +50,6 @@ impl FieldValue<'_> {
     pub fn is_null(&self) -> bool {
         match self {
             FieldValue::Json(value) => value.is_null(),
-            FieldValue::Owned(value) => value.is_null(),
             _ => false,
         }
     }
@@ -56,7 +57,6 @@ impl FieldValue<'_> {
     pub fn to_value(&self) -> Value {
         match self {
             FieldValue::Json(value) => (*value).clone(),
-            FieldValue::Owned(value) => value.clone(),
             other => serde_json::to_value(other).unwrap_or(Value::Null),
         }
     }
@@ -66,11 +66,11 @@ impl Serialize for FieldValue<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             FieldValue::Text(text) => serializer.serialize_str(text),
-            FieldValue::Type(kind) => kind.serialize(serializer),
+            FieldValue::Name(name) => serializer.serialize_str(name),
+            FieldValue::Count(count) => serializer.serialize_u32(*count),
             FieldValue::Address(address) => address.serialize(serializer),
             FieldValue::Education(education) => education.serialize(serializer),
             FieldValue::Json(value) => value.serialize(serializer),
-            FieldValue::Owned(value) => value.serialize(serializer),
         }
     }
 }
@@ -99,13 +99,17 @@ impl<'a> ChangeView<'a> {
         }
     }
 
-    /// A change made for the view (owned values).
-    pub fn owned(change: FieldChange) -> ChangeView<'a> {
+    /// A change of a field that is not personal data.
+    pub fn of_values(
+        field: &'static str,
+        before: Option<FieldValue<'a>>,
+        after: Option<FieldValue<'a>>,
+    ) -> ChangeView<'a> {
         ChangeView {
-            field: Cow::Owned(change.field),
-            before: change.before.map(FieldValue::Owned),
-            after: change.after.map(FieldValue::Owned),
-            personal: change.personal,
+            field: Cow::Borrowed(field),
+            before,
+            after,
+            personal: false,
         }
     }
 
@@ -137,11 +141,11 @@ mod tests {
         let stored = serde_json::json!({"b": 1, "a": [true, null]});
         let values = [
             FieldValue::Text(&customer.organization),
-            FieldValue::Type(customer.customer_type),
+            FieldValue::Name(customer.customer_type.as_str()),
+            FieldValue::Count(12),
             FieldValue::Address(&customer.address),
             FieldValue::Education(&education),
             FieldValue::Json(&stored),
-            FieldValue::Owned(Value::from(12)),
         ];
         for value in values {
             let view = ChangeView {

@@ -161,7 +161,7 @@ fn created_fields(customer: &Customer) -> Vec<ChangeView<'_>> {
         ),
         (
             "type",
-            Some(FieldValue::Type(customer.customer_type)),
+            Some(FieldValue::Name(customer.customer_type.as_str())),
             false,
         ),
         ("domain", Some(FieldValue::Text(&customer.domain)), false),

@@ -3,11 +3,11 @@
 //! the values it moves from and to.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::model::{PlanKind, Renewal, SubscriptionState};
 
 use super::RequestId;
+use super::change_view::{ChangeView, FieldValue};
 use super::customer::{CustomerRef, Unresolved};
 use super::fields::FieldChange;
 use super::kind::ActionKind;
@@ -213,59 +213,75 @@ impl EntitlementOperation {
     }
 
     pub fn changes(&self) -> Vec<FieldChange> {
+        let views = self.change_views().into_iter();
+        views.map(ChangeView::into_owned).collect()
+    }
+
+    /// [`changes`](Self::changes) borrowed from the operation.
+    pub fn change_views(&self) -> Vec<ChangeView<'_>> {
+        let plan = |plan: &PlanKind| Some(FieldValue::Name(plan.as_str()));
+        let seats = |seats: &u32| Some(FieldValue::Count(*seats));
+        let renewal = |renewal: &Renewal| Some(FieldValue::Name(renewal.as_str()));
+        let state = |state: SubscriptionState| Some(FieldValue::Name(state.as_str()));
+        let change = ChangeView::of_values;
         match self {
             EntitlementOperation::Order {
-                plan,
-                seats,
-                renewal,
+                plan: kind,
+                seats: count,
+                renewal: setting,
                 ..
             } => {
                 let mut changes = vec![
-                    change("plan", None, Some(json(plan))),
-                    change("seats", None, Some(json(seats))),
+                    change("plan", None, plan(kind)),
+                    change("seats", None, seats(count)),
                 ];
-                if let Some(renewal) = renewal {
-                    changes.push(change("renewal", None, Some(json(renewal))));
+                if let Some(setting) = setting {
+                    changes.push(change("renewal", None, renewal(setting)));
                 }
                 changes
             }
             EntitlementOperation::ChangeSeats { from, to, .. } => {
-                vec![change("seats", Some(json(from)), Some(json(to)))]
+                vec![change("seats", seats(from), seats(to))]
             }
             EntitlementOperation::ChangeOffer {
                 from_sku,
                 from_plan,
                 sku,
-                plan,
+                plan: to_plan,
                 ..
             } => {
                 let mut changes = Vec::new();
                 if from_sku != sku {
-                    changes.push(change("sku", Some(json(from_sku)), Some(json(sku))));
+                    let (from, to) = (FieldValue::Text(from_sku), FieldValue::Text(sku));
+                    changes.push(change("sku", Some(from), Some(to)));
                 }
-                if from_plan != plan {
-                    changes.push(change("plan", Some(json(from_plan)), Some(json(plan))));
+                if from_plan != to_plan {
+                    changes.push(change("plan", plan(from_plan), plan(to_plan)));
                 }
                 changes
             }
             EntitlementOperation::ChangeRenewal { from, to, .. } => {
-                vec![change("renewal", from.as_ref().map(json), Some(json(to)))]
+                vec![change(
+                    "renewal",
+                    from.as_ref().and_then(renewal),
+                    renewal(to),
+                )]
             }
             EntitlementOperation::Suspend { .. } => vec![change(
                 "state",
-                Some(json(&SubscriptionState::Active)),
-                Some(json(&SubscriptionState::Suspended)),
+                state(SubscriptionState::Active),
+                state(SubscriptionState::Suspended),
             )],
             EntitlementOperation::Activate { .. } => vec![change(
                 "state",
-                Some(json(&SubscriptionState::Suspended)),
-                Some(json(&SubscriptionState::Active)),
+                state(SubscriptionState::Suspended),
+                state(SubscriptionState::Active),
             )],
             EntitlementOperation::StartPaidService { to, .. } => {
-                vec![change("plan", Some(json(&PlanKind::Trial)), Some(json(to)))]
+                vec![change("plan", plan(&PlanKind::Trial), plan(to))]
             }
-            EntitlementOperation::Cancel { seats, .. } => {
-                vec![change("seats", Some(json(seats)), None)]
+            EntitlementOperation::Cancel { seats: count, .. } => {
+                vec![change("seats", seats(count), None)]
             }
         }
     }
@@ -284,18 +300,5 @@ impl EntitlementOperation {
             };
         }
         Ok(resolved)
-    }
-}
-
-fn json<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-fn change(field: &str, before: Option<Value>, after: Option<Value>) -> FieldChange {
-    FieldChange {
-        field: field.to_string(),
-        before,
-        after,
-        personal: false,
     }
 }

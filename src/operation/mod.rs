@@ -108,10 +108,8 @@ impl Operation {
     pub fn change_views(&self) -> Vec<ChangeView<'_>> {
         match self {
             Operation::Customer(op) => op.change_views(),
-            Operation::Record(RecordOperation::AcceptDrift { values, .. }) => {
-                values.iter().map(ChangeView::of).collect()
-            }
-            other => other.changes().into_iter().map(ChangeView::owned).collect(),
+            Operation::Entitlement(op) => op.change_views(),
+            Operation::Record(op) => op.change_views(),
         }
     }
 

@@ -2,10 +2,10 @@
 //! and what the operator accepted. Nothing is sent to Google for them.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::model::{Customer, PlanKind, Renewal, SubscriptionState};
 
+use super::change_view::{ChangeView, FieldValue};
 use super::fields::FieldChange;
 use super::kind::ActionKind;
 
@@ -103,38 +103,43 @@ impl RecordOperation {
     }
 
     pub fn changes(&self) -> Vec<FieldChange> {
-        let found = |field: &str, value: Value| FieldChange {
-            field: field.to_string(),
-            before: None,
-            after: Some(value),
-            personal: false,
-        };
+        match self {
+            RecordOperation::AcceptDrift { values, .. } => values.clone(),
+            _ => (self.change_views().into_iter())
+                .map(ChangeView::into_owned)
+                .collect(),
+        }
+    }
+
+    /// [`changes`](Self::changes) borrowed from the operation.
+    pub fn change_views(&self) -> Vec<ChangeView<'_>> {
+        let found = |field, value| ChangeView::of_values(field, None, Some(value));
         match self {
             RecordOperation::AdoptCustomer { .. } => Vec::new(),
             RecordOperation::AdoptEntitlement { subscription, .. } => {
                 let mut changes = vec![
-                    found("plan", json(&subscription.plan)),
-                    found("seats", json(&subscription.seats)),
+                    found("plan", FieldValue::Name(subscription.plan.as_str())),
+                    found("seats", FieldValue::Count(subscription.seats)),
                 ];
                 if let Some(renewal) = &subscription.renewal {
-                    changes.push(found("renewal", json(renewal)));
+                    changes.push(found("renewal", FieldValue::Name(renewal.as_str())));
                 }
-                changes.push(found("state", json(&subscription.state)));
+                changes.push(found(
+                    "state",
+                    FieldValue::Name(subscription.state.as_str()),
+                ));
                 changes
             }
-            RecordOperation::AcceptDrift { values, .. } => values.clone(),
-            RecordOperation::ForgetEntitlement { entitlement, .. } => vec![FieldChange {
-                field: "exists".into(),
-                before: Some(Value::String(entitlement.clone())),
-                after: None,
-                personal: false,
-            }],
+            RecordOperation::AcceptDrift { values, .. } => {
+                values.iter().map(ChangeView::of).collect()
+            }
+            RecordOperation::ForgetEntitlement { entitlement, .. } => vec![ChangeView::of_values(
+                "exists",
+                Some(FieldValue::Text(entitlement)),
+                None,
+            )],
         }
     }
-}
-
-fn json<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 fn adopted() -> Origin {

@@ -13,7 +13,8 @@ use super::escape::{terminal, terminal_cow};
 use super::fold::fold;
 use super::sections::{self, ORDER, Review, Section};
 use super::values::{
-    change_line, contact, irreversible_line, no_actions_line, resolution_text, show_masked,
+    contact, no_actions_line, resolution_text, show_masked, write_change_line,
+    write_irreversible_line,
 };
 
 /// The widest line the text plan prints; longer ones fold at a space.
@@ -225,6 +226,16 @@ impl Out {
         self.scratch = scratch;
     }
 
+    /// [`Out::line`] of what `build` writes into the scratch buffer, made
+    /// terminal-safe: a line of values without a copy of each.
+    fn terminal_line(&mut self, build: impl FnOnce(&mut String)) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        build(&mut scratch);
+        fold(&terminal_cow(&scratch), WIDTH, &mut self.text);
+        self.scratch = scratch;
+    }
+
     /// `render` of every item, in order, as if called one after another on
     /// `self`: each item's lines depend on the item alone, so they are made
     /// on every core, `per_slice` items into one piece of text at a time
@@ -420,6 +431,7 @@ fn customer_block(
         ""
     };
     out.line_of(format_args!("  # {} {verb}{blind}", heading(customer)));
+    let mut line = String::new();
     for action in actions {
         let kind = action.kind();
         let symbol = kind.symbol();
@@ -434,7 +446,8 @@ fn customer_block(
         out.line_of(format_args!("      # {}", terminal_cow(&action.reason)));
         let changes = action.change_views();
         for change in &changes {
-            let (symbol, line) = change_line(change, out.mask);
+            line.clear();
+            let symbol = write_change_line(change, out.mask, &mut line);
             let mut buffer = [0; 4];
             let painted = out.paint(symbol, symbol.encode_utf8(&mut buffer));
             out.line_of(format_args!("      {painted} {}", terminal_cow(&line)));
@@ -531,10 +544,10 @@ fn irreversible(out: &mut Out, plan: &Plan) {
         items.len()
     )));
     out.in_parallel(&items, 256, |part, action| {
-        part.line_of(format_args!(
-            "  - {}",
-            terminal_cow(&irreversible_line(action))
-        ));
+        part.terminal_line(|line| {
+            line.push_str("  - ");
+            write_irreversible_line(action, line);
+        });
     });
     out.blank();
 }

@@ -48,24 +48,72 @@ pub fn show_masked(value: Option<&serde_json::Value>, personal: bool, mask: bool
 
 /// `+ field = after`, `- field = before` or `~ field = before -> after`.
 pub fn change_line(change: &ChangeView, mask: bool) -> (char, String) {
-    let shown = |value: &Option<FieldValue>| match value {
-        Some(v) if change.personal && mask && !v.is_null() => MASK.to_string(),
-        Some(v) if !v.is_null() => serde_json::to_string(v).unwrap_or_default(),
-        _ => "(none)".to_string(),
-    };
-    let field = &change.field;
+    let mut line = String::new();
+    let symbol = write_change_line(change, mask, &mut line);
+    (symbol, line)
+}
+
+/// [`change_line`] appended to `line`; returns the symbol. A plan of
+/// 10,000 new customers shows 150,000 of these lines.
+pub fn write_change_line(change: &ChangeView, mask: bool, line: &mut String) -> char {
+    let masked = change.personal && mask;
+    line.push_str(&change.field);
+    line.push_str(" = ");
     match (&change.before, &change.after) {
-        (None, after) => ('+', format!("{field} = {}", shown(after))),
-        (before, None) => ('-', format!("{field} = {}", shown(before))),
-        (before, after) => (
-            '~',
-            format!("{field} = {} -> {}", shown(before), shown(after)),
-        ),
+        (None, after) => {
+            push_shown(after.as_ref(), masked, line);
+            '+'
+        }
+        (before, None) => {
+            push_shown(before.as_ref(), masked, line);
+            '-'
+        }
+        (before, after) => {
+            push_shown(before.as_ref(), masked, line);
+            line.push_str(" -> ");
+            push_shown(after.as_ref(), masked, line);
+            '~'
+        }
     }
+}
+
+/// A value as [`show_masked`] shows it: compact JSON, the mask, or `(none)`.
+fn push_shown(value: Option<&FieldValue>, masked: bool, out: &mut String) {
+    use std::fmt::Write as _;
+    match value {
+        None => out.push_str("(none)"),
+        Some(v) if v.is_null() => out.push_str("(none)"),
+        Some(_) if masked => out.push_str(MASK),
+        // Text JSON writes as it is, quoted: most values are nothing else.
+        Some(FieldValue::Text(text) | FieldValue::Name(text)) if plain_json_text(text) => {
+            out.push('"');
+            out.push_str(text);
+            out.push('"');
+        }
+        Some(FieldValue::Count(count)) => {
+            let _ = write!(out, "{count}");
+        }
+        Some(v) => out.push_str(&serde_json::to_string(v).unwrap_or_default()),
+    }
+}
+
+/// Printable ASCII without the two characters JSON escapes there.
+fn plain_json_text(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
 }
 
 /// One line naming what an irreversible action does.
 pub fn irreversible_line(action: &PlannedAction) -> String {
+    let mut line = String::new();
+    write_irreversible_line(action, &mut line);
+    line
+}
+
+/// [`irreversible_line`] appended to `line`: a plan of 10,000 new
+/// customers lists 30,000.
+pub fn write_irreversible_line(action: &PlannedAction, line: &mut String) {
+    use std::fmt::Write as _;
     let what = match action.kind() {
         ActionKind::Order => "purchase",
         ActionKind::ChangeSeats => "seat increase on an annual plan (no way back before renewal)",
@@ -75,22 +123,20 @@ pub fn irreversible_line(action: &PlannedAction) -> String {
         ActionKind::ProvisionCloudIdentity => "creates a Google account",
         _ => "irreversible",
     };
-    let details: Vec<String> = action
-        .change_views()
-        .iter()
-        .filter(|c| !c.personal)
-        .map(|c| change_line(c, true).1)
-        .collect();
-    if details.is_empty() {
-        format!("{} {}: {what}", action.kind(), action.address)
-    } else {
-        format!(
-            "{} {}: {what} ({})",
-            action.kind(),
-            action.address,
-            details.join(", ")
-        )
+    let _ = write!(line, "{} {}: {what}", action.kind(), action.address);
+    let changes = action.change_views();
+    let mut details = changes.iter().filter(|c| !c.personal).peekable();
+    if details.peek().is_none() {
+        return;
     }
+    line.push_str(" (");
+    for (i, change) in details.enumerate() {
+        if i > 0 {
+            line.push_str(", ");
+        }
+        write_change_line(change, true, line);
+    }
+    line.push(')');
 }
 
 /// What apply does about a drifted field.
@@ -126,5 +172,61 @@ pub fn resolution_text(drift: &Drift) -> &'static str {
         (DriftResolution::Kept, _) => {
             "kept: apply leaves it; accept it in the manifest, or plan with --revert-drift"
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    fn change<'a>(before: Option<FieldValue<'a>>, after: Option<FieldValue<'a>>) -> ChangeView<'a> {
+        ChangeView {
+            field: Cow::Borrowed("organization"),
+            before,
+            after,
+            personal: true,
+        }
+    }
+
+    /// Each value reads as its compact JSON, whether it takes the quick
+    /// path (plain text) or serde_json's.
+    #[test]
+    fn a_change_line_shows_values_as_their_json() {
+        let stored = serde_json::json!({"lines": ["a \"b\""], "n": 1});
+        let texts = [
+            "Acme AB",
+            "",
+            "Acme \"AB\"",
+            "a\\b",
+            "tab\there",
+            "del\u{7f}",
+            "Åland ☺",
+            "\u{202e}x",
+        ];
+        for text in texts {
+            let (symbol, line) = change_line(&change(None, Some(FieldValue::Text(text))), false);
+            let json = serde_json::to_string(text).unwrap();
+            assert_eq!(
+                (symbol, line),
+                ('+', format!("organization = {json}")),
+                "{text:?}"
+            );
+        }
+        let values = [
+            (FieldValue::Name("annual-monthly"), "\"annual-monthly\""),
+            (FieldValue::Count(25), "25"),
+            (FieldValue::Json(&stored), r#"{"lines":["a \"b\""],"n":1}"#),
+            (FieldValue::Json(&serde_json::Value::Null), "(none)"),
+        ];
+        for (value, shown) in values {
+            let line = change_line(&change(Some(value.clone()), None), false);
+            assert_eq!(line, ('-', format!("organization = {shown}")));
+            let line = change_line(&change(Some(FieldValue::Count(1)), Some(value)), false);
+            assert_eq!(line, ('~', format!("organization = 1 -> {shown}")));
+        }
+        let masked = change_line(&change(None, Some(FieldValue::Text("Anna"))), true);
+        assert_eq!(masked, ('+', format!("organization = {MASK}")));
     }
 }
