@@ -107,16 +107,7 @@ impl CustomerOperation {
         }
     }
 
-    pub fn changes(&self) -> Vec<FieldChange> {
-        match self {
-            CustomerOperation::UpdateCustomer { changes, .. } => changes.clone(),
-            _ => (self.change_views().into_iter())
-                .map(ChangeView::into_owned)
-                .collect(),
-        }
-    }
-
-    /// [`changes`](Self::changes) borrowed from the operation.
+    /// The field values before and after, borrowed from the operation.
     pub fn change_views(&self) -> Vec<ChangeView<'_>> {
         match self {
             CustomerOperation::CreateCustomer { customer } => created_fields(customer),

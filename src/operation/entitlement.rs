@@ -9,7 +9,6 @@ use crate::model::{PlanKind, Renewal, SubscriptionState};
 use super::RequestId;
 use super::change_view::{ChangeView, FieldValue};
 use super::customer::{CustomerRef, Unresolved};
-use super::fields::FieldChange;
 use super::kind::ActionKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,12 +211,7 @@ impl EntitlementOperation {
         }
     }
 
-    pub fn changes(&self) -> Vec<FieldChange> {
-        let views = self.change_views().into_iter();
-        views.map(ChangeView::into_owned).collect()
-    }
-
-    /// [`changes`](Self::changes) borrowed from the operation.
+    /// The field values before and after, borrowed from the operation.
     pub fn change_views(&self) -> Vec<ChangeView<'_>> {
         let plan = |plan: &PlanKind| Some(FieldValue::Name(plan.as_str()));
         let seats = |seats: &u32| Some(FieldValue::Count(*seats));

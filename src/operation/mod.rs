@@ -96,11 +96,8 @@ impl Operation {
 
     /// The field values before and after, for people (derived, never stored).
     pub fn changes(&self) -> Vec<FieldChange> {
-        match self {
-            Operation::Customer(op) => op.changes(),
-            Operation::Entitlement(op) => op.changes(),
-            Operation::Record(op) => op.changes(),
-        }
+        let views = self.change_views().into_iter();
+        views.map(ChangeView::into_owned).collect()
     }
 
     /// [`changes`](Self::changes) as renderers read them: borrowed from

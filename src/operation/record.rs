@@ -102,16 +102,7 @@ impl RecordOperation {
         }
     }
 
-    pub fn changes(&self) -> Vec<FieldChange> {
-        match self {
-            RecordOperation::AcceptDrift { values, .. } => values.clone(),
-            _ => (self.change_views().into_iter())
-                .map(ChangeView::into_owned)
-                .collect(),
-        }
-    }
-
-    /// [`changes`](Self::changes) borrowed from the operation.
+    /// The field values before and after, borrowed from the operation.
     pub fn change_views(&self) -> Vec<ChangeView<'_>> {
         let found = |field, value| ChangeView::of_values(field, None, Some(value));
         match self {

@@ -29,21 +29,17 @@ pub fn contact(address: &str, mask: bool) -> String {
 /// What a masked personal value reads as.
 pub const MASK: &str = "(personal data hidden)";
 
-/// A JSON value as people read it: strings quoted, objects compact, absence as `(none)`.
-pub fn show(value: Option<&serde_json::Value>) -> String {
-    match value {
-        None | Some(serde_json::Value::Null) => "(none)".to_string(),
-        Some(v) => serde_json::to_string(v).unwrap_or_default(),
-    }
-}
-
-/// `show`, or the mask when the value is personal and masking is on.
+/// A JSON value as people read it (strings quoted, objects compact,
+/// absence as `(none)`), or the mask when the value is personal and
+/// masking is on.
 pub fn show_masked(value: Option<&serde_json::Value>, personal: bool, mask: bool) -> String {
-    if personal && mask && value.is_some_and(|v| !v.is_null()) {
-        MASK.to_string()
-    } else {
-        show(value)
-    }
+    let mut shown = String::new();
+    push_shown(
+        value.map(FieldValue::Json).as_ref(),
+        personal && mask,
+        &mut shown,
+    );
+    shown
 }
 
 /// `+ field = after`, `- field = before` or `~ field = before -> after`.
@@ -77,7 +73,7 @@ pub fn write_change_line(change: &ChangeView, mask: bool, line: &mut String) -> 
     }
 }
 
-/// A value as [`show_masked`] shows it: compact JSON, the mask, or `(none)`.
+/// A value as people read it: compact JSON, the mask, or `(none)`.
 fn push_shown(value: Option<&FieldValue>, masked: bool, out: &mut String) {
     use std::fmt::Write as _;
     match value {
