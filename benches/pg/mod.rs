@@ -83,7 +83,11 @@ async fn one_run(
 ) -> Result<(), Error> {
     let backend: Arc<dyn Backend> =
         Arc::new(PostgresBackend::new(config, std::path::Path::new("/")));
-    let names = desired.iter().map(|c| c.name.clone()).collect();
+    // As an apply locks: every customer and the domain of each.
+    let names = resold::state::LockSet {
+        customers: desired.iter().map(|c| c.name.clone()).collect(),
+        domains: desired.iter().map(|c| c.domain.clone()).collect(),
+    };
     let locker = Arc::clone(&backend);
     let (lock, state) =
         tokio::task::spawn_blocking(move || -> Result<_, resold::state::StateError> {

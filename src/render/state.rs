@@ -95,6 +95,11 @@ pub fn lock_info_text(backend: &str, holders: &[LockInfo]) -> String {
             } else {
                 text.push_str(&terminal(&info.customers.join(", ")));
             }
+            if !info.domains.is_empty() {
+                // No other run creates a customer of these meanwhile.
+                text.push_str("\n  Domains:   ");
+                text.push_str(&terminal(&info.domains.join(", ")));
+            }
             text
         })
         .collect();
@@ -244,7 +249,7 @@ fn pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
 mod tests {
     use super::*;
 
-    fn holder(customers: &[&str]) -> LockInfo {
+    fn holder(customers: &[&str], domains: &[&str]) -> LockInfo {
         LockInfo {
             id: "6f1c".into(),
             who: "ci@runner\u{1b}[2J".into(),
@@ -253,12 +258,13 @@ mod tests {
             since: "2026-12-01T10:00:00Z".into(),
             ci_url: Some("https://ci.example/job/7".into()),
             customers: customers.iter().map(|c| c.to_string()).collect(),
+            domains: domains.iter().map(|d| d.to_string()).collect(),
         }
     }
 
     #[test]
     fn lock_info_names_what_each_holder_holds_and_neutralises_names() {
-        insta::assert_snapshot!(lock_info_text("/p/.resold/state.json", &[holder(&[]), holder(&["acme", "bolt"])]), @r"
+        insta::assert_snapshot!(lock_info_text("/p/.resold/state.json", &[holder(&[], &[]), holder(&["acme", "bolt"], &["acme.se", "bolt\u{202e}.se"])]), @r"
         The state is locked.
           ID:        6f1c
           Who:       ci@runner\u{1b}[2J
@@ -275,6 +281,7 @@ mod tests {
           Since:     2026-12-01T10:00:00Z
           CI job:    https://ci.example/job/7
           Holds:     acme, bolt
+          Domains:   acme.se, bolt\u{202e}.se
         ");
         insta::assert_snapshot!(lock_info_text("/p/state.json", &[]), @"The state (/p/state.json) is not locked.");
     }

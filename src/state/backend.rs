@@ -46,18 +46,19 @@ pub trait Backend: Send + Sync {
         }
     }
 
-    /// Takes the locks an ordinary run on `customers` needs, waiting up to
+    /// Takes the locks an ordinary run on `locks` needs, waiting up to
     /// `wait` while another run holds one of them. A backend that can lock
-    /// customer by customer (PostgreSQL) lets runs on other customers go
-    /// on meanwhile, and says so in the guard's `scope`; the default takes
-    /// the whole state, which covers any customers (the local file).
+    /// customer by customer (PostgreSQL) lets runs on other customers and
+    /// domains go on meanwhile, and says so in the guard's `scope`; the
+    /// default takes the whole state, which covers everything (the local
+    /// file).
     fn lock_customers(
         &self,
         operation: &str,
-        customers: &BTreeSet<String>,
+        locks: &LockSet,
         wait: Duration,
     ) -> Result<LockGuard, StateError> {
-        let _ = customers;
+        let _ = locks;
         self.lock_waiting(operation, wait)
     }
 
@@ -154,6 +155,10 @@ pub struct LockInfo {
     /// holds the whole state.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub customers: Vec<String>,
+    /// The domains it holds one by one (PostgreSQL state): no other run
+    /// creates a customer of them meanwhile.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
 }
 
 impl LockInfo {
@@ -167,7 +172,32 @@ impl LockInfo {
             since: crate::state::now_rfc3339(),
             ci_url: None,
             customers: Vec::new(),
+            domains: Vec::new(),
         }
+    }
+}
+
+/// What an ordinary run locks one by one: the customers it may act on or
+/// read to decide, and the domains it may create a customer of. A domain
+/// is locked apart from its customer's name because Google accepts a
+/// second customer of a domain it knows: two runs creating one domain
+/// under two names would each hold only their own customer's lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockSet {
+    pub customers: BTreeSet<String>,
+    pub domains: BTreeSet<String>,
+}
+
+impl LockSet {
+    /// Everything `other` locks too.
+    pub fn extend(&mut self, other: LockSet) {
+        self.customers.extend(other.customers);
+        self.domains.extend(other.domains);
+    }
+
+    /// Whether this set asks for every lock `other` does.
+    pub fn contains(&self, other: &LockSet) -> bool {
+        other.customers.is_subset(&self.customers) && other.domains.is_subset(&self.domains)
     }
 }
 

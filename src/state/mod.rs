@@ -18,7 +18,7 @@ mod v1;
 
 use std::path::Path;
 
-pub use backend::{Backend, HeldLock, HistoryEntry, LockGuard, LockInfo, LockScope};
+pub use backend::{Backend, HeldLock, HistoryEntry, LockGuard, LockInfo, LockScope, LockSet};
 pub use change::StateChange;
 pub use error::StateError;
 pub use format::version_of;

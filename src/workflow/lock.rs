@@ -1,5 +1,5 @@
 //! The state lock as commands use it: `apply` takes the locks of the
-//! customers it may touch (waiting up to `--lock-timeout` while another run
+//! customers it may touch and of the domains it may create (waiting up to `--lock-timeout` while another run
 //! holds one); `plan` never takes a lock, but asks who holds one of its
 //! customers (and may wait for them to be free), so it can say that an
 //! apply is running instead of calling that apply's work drift.
@@ -8,26 +8,26 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::state::{Backend, LockGuard, LockInfo, State, StateError};
+use crate::state::{Backend, LockGuard, LockInfo, LockScope, LockSet, State, StateError};
 
 use super::WorkflowError;
 
 /// How often a waiting run looks again.
 const POLL: Duration = Duration::from_millis(200);
 
-/// Takes the locks of `customers` for `operation` (`None`: the whole
+/// Takes the locks of `locks` for `operation` (`None`: the whole
 /// state), waiting up to `timeout` while one is held (on a blocking
 /// thread: the backend waits as it knows how).
 pub async fn acquire_lock(
     backend: Arc<dyn Backend>,
     operation: &str,
-    customers: Option<BTreeSet<String>>,
+    locks: Option<LockSet>,
     timeout: Option<Duration>,
 ) -> Result<LockGuard, StateError> {
     let operation = operation.to_string();
     let wait = timeout.unwrap_or_default();
-    tokio::task::spawn_blocking(move || match &customers {
-        Some(names) => backend.lock_customers(&operation, names, wait),
+    tokio::task::spawn_blocking(move || match &locks {
+        Some(locks) => backend.lock_customers(&operation, locks, wait),
         None => backend.lock_waiting(&operation, wait),
     })
     .await
@@ -44,16 +44,16 @@ pub async fn acquire_lock(
 /// the read that chose the locks and the read under them.
 const RELOCK_ATTEMPTS: usize = 3;
 
-/// Takes the locks of the customers `wanted` names in the state, and reads
-/// the state under them. The set is chosen from a read before locking; read
-/// again once locked, a state that names more (another run added a
-/// customer meanwhile) is locked again with the larger set, all in key
+/// Takes the locks `wanted` names for the state, and reads the state under
+/// them. The set is chosen from a read before locking; read again once
+/// locked, a state that needs more (another run added a customer
+/// meanwhile) is locked again with the larger set, all in key
 /// order — never one more lock on top of the held ones, which could
 /// deadlock. `None` from the backend: no state was ever written.
 pub async fn lock_and_read(
     backend: &Arc<dyn Backend>,
     operation: &str,
-    wanted: impl Fn(&State) -> BTreeSet<String>,
+    wanted: impl Fn(&State) -> LockSet,
     timeout: Option<Duration>,
 ) -> Result<(LockGuard, Option<State>), WorkflowError> {
     if !backend.locks_per_customer() {
@@ -61,21 +61,21 @@ pub async fn lock_and_read(
         return Ok((lock, backend.read()?));
     }
     let empty = State::new(None);
-    let mut names = wanted(backend.read()?.as_ref().unwrap_or(&empty));
+    let mut asked = wanted(backend.read()?.as_ref().unwrap_or(&empty));
     for _ in 0..RELOCK_ATTEMPTS {
         let lock =
-            acquire_lock(Arc::clone(backend), operation, Some(names.clone()), timeout).await?;
+            acquire_lock(Arc::clone(backend), operation, Some(asked.clone()), timeout).await?;
         let stored = backend.read()?;
         let needed = wanted(stored.as_ref().unwrap_or(&empty));
-        let uncovered = lock
-            .scope()
-            .first_uncovered(needed.iter().map(String::as_str));
-        if uncovered.is_none() {
+        // Every lock asked for was taken (else an error came back), or the
+        // whole state was (escalation).
+        let covered = *lock.scope() == LockScope::Everything || asked.contains(&needed);
+        if covered {
             return Ok((lock, stored));
         }
         // Released off the runtime's threads: the backend may block.
         let _ = tokio::task::spawn_blocking(move || drop(lock)).await;
-        names.extend(needed);
+        asked.extend(needed);
     }
     Err(WorkflowError::LockSetGrew {
         attempts: RELOCK_ATTEMPTS,

@@ -71,6 +71,11 @@ pub enum WorkflowError {
          be working on it); nothing was sent — run apply again"
     )]
     Unlocked { customer: String },
+    #[error(
+        "the plan would create a customer of domain {domain}, which this run did not lock \
+         (another run may be creating it); nothing was sent — run apply again"
+    )]
+    UnlockedDomain { domain: String },
     #[error("--target {0}: no manifest or state names this customer")]
     UnknownTarget(String),
     #[error(

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use crate::model::{Customer, CustomerType};
 use crate::plan::{self, Plan, PlanOptions, RefreshMode};
 use crate::provider::{CustomerQuery, DomainCheck, ObserveRequest, RecordedTerms};
-use crate::state::State;
+use crate::state::{LockSet, State};
 
 /// Every customer a plan on `desired` and `state` is about: the manifests'
 /// and the state records' (only `targets`, when there are any).
@@ -98,6 +98,26 @@ pub fn for_apply(
     };
     names.extend(plan::orphaned_records(desired, state).map(|(name, _)| name.clone()));
     names
+}
+
+/// What an apply locks: the customers of `for_apply`, and the domain of
+/// each of them a manifest gives — every customer the plan derived under
+/// these locks could create. Another checkout's manifest may give one of
+/// these domains another customer name: the domain lock keeps the two runs
+/// from both creating it.
+pub fn lock_set_for_apply(
+    saved: Option<&Plan>,
+    desired: &[Customer],
+    state: &State,
+    targets: &[String],
+) -> LockSet {
+    let customers = for_apply(saved, desired, state, targets);
+    let domains = desired
+        .iter()
+        .filter(|customer| customers.contains(&customer.name))
+        .map(|customer| customer.domain.clone())
+        .collect();
+    LockSet { customers, domains }
 }
 
 /// The observation of `names` (`None`: everyone).
@@ -250,6 +270,17 @@ mod tests {
             set(&["changed", "new", "orphan"]),
             "a customer whose manifest equals its record is left to other runs"
         );
+    }
+
+    #[test]
+    fn an_apply_locks_the_domains_of_the_manifests_it_locks() {
+        let desired = vec![customer("a"), customer("b"), customer("new")];
+        let state = state_of(&["a", "b"]);
+        let locks = lock_set_for_apply(None, &desired, &state, &["new".to_string()]);
+        assert_eq!(locks.customers, set(&["new"]));
+        assert_eq!(locks.domains, set(&["new.se"]), "only the targets' domains");
+        let all = lock_set_for_apply(None, &desired, &state, &[]);
+        assert_eq!(all.domains, set(&["a.se", "b.se", "new.se"]));
     }
 
     #[test]

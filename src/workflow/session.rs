@@ -12,9 +12,10 @@ use std::time::Duration;
 use crate::apply::{self, ApplyOptions, Interrupt, Journal, Outcome, Progress, Reconciled};
 use crate::config::PolicyConfig;
 use crate::model::Customer;
+use crate::operation::{CustomerOperation, Operation};
 use crate::plan::{self, Allowances, Plan, PlanOptions, RefreshMode, SavedPlan};
 use crate::provider::Provider;
-use crate::state::{Backend, LockGuard, State};
+use crate::state::{Backend, LockGuard, LockScope, State};
 
 use super::lock::lock_and_read;
 use super::planning::observe;
@@ -82,7 +83,7 @@ pub async fn prepare(
         PlanSource::Saved(saved) => Some(&saved.plan),
         PlanSource::Fresh { .. } => None,
     };
-    let wanted = |state: &State| scope::for_apply(saved_plan, desired, state, targets);
+    let wanted = |state: &State| scope::lock_set_for_apply(saved_plan, desired, state, targets);
     let (lock, stored) = lock_and_read(&backend, "apply", wanted, lock_timeout).await?;
     let state = match (&stored, &source) {
         (Some(state), _) => state.clone(),
@@ -142,11 +143,15 @@ pub async fn prepare(
             (plan, false)
         }
     };
-    // Never act on a customer another run may hold.
+    // Never act on a customer another run may hold, nor create one of a
+    // domain another run may be creating.
     if let Some(customer) = lock.scope().first_uncovered(plan.touched_customers()) {
         return Err(WorkflowError::Unlocked {
             customer: customer.to_string(),
         });
+    }
+    if let Some(domain) = unlocked_created_domain(&plan, &lock) {
+        return Err(WorkflowError::UnlockedDomain { domain });
     }
     let targeting = Targeting::of(&plan);
     Ok(Prepared {
@@ -159,6 +164,25 @@ pub async fn prepare(
         parallelism,
         _lock: lock,
     })
+}
+
+/// The domain of a customer `plan` creates that `lock` does not cover:
+/// none when the lock is on the whole state.
+fn unlocked_created_domain(plan: &Plan, lock: &LockGuard) -> Option<String> {
+    if *lock.scope() == LockScope::Everything {
+        return None;
+    }
+    let locked = &lock.info().domains;
+    plan.actions
+        .iter()
+        .find_map(|action| match &action.operation {
+            Operation::Customer(CustomerOperation::CreateCustomer { customer })
+                if !locked.contains(&customer.domain) =>
+            {
+                Some(customer.domain.clone())
+            }
+            _ => None,
+        })
 }
 
 /// The saved plan derived again from the manifests, the state and a fresh

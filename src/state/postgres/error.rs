@@ -150,11 +150,11 @@ pub enum PostgresError {
     LockNotHeldBySession { reason: String },
 
     #[error(
-        "the server's lock table is full ({customers} customer locks asked for); raise \
+        "the server's lock table is full ({keys} customer and domain locks asked for); raise \
          max_locks_per_transaction on the server, or lock fewer customers per run"
     )]
     LockTableFull {
-        customers: usize,
+        keys: usize,
         #[source]
         source: tokio_postgres::Error,
     },

@@ -73,6 +73,9 @@ pub struct RunRecord {
     pub outcome: Option<RunOutcome>,
     /// The customers its lock session locked (empty: none, or account-wide).
     pub locked_customers: Vec<String>,
+    /// The domains it locked (empty too in rows written before domains
+    /// were locked).
+    pub locked_domains: Vec<String>,
 }
 
 impl std::fmt::Display for RunRecord {
@@ -104,17 +107,19 @@ impl RunRecord {
     /// A row whose first columns are `run_columns!()`.
     pub(super) fn from_row(row: &Row, first: usize) -> RunRecord {
         let locked: Option<serde_json::Value> = row.get(first + 12);
-        let locked_customers = locked
-            .as_ref()
-            .and_then(|locked| locked.get("customers"))
-            .and_then(serde_json::Value::as_array)
-            .map(|names| {
-                names
-                    .iter()
-                    .filter_map(|name| name.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let names_in = |field: &str| -> Vec<String> {
+            locked
+                .as_ref()
+                .and_then(|locked| locked.get(field))
+                .and_then(serde_json::Value::as_array)
+                .map(|names| {
+                    names
+                        .iter()
+                        .filter_map(|name| name.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         RunRecord {
             id: row.get(first),
             workspace: row.get(first + 1),
@@ -131,7 +136,8 @@ impl RunRecord {
                 .get::<_, Option<String>>(first + 11)
                 .as_deref()
                 .and_then(RunOutcome::parse),
-            locked_customers,
+            locked_customers: names_in("customers"),
+            locked_domains: names_in("domains"),
         }
     }
 }

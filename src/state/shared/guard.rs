@@ -70,6 +70,7 @@ pub(super) fn lock_info_of(run: &RunRecord) -> LockInfo {
         since: run.started_at.clone(),
         ci_url: run.ci_url.clone(),
         customers: Vec::new(),
+        domains: Vec::new(),
     }
 }
 
@@ -79,6 +80,7 @@ pub(super) fn holder_info(holder: &Holder) -> LockInfo {
     match &holder.run {
         Some(run) => LockInfo {
             customers: holder.customers.clone(),
+            domains: holder.domains.clone(),
             ..lock_info_of(run)
         },
         None => LockInfo {
@@ -92,6 +94,7 @@ pub(super) fn holder_info(holder: &Holder) -> LockInfo {
             since: holder.session_started_at.clone().unwrap_or_default(),
             ci_url: None,
             customers: Vec::new(),
+            domains: Vec::new(),
         },
     }
 }

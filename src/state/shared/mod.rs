@@ -4,9 +4,10 @@
 //! - A lock is a run: recorded in the runs table, then its keys taken on a
 //!   lock connection of its own. `lock` takes the workspace's account key
 //!   exclusively (state rm/mv, migrate, import); `lock_customers` takes it
-//!   shared plus one key per customer, in key order, so runs on disjoint
-//!   customers hold their locks at the same time (above `ESCALATE_ABOVE`
-//!   customers, the account key exclusively instead).
+//!   shared plus one key per customer and per domain it may create, in key
+//!   order, so runs on disjoint customers and domains hold their locks at
+//!   the same time (above `ESCALATE_ABOVE` keys, the account key
+//!   exclusively instead).
 //! - `write` gets the whole state from the journal but stores only the
 //!   customers that differ from what this run last read or wrote, each a
 //!   compare-and-swap on its version, each new version appended to the
@@ -30,8 +31,8 @@ use super::postgres::{
     PostgresError, RunOutcome, RunStart, Store, Write, redacted_url,
 };
 use super::{
-    Backend, CustomerRecord, HistoryEntry, LockGuard, LockInfo, LockScope, STATE_FORMAT_VERSION,
-    State, StateChange, StateError,
+    Backend, CustomerRecord, HistoryEntry, LockGuard, LockInfo, LockScope, LockSet,
+    STATE_FORMAT_VERSION, State, StateChange, StateError,
 };
 
 /// What can go wrong around the library rather than in it.
@@ -133,6 +134,7 @@ impl PostgresBackend {
         };
         if let LockScope::Customers(names) = &scope {
             info.customers = names.iter().cloned().collect();
+            info.domains = locks.domains().map(str::to_string).collect();
         }
         *lock_mutex(&inner.session) = Some(Session {
             run: run.id.clone(),
@@ -171,14 +173,12 @@ impl Backend for PostgresBackend {
     fn lock_customers(
         &self,
         operation: &str,
-        customers: &BTreeSet<String>,
+        locks: &LockSet,
         wait: Duration,
     ) -> Result<LockGuard, StateError> {
-        self.take_lock(
-            operation,
-            LockRequest::customers(customers.iter().cloned()),
-            wait,
-        )
+        let request = LockRequest::customers(locks.customers.iter().cloned())
+            .with_domains(locks.domains.iter().cloned());
+        self.take_lock(operation, request, wait)
     }
 
     fn read(&self) -> Result<Option<State>, StateError> {

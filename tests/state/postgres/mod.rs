@@ -8,6 +8,7 @@
 //! server without seeing each other — which also shows that creating one
 //! schema never waits for another.
 
+mod domain_locks;
 mod kill;
 mod locks;
 mod pooler;

@@ -4,6 +4,7 @@
 //! resumed, the password nowhere.
 
 mod commands;
+mod domains;
 mod kill;
 mod locking;
 mod parallel;

@@ -1,5 +1,5 @@
-//! Taking a run's locks: the account-wide key, then the customers' keys in
-//! ascending order. Free locks are taken many at a time — one statement
+//! Taking a run's locks: the account-wide key, then the customers' and the
+//! domains' keys in one ascending order. Free locks are taken many at a time — one statement
 //! tries them in order and stops at the first that is held — and a held one
 //! is polled with backoff (`pg_try_advisory_lock`, never a blocking call, so
 //! the run can tell its operator whom it waits for) until the timeout, when
@@ -52,13 +52,7 @@ impl HeldLocks {
             Connection::open(&settings.lock, ConnectionRole::Lock, &application_name).await?;
         let session = verify::mark_session(&conn).await?;
         let space = keys::workspace_space(settings.schema(), settings.workspace());
-        // One key per customer, ascending; names sharing a key (a hash
-        // collision) share its lock.
-        let mut by_key: BTreeMap<i32, &str> = BTreeMap::new();
-        for name in &request.customers {
-            by_key.entry(keys::customer_key(name)).or_insert(name);
-        }
-        let planned: Vec<(i32, &str)> = by_key.into_iter().collect();
+        let planned = planned_keys(request);
         let taken = take_all(store, &conn, space, request, &planned, wait).await;
         let checked = match taken {
             Ok(()) => verify::verify(&conn, store, &session, space, 1 + planned.len()).await,
@@ -75,6 +69,7 @@ impl HeldLocks {
         let locked = serde_json::json!({
             "account": request.account,
             "customers": request.customers,
+            "domains": request.domains,
         });
         store
             .record_lock_session(run, conn.backend_pid, &session.backend_start, &locked)
@@ -85,18 +80,37 @@ impl HeldLocks {
             space,
             account: request.account,
             customers: request.customers.clone(),
+            domains: request.domains.clone(),
             backend_start_micros: session.backend_start_micros,
         })
     }
 }
 
-/// The account key, then the customers' keys in order, waiting as `wait` says.
+/// One key per customer and per domain, ascending; what shares a key (a
+/// hash collision, also across the two kinds) shares its lock, named by
+/// the first that took it.
+fn planned_keys(request: &LockRequest) -> Vec<(i32, LockTarget)> {
+    let mut by_key: BTreeMap<i32, LockTarget> = BTreeMap::new();
+    for name in &request.customers {
+        by_key
+            .entry(keys::customer_key(name))
+            .or_insert_with(|| LockTarget::Customer(name.clone()));
+    }
+    for domain in &request.domains {
+        by_key
+            .entry(keys::domain_key(domain))
+            .or_insert_with(|| LockTarget::Domain(domain.clone()));
+    }
+    by_key.into_iter().collect()
+}
+
+/// The account key, then the customers' and domains' keys in order, waiting as `wait` says.
 async fn take_all(
     store: &Store,
     conn: &Connection,
     space: i32,
     request: &LockRequest,
-    planned: &[(i32, &str)],
+    planned: &[(i32, LockTarget)],
     wait: &LockWait<'_>,
 ) -> Result<(), PostgresError> {
     let mut waiter = Waiter {
@@ -114,10 +128,9 @@ async fn take_all(
     let mut next = 0;
     while next < planned.len() {
         next += try_in_order(conn, space, &planned[next..]).await?;
-        if let Some((key, name)) = planned.get(next) {
-            let target = LockTarget::Customer((*name).to_string());
+        if let Some((key, target)) = planned.get(next) {
             waiter
-                .lock_one(*key, AccountMode::Exclusive, target)
+                .lock_one(*key, AccountMode::Exclusive, target.clone())
                 .await?;
             next += 1;
         }
@@ -129,7 +142,7 @@ async fn take_all(
 async fn try_in_order(
     conn: &Connection,
     space: i32,
-    planned: &[(i32, &str)],
+    planned: &[(i32, LockTarget)],
 ) -> Result<usize, PostgresError> {
     let keys: Vec<i32> = planned.iter().map(|(key, _)| *key).collect();
     let row = lock_row(conn, &try_in_order_sql(space, &keys), planned.len()).await?;
@@ -140,13 +153,13 @@ async fn try_in_order(
 async fn lock_row(
     conn: &Connection,
     sql: &str,
-    customers: usize,
+    keys: usize,
 ) -> Result<Vec<Option<String>>, PostgresError> {
     match conn.simple_row("take the locks", sql).await {
         Err(PostgresError::Query { source, .. })
             if source.code() == Some(&SqlState::OUT_OF_MEMORY) =>
         {
-            Err(PostgresError::LockTableFull { customers, source })
+            Err(PostgresError::LockTableFull { keys, source })
         }
         other => other,
     }

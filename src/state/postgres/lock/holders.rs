@@ -35,7 +35,9 @@ pub struct Holder {
     pub account: Option<AccountMode>,
     /// The customers it holds, where its run names them.
     pub customers: Vec<String>,
-    /// Customer locks it holds that no run record names.
+    /// The domains it holds, where its run names them.
+    pub domains: Vec<String>,
+    /// Customer or domain locks it holds that no run record names.
     pub unnamed_locks: usize,
     #[serde(skip)]
     keys: BTreeSet<i32>,
@@ -93,27 +95,33 @@ impl std::fmt::Display for Holder {
                 AccountMode::Exclusive => "the whole workspace".to_string(),
             });
         }
-        let count = self.customers.len() + self.unnamed_locks;
-        if count > 0 {
-            let shown: Vec<&str> = self.customers.iter().take(3).map(String::as_str).collect();
-            let rest = count - shown.len();
-            let mut list = shown.join(", ");
-            if rest > 0 {
-                list.push_str(&format!(
-                    "{}{rest} more",
-                    if shown.is_empty() { "" } else { " and " }
-                ));
-            }
-            holds.push(format!(
-                "{count} customer{} ({list})",
-                if count == 1 { "" } else { "s" }
-            ));
-        }
+        holds.extend(counted("customer", &self.customers, self.unnamed_locks));
+        holds.extend(counted("domain", &self.domains, 0));
         if !holds.is_empty() {
             write!(f, "; holds {}", holds.join(" and "))?;
         }
         Ok(())
     }
+}
+
+/// "2 customers (a, b)", "5 customers (a, b, c and 2 more)"; `None` for
+/// none. `unnamed` are counted but cannot be listed.
+fn counted(noun: &str, named: &[String], unnamed: usize) -> Option<String> {
+    let count = named.len() + unnamed;
+    if count == 0 {
+        return None;
+    }
+    let shown: Vec<&str> = named.iter().take(3).map(String::as_str).collect();
+    let rest = count - shown.len();
+    let mut list = shown.join(", ");
+    if rest > 0 {
+        if !shown.is_empty() {
+            list.push_str(" and ");
+        }
+        list.push_str(&format!("{rest} more"));
+    }
+    let plural = if count == 1 { "" } else { "s" };
+    Some(format!("{count} {noun}{plural} ({list})"))
 }
 
 const LOCKS_IN_SPACE: &str = "SELECT l.pid, l.mode, l.objid::int8, a.usename::text, \
@@ -158,6 +166,7 @@ impl Store {
                 session_started_at: row.get(6),
                 account: None,
                 customers: Vec::new(),
+                domains: Vec::new(),
                 unnamed_locks: 0,
                 keys: BTreeSet::new(),
             });
@@ -267,7 +276,8 @@ impl Store {
 }
 
 /// Attaches the holder's run (by the application name its lock session
-/// set, else by the pid the run recorded) and names its customer keys.
+/// set, else by the pid the run recorded) and names its customer and
+/// domain keys.
 fn name_holder(mut holder: Holder, runs: &[(Option<i32>, RunRecord)]) -> Holder {
     let by_name = holder
         .application_name
@@ -285,6 +295,12 @@ fn name_holder(mut holder: Holder, runs: &[(Option<i32>, RunRecord)]) -> Holder 
             if holder.keys.contains(&key) {
                 holder.customers.push(name.clone());
                 named.insert(key);
+            }
+        }
+        for domain in &run.locked_domains {
+            let key = keys::domain_key(domain);
+            if holder.keys.contains(&key) && named.insert(key) {
+                holder.domains.push(domain.clone());
             }
         }
         holder.unnamed_locks = holder.keys.difference(&named).count();

@@ -6,7 +6,12 @@
 //!   collision Terraform's `pg` backend had, hashicorp/terraform #22833 and
 //!   #29034, where every schema's workspace ids started at 1);
 //! - second key: 0 for the account-wide key, a stable hash of the customer
-//!   name (never 0) for a customer.
+//!   name (never 0) for a customer, and a stable hash of the domain, in a
+//!   hash space of its own (never 0), for a domain a run may create a
+//!   customer of. Google accepts a second customer of a domain it already
+//!   knows (docs/google-apis.md), so two checkouts whose manifests give one
+//!   domain two customer names — disjoint customer locks — would otherwise
+//!   both create it.
 //!
 //! The hashes are SHA-256 truncated to 32 bits, not `DefaultHasher`, whose
 //! output may change between Rust releases and would let two resold versions
@@ -48,6 +53,15 @@ pub fn customer_key(name: &str) -> i32 {
     }
 }
 
+/// The second key of a domain's lock: never `ACCOUNT_KEY`. `domain` is
+/// normalized (lowercase, IDNA) by the model, so one domain has one key.
+pub fn domain_key(domain: &str) -> i32 {
+    match i32::from_be_bytes(hash32("resold domain lock v1", &[domain])) {
+        ACCOUNT_KEY => 1,
+        key => key,
+    }
+}
+
 /// The key `pg_advisory_xact_lock(bigint)` takes while a schema is created
 /// or migrated.
 pub fn migration_key(schema: &str) -> i64 {
@@ -80,9 +94,19 @@ mod tests {
             migration_key("resold"),
         );
         assert_eq!(pinned, PINNED);
+        assert_eq!(domain_key("fjallvind.se"), PINNED_DOMAIN);
     }
 
     const PINNED: (i32, i32, i64) = (-1_287_167_148, 2_091_312_706, -2_350_750_914_070_579_738);
+    /// Computed independently: the first four bytes of SHA-256 over
+    /// "resold domain lock v1", the length as 8 big-endian bytes, the name.
+    const PINNED_DOMAIN: i32 = -1_438_757_364;
+
+    #[test]
+    fn a_domain_and_a_customer_of_one_name_get_different_keys() {
+        assert_ne!(domain_key("acme.se"), customer_key("acme.se"));
+        assert!((0..20_000).all(|n| domain_key(&format!("d{n}.se")) != ACCOUNT_KEY));
+    }
 
     #[test]
     fn workspaces_differ_by_schema_and_by_name() {

@@ -7,10 +7,11 @@
 //! A run takes every lock it will need up front, before any call to Google:
 //! the account-wide key first (shared for ordinary runs, exclusive for
 //! import, `state mv` and migrations, which touch everything), then one key
-//! per customer in ascending key order. Everyone locks in that one order, so
+//! per customer and one per domain it may create a customer of, all in one
+//! ascending key order. Everyone locks in that one order, so
 //! no two runs can each hold what the other waits for, and a run never
-//! locks lazily halfway through. A run touching more than `ESCALATE_ABOVE`
-//! customers takes the account-wide key exclusively instead, as a database
+//! locks lazily halfway through. A run needing more than `ESCALATE_ABOVE`
+//! customer and domain keys takes the account-wide key exclusively instead, as a database
 //! escalates row locks: each advisory lock takes a slot in the server's
 //! shared lock table (`max_locks_per_transaction` × connections, 6,400 on
 //! a default server).
@@ -18,6 +19,9 @@
 //! Once taken, the locks are checked to be really held by this session
 //! (`verify.rs`), and every write re-checks them (the fence in `write.rs`),
 //! so a run whose lock session died stops before its next call to Google.
+//! The fence checks the customer keys a write names: they live on the same
+//! session as the domain keys, so a held customer key proves the session —
+//! and with it every domain key — is still there.
 
 mod acquire;
 mod holders;
@@ -33,7 +37,8 @@ pub use holders::Holder;
 
 use super::connect::Connection;
 
-/// More customers than this in one run: lock the account exclusively.
+/// More customer and domain keys than this in one run: lock the account
+/// exclusively.
 pub const ESCALATE_ABOVE: usize = 2_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,6 +55,8 @@ pub enum AccountMode {
 pub struct LockRequest {
     account: AccountMode,
     customers: BTreeSet<String>,
+    /// The domains the run may create a customer of.
+    domains: BTreeSet<String>,
 }
 
 impl LockRequest {
@@ -67,7 +74,27 @@ impl LockRequest {
         LockRequest {
             account: AccountMode::Shared,
             customers,
+            domains: BTreeSet::new(),
         }
+    }
+
+    /// Also locks these domains (normalized, as the model keeps them), so
+    /// that no other run creates a customer of one of them meanwhile, under
+    /// whatever customer name. Escalates as `customers` does, counting
+    /// both kinds of key.
+    pub fn with_domains<I, S>(mut self, domains: I) -> LockRequest
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        if self.account == AccountMode::Exclusive {
+            return self;
+        }
+        self.domains = domains.into_iter().map(Into::into).collect();
+        if self.customers.len() + self.domains.len() > ESCALATE_ABOVE {
+            return LockRequest::account_exclusive();
+        }
+        self
     }
 
     /// The whole workspace, alone.
@@ -75,6 +102,7 @@ impl LockRequest {
         LockRequest {
             account: AccountMode::Exclusive,
             customers: BTreeSet::new(),
+            domains: BTreeSet::new(),
         }
     }
 
@@ -88,6 +116,8 @@ impl LockRequest {
 pub enum LockTarget {
     Account(AccountMode),
     Customer(String),
+    /// A domain another run may be creating a customer of.
+    Domain(String),
 }
 
 impl std::fmt::Display for LockTarget {
@@ -100,6 +130,7 @@ impl std::fmt::Display for LockTarget {
                 f.write_str("the workspace (other runs are using it)")
             }
             LockTarget::Customer(name) => write!(f, "customer {name}"),
+            LockTarget::Domain(domain) => write!(f, "domain {domain}"),
         }
     }
 }
@@ -140,6 +171,7 @@ pub struct HeldLocks {
     space: i32,
     account: AccountMode,
     customers: BTreeSet<String>,
+    domains: BTreeSet<String>,
     /// The sessions's start, which with its pid names it uniquely.
     backend_start_micros: i64,
 }
@@ -171,6 +203,11 @@ impl HeldLocks {
     /// The customers locked one by one (none when account-exclusive).
     pub fn customers(&self) -> impl Iterator<Item = &str> {
         self.customers.iter().map(String::as_str)
+    }
+
+    /// The domains locked one by one (none when account-exclusive).
+    pub fn domains(&self) -> impl Iterator<Item = &str> {
+        self.domains.iter().map(String::as_str)
     }
 
     /// The server pid of the lock session.
@@ -214,6 +251,7 @@ impl std::fmt::Debug for HeldLocks {
             .field("run", &self.run)
             .field("account", &self.account)
             .field("customers", &self.customers.len())
+            .field("domains", &self.domains.len())
             .field("backend_pid", &self.conn.backend_pid)
             .finish()
     }
