@@ -7,7 +7,7 @@ use resold::state::postgres::{
     ESCALATE_ABOVE, HeldLocks, LockRequest, LockTarget, LockWait, PostgresError, RunStart,
 };
 
-use super::{fresh_store, same_workspace, server};
+use super::{fresh_store, same_workspace, server, timed_out_on};
 
 async fn lock(
     store: &resold::state::postgres::Store,
@@ -33,13 +33,7 @@ async fn a_second_name_for_a_held_domain_waits_for_its_holder() {
         .await
         .map(drop)
         .unwrap_err();
-    let PostgresError::LockTimeout {
-        target, holders, ..
-    } = &error
-    else {
-        panic!("expected a lock timeout, got {error:?}");
-    };
-    assert_eq!(target, &LockTarget::Domain("acme.se".into()));
+    let holders = timed_out_on(&error, &LockTarget::Domain("acme.se".into()));
     assert_eq!(holders.len(), 1);
     assert_eq!(holders[0].domains, ["acme.se"]);
     let message = error.to_string();

@@ -10,7 +10,9 @@ use resold::state::postgres::{
     RunStart,
 };
 
-use super::{eventually, fresh_store, put, run_locking, same_workspace, server, try_locking};
+use super::{
+    eventually, fresh_store, put, run_locking, same_workspace, server, timed_out_on, try_locking,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_on_disjoint_customers_hold_their_locks_at_once() {
@@ -37,13 +39,7 @@ async fn an_overlapping_run_fails_at_once_naming_the_holder() {
     let error = try_locking(&other, &run.id, &["zulu", "birch"])
         .await
         .unwrap_err();
-    let PostgresError::LockTimeout {
-        target, holders, ..
-    } = &error
-    else {
-        panic!("expected a lock timeout, got {error:?}");
-    };
-    assert_eq!(target, &LockTarget::Customer("birch".into()));
+    let holders = timed_out_on(&error, &LockTarget::Customer("birch".into()));
     assert_eq!(holders.len(), 1);
     assert_eq!(
         holders[0].run.as_ref().map(|r| r.id.as_str()),

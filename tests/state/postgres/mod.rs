@@ -144,6 +144,23 @@ pub async fn try_locking(
     HeldLocks::acquire(store, run, &request, &LockWait::no_wait()).await
 }
 
+/// The holders named by `error`, which must be a lock timeout on `target`.
+pub fn timed_out_on<'e>(
+    error: &'e PostgresError,
+    target: &resold::state::postgres::LockTarget,
+) -> &'e [resold::state::postgres::Holder] {
+    let PostgresError::LockTimeout {
+        target: waited_for,
+        holders,
+        ..
+    } = error
+    else {
+        panic!("expected a lock timeout, got {error:?}");
+    };
+    assert_eq!(waited_for, target);
+    holders
+}
+
 /// Runs test setup that changes catalog rows the tests share (roles, the
 /// database's grants) one at a time: PostgreSQL refuses two concurrent
 /// `GRANT ... ON DATABASE` with "tuple concurrently updated".
