@@ -107,10 +107,10 @@ pub trait Backend: Send + Sync {
         Ok(self.lock_info()?.into_iter().collect())
     }
 
-    /// The holders of a lock that keeps a run on `customers` waiting:
-    /// those holding one of them, or the whole state.
-    fn lock_holders_of(&self, customers: &BTreeSet<String>) -> Result<Vec<LockInfo>, StateError> {
-        let _ = customers;
+    /// The holders of a lock that keeps a run on `locks` waiting: those
+    /// holding one of its customers or domains, or the whole state.
+    fn lock_holders_of(&self, locks: &LockSet) -> Result<Vec<LockInfo>, StateError> {
+        let _ = locks;
         self.lock_holders()
     }
 

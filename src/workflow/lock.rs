@@ -4,7 +4,6 @@
 //! customers (and may wait for them to be free), so it can say that an
 //! apply is running instead of calling that apply's work drift.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -82,17 +81,17 @@ pub async fn lock_and_read(
     })
 }
 
-/// Waits up to `timeout` until no run holds a lock a run on `customers`
+/// Waits up to `timeout` until no run holds a lock a run on `locks`
 /// would wait for; the first such holder if one still does (never waiting
 /// without a timeout).
 pub async fn wait_for_lock(
     backend: &dyn Backend,
-    customers: &BTreeSet<String>,
+    locks: &LockSet,
     timeout: Option<Duration>,
 ) -> Result<Option<LockInfo>, StateError> {
     let deadline = Instant::now() + timeout.unwrap_or_default();
     loop {
-        let holder = backend.lock_holders_of(customers)?.into_iter().next();
+        let holder = backend.lock_holders_of(locks)?.into_iter().next();
         if holder.is_none() || Instant::now() >= deadline {
             return Ok(holder);
         }

@@ -41,12 +41,12 @@ pub async fn plan(
             .map(|s| s.unwrap_or_else(|| State::new(account.clone())))
     };
     let mut state = read()?;
-    // Only a run on one of this plan's customers (or on the whole state)
-    // is waited for; the state is read again once it is done.
-    let names = scope::plan_customers(desired, &state, &options.targets);
-    let mut holder = backend.lock_holders_of(&names)?.into_iter().next();
+    // Only a run on one of this plan's customers or domains (or on the
+    // whole state) is waited for; the state is read again once it is done.
+    let locks = scope::plan_lock_set(desired, &state, &options.targets);
+    let mut holder = backend.lock_holders_of(&locks)?.into_iter().next();
     if holder.is_some() {
-        holder = wait_for_lock(backend, &names, lock_timeout).await?;
+        holder = wait_for_lock(backend, &locks, lock_timeout).await?;
         state = read()?;
     }
     super::targeting::check_targets(desired, &state, &options.targets)?;

@@ -111,7 +111,18 @@ pub fn lock_set_for_apply(
     state: &State,
     targets: &[String],
 ) -> LockSet {
-    let customers = for_apply(saved, desired, state, targets);
+    with_domains(desired, for_apply(saved, desired, state, targets))
+}
+
+/// What a plan waits for while another run holds it: the customers of
+/// `plan_customers` and their manifests' domains, so that a run creating
+/// one of those domains under another name is in flight for this plan too.
+pub fn plan_lock_set(desired: &[Customer], state: &State, targets: &[String]) -> LockSet {
+    with_domains(desired, plan_customers(desired, state, targets))
+}
+
+/// `customers` and the domain each of them a manifest gives.
+fn with_domains(desired: &[Customer], customers: BTreeSet<String>) -> LockSet {
     let domains = desired
         .iter()
         .filter(|customer| customers.contains(&customer.name))

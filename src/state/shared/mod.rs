@@ -19,7 +19,7 @@
 mod bridge;
 mod guard;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -252,11 +252,11 @@ impl Backend for PostgresBackend {
         Ok(self.holders()?.iter().map(guard::holder_info).collect())
     }
 
-    fn lock_holders_of(&self, customers: &BTreeSet<String>) -> Result<Vec<LockInfo>, StateError> {
+    fn lock_holders_of(&self, locks: &LockSet) -> Result<Vec<LockInfo>, StateError> {
         Ok(self
             .holders()?
             .iter()
-            .filter(|holder| holder.blocks(customers))
+            .filter(|holder| holder.blocks(&locks.customers, &locks.domains))
             .map(guard::holder_info)
             .collect())
     }

@@ -49,6 +49,16 @@ async fn an_apply_never_creates_a_domain_another_run_may_be_creating() {
         "nothing was created"
     );
 
+    // A plan of dup-000 says that run is in flight: what it creates at
+    // Google meanwhile is its work, not drift.
+    let output = project.run(&["plan"]).await;
+    let plan = text(&output.stdout);
+    assert!(
+        plan.contains("An apply is running: the state is locked by"),
+        "{}",
+        describe(&output)
+    );
+
     let output = project.run(&["state", "lock-info"]).await;
     let info = text(&output.stdout);
     assert!(info.contains("Domains:   dup-000.se"), "{info}");

@@ -44,14 +44,17 @@ pub struct Holder {
 }
 
 impl Holder {
-    /// Whether a run on `customers` must wait for this holder: it holds
-    /// the account key exclusively, or the key of one of them (compared by
-    /// key, so a lock its run does not name counts too).
-    pub fn blocks(&self, customers: &BTreeSet<String>) -> bool {
+    /// Whether a run on `customers` and `domains` must wait for this
+    /// holder: it holds the account key exclusively, or the key of one of
+    /// them (compared by key, so a lock its run does not name counts too).
+    pub fn blocks(&self, customers: &BTreeSet<String>, domains: &BTreeSet<String>) -> bool {
         self.account == Some(AccountMode::Exclusive)
             || customers
                 .iter()
                 .any(|name| self.keys.contains(&keys::customer_key(name)))
+            || domains
+                .iter()
+                .any(|domain| self.keys.contains(&keys::domain_key(domain)))
     }
 
     pub(super) fn holds_key(&self, key: i32) -> bool {
