@@ -194,11 +194,6 @@ impl LockSet {
         self.customers.extend(other.customers);
         self.domains.extend(other.domains);
     }
-
-    /// Whether this set asks for every lock `other` does.
-    pub fn contains(&self, other: &LockSet) -> bool {
-        other.customers.is_subset(&self.customers) && other.domains.is_subset(&self.domains)
-    }
 }
 
 /// What a held lock covers.
@@ -206,15 +201,33 @@ impl LockSet {
 pub enum LockScope {
     /// The whole state, alone.
     Everything,
-    /// These customers; other runs may hold others.
-    Customers(BTreeSet<String>),
+    /// These customers and domains; other runs may hold others.
+    Only(LockSet),
 }
 
 impl LockScope {
     pub fn covers(&self, customer: &str) -> bool {
         match self {
             LockScope::Everything => true,
-            LockScope::Customers(names) => names.contains(customer),
+            LockScope::Only(locks) => locks.customers.contains(customer),
+        }
+    }
+
+    /// Whether no other run may create a customer of `domain` meanwhile.
+    pub fn covers_domain(&self, domain: &str) -> bool {
+        match self {
+            LockScope::Everything => true,
+            LockScope::Only(locks) => locks.domains.contains(domain),
+        }
+    }
+
+    /// Whether this scope covers every customer and domain of `locks`.
+    pub fn covers_all(&self, locks: &LockSet) -> bool {
+        match self {
+            LockScope::Everything => true,
+            LockScope::Only(held) => {
+                locks.customers.is_subset(&held.customers) && locks.domains.is_subset(&held.domains)
+            }
         }
     }
 

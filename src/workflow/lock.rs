@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::state::{Backend, LockGuard, LockInfo, LockScope, LockSet, State, StateError};
+use crate::state::{Backend, LockGuard, LockInfo, LockSet, State, StateError};
 
 use super::WorkflowError;
 
@@ -66,10 +66,7 @@ pub async fn lock_and_read(
             acquire_lock(Arc::clone(backend), operation, Some(asked.clone()), timeout).await?;
         let stored = backend.read()?;
         let needed = wanted(stored.as_ref().unwrap_or(&empty));
-        // Every lock asked for was taken (else an error came back), or the
-        // whole state was (escalation).
-        let covered = *lock.scope() == LockScope::Everything || asked.contains(&needed);
-        if covered {
+        if lock.scope().covers_all(&needed) {
             return Ok((lock, stored));
         }
         // Released off the runtime's threads: the backend may block.

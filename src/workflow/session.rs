@@ -15,7 +15,7 @@ use crate::model::Customer;
 use crate::operation::{CustomerOperation, Operation};
 use crate::plan::{self, Allowances, Plan, PlanOptions, RefreshMode, SavedPlan};
 use crate::provider::Provider;
-use crate::state::{Backend, LockGuard, LockScope, State};
+use crate::state::{Backend, LockGuard, State};
 
 use super::lock::lock_and_read;
 use super::planning::observe;
@@ -166,18 +166,13 @@ pub async fn prepare(
     })
 }
 
-/// The domain of a customer `plan` creates that `lock` does not cover:
-/// none when the lock is on the whole state.
+/// The domain of a customer `plan` creates that `lock` does not cover.
 fn unlocked_created_domain(plan: &Plan, lock: &LockGuard) -> Option<String> {
-    if *lock.scope() == LockScope::Everything {
-        return None;
-    }
-    let locked = &lock.info().domains;
     plan.actions
         .iter()
         .find_map(|action| match &action.operation {
             Operation::Customer(CustomerOperation::CreateCustomer { customer })
-                if !locked.contains(&customer.domain) =>
+                if !lock.scope().covers_domain(&customer.domain) =>
             {
                 Some(customer.domain.clone())
             }

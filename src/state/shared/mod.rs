@@ -128,13 +128,14 @@ impl PostgresBackend {
         let mut info = guard::lock_info_of(&run);
         let scope = match locks.account() {
             AccountMode::Exclusive => LockScope::Everything,
-            AccountMode::Shared => {
-                LockScope::Customers(locks.customers().map(str::to_string).collect())
-            }
+            AccountMode::Shared => LockScope::Only(LockSet {
+                customers: locks.customers().map(str::to_string).collect(),
+                domains: locks.domains().map(str::to_string).collect(),
+            }),
         };
-        if let LockScope::Customers(names) = &scope {
-            info.customers = names.iter().cloned().collect();
-            info.domains = locks.domains().map(str::to_string).collect();
+        if let LockScope::Only(held) = &scope {
+            info.customers = held.customers.iter().cloned().collect();
+            info.domains = held.domains.iter().cloned().collect();
         }
         *lock_mutex(&inner.session) = Some(Session {
             run: run.id.clone(),
